@@ -1,0 +1,32 @@
+# logwarden developer commands. `make help` lists them.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
+
+.PHONY: venv
+venv: ## create or refresh .venv with logwarden and its dev dependencies
+	@scripts/setup-venv.sh
+
+.PHONY: demo
+demo: venv ## run the whole pipeline locally on a real OpenSearch (the README's first command)
+	$(BIN)/logwarden demo
+
+.PHONY: test
+test: venv ## run the whole test suite, starting the local services it needs (the README's second command)
+	@scripts/run-tests.sh
+
+.PHONY: lint
+lint: venv ## ruff and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+.PHONY: services-down
+services-down: ## stop the local OpenSearch (and RabbitMQ)
+	-$(BIN)/logwarden opensearch down
