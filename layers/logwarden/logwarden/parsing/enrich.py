@@ -133,7 +133,7 @@ def lift_properties(properties: dict[str, Any], fields: Fields) -> dict[str, Any
 
 
 def _order_id(group: str = "order") -> str:
-    return r"(?:#|№|id|no\.?|number)?\s*[:=]?\s*(?P<" + group + r">[A-Za-z]{0,6}-?\d[\w-]{2,40})"
+    return r"(?:#|№|id|no\.?|number)?\s*[:=]?\s*(?P<" + group + r">[A-Za-z]{0,6}-?\d[\w-]{0,40})"
 
 
 _ID: Final = _order_id()
