@@ -689,7 +689,8 @@ def _start(settings: LocalOpenSearchSettings) -> int:
     command = start_command(settings, run_as)
     # Detached from the caller's terminal: the launcher's output goes to a file, so a caller that captures
     # output (CI, pytest) does not wait on a pipe the daemon holds open forever.
-    with settings.console_file.open("ab") as console:
+    began = time.time()
+    with settings.console_file.open("wb") as console:
         launcher = subprocess.Popen(  # noqa: S603 - fixed argument list
             command,
             env=env,
@@ -699,20 +700,32 @@ def _start(settings: LocalOpenSearchSettings) -> int:
             start_new_session=True,
             cwd=settings.install_dir,
         )
-    logs = [settings.log_file, settings.console_file]
+
+    def failed(reason: str) -> LocalOpenSearchError:
+        return LocalOpenSearchError(failure_message(reason, _logs_since(settings, began)))
+
     try:
         code = launcher.wait(timeout=settings.start_timeout)
     except subprocess.TimeoutExpired:
         launcher.kill()
-        raise LocalOpenSearchError(failure_message("the OpenSearch launcher did not return", logs)) from None
+        raise failed("the OpenSearch launcher did not return") from None
     if code != 0:
-        raise LocalOpenSearchError(failure_message(f"OpenSearch exited during start-up (exit {code})", logs))
+        raise failed(f"OpenSearch exited during start-up (exit {code})")
     deadline = time.monotonic() + 30
     while (pid := _engine_pid(settings)) is None:
         if time.monotonic() > deadline:
-            raise LocalOpenSearchError(failure_message(f"OpenSearch wrote no pid file at {settings.pid_file}", logs))
+            raise failed(f"OpenSearch wrote no pid file at {settings.pid_file}")
         time.sleep(0.2)
     return pid
+
+
+def _logs_since(settings: LocalOpenSearchSettings, began: float) -> list[Path]:
+    """The engine log, unless it is left over from an earlier run, then the launcher's console output."""
+    try:
+        fresh = settings.log_file.stat().st_mtime >= began - 1
+    except OSError:
+        fresh = False
+    return [settings.log_file, settings.console_file] if fresh else [settings.console_file]
 
 
 def _wait_healthy(settings: LocalOpenSearchSettings, connection: LocalConnection, pid: int) -> str:
