@@ -516,6 +516,8 @@ def installed(settings: LocalOpenSearchSettings) -> bool:
         return False
     if not isinstance(recorded, dict):
         return False
+    if settings.secure and not settings.password_file.exists():
+        return False  # the password is lost: reinstall with fresh data (see ``install``)
     return recorded.get("version") == VERSION and recorded.get("profile") == settings.profile
 
 
@@ -527,6 +529,11 @@ def install(settings: LocalOpenSearchSettings) -> bool:
     run_as = _run_as(settings)
     if run_as is not None:
         _ensure_service_user(run_as)
+    if _engine_pid(settings) is not None:
+        raise LocalOpenSearchError(
+            f"an engine is running from an incomplete install or without its password file "
+            f"({settings.password_file}): run `logwarden opensearch purge`, then `up`"
+        )
     if settings.secure:
         had_password = settings.password_file.exists()
         if not had_password and settings.data_dir.exists():
