@@ -7,4 +7,5 @@ BIN=.venv/bin
 $BIN/ruff check .
 $BIN/mypy
 $BIN/logwarden opensearch up
+$BIN/logwarden rabbitmq up
 $BIN/python -m pytest "$@"
