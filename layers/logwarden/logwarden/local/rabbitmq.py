@@ -304,9 +304,18 @@ def _running_pid(settings: LocalRabbitMQSettings) -> int | None:
     """The broker's own pid (its pid file) or, while it boots, the launcher's."""
     launcher = _read_state(settings).get("launcher_pid")
     for pid in (_pid_from_file(settings), launcher if isinstance(launcher, int) else None):
-        if pid is not None and pid_alive(pid):
+        if pid is not None and pid_alive(pid) and _is_broker_process(pid):
             return pid
     return None
+
+
+def _is_broker_process(pid: int) -> bool:
+    """A pid left in a file from before a reboot may belong to anything now."""
+    try:
+        command_line = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True  # no /proc: trust the pid
+    return b"beam" in command_line or b"rabbitmq" in command_line
 
 
 def connection_parameters(settings: LocalRabbitMQSettings, **overrides: Any) -> pika.ConnectionParameters:
@@ -445,7 +454,7 @@ def down(settings: LocalRabbitMQSettings | None = None, timeout: float = 60.0) -
     with _locked(settings):
         state = _read_state(settings)
         pids = [pid for pid in (_pid_from_file(settings), state.get("launcher_pid")) if isinstance(pid, int)]
-        alive = [pid for pid in pids if pid_alive(pid)]
+        alive = [pid for pid in pids if pid_alive(pid) and _is_broker_process(pid)]
         if not alive:
             return None
         for pid in alive:
