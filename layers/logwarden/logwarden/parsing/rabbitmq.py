@@ -304,6 +304,14 @@ def _parse_json(text: str) -> dict[str, Any] | None:
     return _fields(ms, level, raw_msg.strip(), pid if isinstance(pid, str) and _ERLANG_PID.fullmatch(pid) else None)
 
 
+def looks_like_broker_record(text: str) -> bool:
+    """Cheap check: does the text start with a broker line's ``time [level] <pid>`` prefix?"""
+    if not text[:1].isdigit():
+        return False
+    header = _HEADER.match(text.split("\n", 1)[0].rstrip())
+    return header is not None and _level(header["level"]) is not None
+
+
 def parse_log_exchange_message(
     routing_key: str, body: str, *, timestamp_s: int | None = None, node: str | None = None
 ) -> dict[str, Any]:
