@@ -43,7 +43,9 @@ def test_chunks_respect_bytes_and_count() -> None:
 
 def test_only_failed_items_are_resent() -> None:
     transport = FakeBulkTransport()
-    transport.item_status = lambda index, doc_id, attempt: (429, "es_rejected_execution_exception") if doc_id == "id-3" and attempt < 3 else None
+    transport.item_status = lambda index, doc_id, attempt: (
+        (429, "es_rejected_execution_exception") if doc_id == "id-3" and attempt < 3 else None
+    )
     bulk, sleeps = indexer(transport)
     report = bulk.index(actions(5), remaining_s=lambda: 60.0)
     assert report.indexed == 5
@@ -63,7 +65,9 @@ def test_redelivery_yields_duplicates_not_second_documents() -> None:
 
 def test_bad_documents_are_set_aside_with_their_reason() -> None:
     transport = FakeBulkTransport()
-    transport.item_status = lambda index, doc_id, attempt: (400, "mapper_parsing_exception") if doc_id == "id-1" else None
+    transport.item_status = lambda index, doc_id, attempt: (
+        (400, "mapper_parsing_exception") if doc_id == "id-1" else None
+    )
     bulk, _ = indexer(transport)
     report = bulk.index(actions(3), remaining_s=lambda: 60.0)
     assert report.indexed == 2

@@ -109,8 +109,20 @@ def test_message_template_escapes_and_missing_properties() -> None:
             "o.s.boot.SpringApplication",
             "main",
         ),
-        ("2025-11-25 16:40:01,004 WARN [worker-2] ru.mes.Sync - Retrying", "logback-pattern", "WARN", "ru.mes.Sync", "worker-2"),
-        ("2025-11-25 16:40:01.004 [main] DEBUG ru.mes.Boot - Loaded", "logback-pattern", "DEBUG", "ru.mes.Boot", "main"),
+        (
+            "2025-11-25 16:40:01,004 WARN [worker-2] ru.mes.Sync - Retrying",
+            "logback-pattern",
+            "WARN",
+            "ru.mes.Sync",
+            "worker-2",
+        ),
+        (
+            "2025-11-25 16:40:01.004 [main] DEBUG ru.mes.Boot - Loaded",
+            "logback-pattern",
+            "DEBUG",
+            "ru.mes.Boot",
+            "main",
+        ),
         ("16:40:01.004 [main] INFO  ru.mes.Boot - Started", "logback-pattern", "INFO", "ru.mes.Boot", "main"),
     ],
 )
@@ -233,7 +245,14 @@ def test_event_kinds_from_messages(message: str, kind: str, expected: dict[str, 
 def test_structured_event_property_wins_over_message_patterns() -> None:
     from logwarden.parsing.enrich import classify_message
 
-    line = json.dumps({"@timestamp": "2025-11-25T13:40:00Z", "level": "INFO", "message": "Order 1234 created", "event": "OrderImported"})
+    line = json.dumps(
+        {
+            "@timestamp": "2025-11-25T13:40:00Z",
+            "level": "INFO",
+            "message": "Order 1234 created",
+            "event": "OrderImported",
+        }
+    )
     fields = parse_record(line, RECEIVED).fields
     classify_message(fields[schema.MESSAGE], fields)
     assert fields[schema.EVENT_KIND] == "order_imported"

@@ -91,7 +91,9 @@ def test_replay_keeps_what_still_fails(tmp_path: Path) -> None:
 
 def test_dead_letter_payloads_are_masked(tmp_path: Path) -> None:
     store = LocalDeadLetterStore(tmp_path)
-    event = encode_delivery("/ecs/crm-api", "s", [{"id": "x", "timestamp": "bad", "message": "mail me at a.b@example.com"}])
+    event = encode_delivery(
+        "/ecs/crm-api", "s", [{"id": "x", "timestamp": "bad", "message": "mail me at a.b@example.com"}]
+    )
     report = run(event, FakeBulkTransport(), store)
     assert report.rejected == 1
     [entry] = [e for name in store.batches() for e in store.read(name)]
@@ -110,7 +112,7 @@ def test_arbitrary_bytes_as_awslogs_data_never_crash_and_are_kept(tmp_path: Path
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=False) | st.text(max_size=40),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
     max_leaves=20,
 )
