@@ -11,6 +11,7 @@ from opensearchpy import OpenSearch
 
 from logwarden import naming, schema
 from logwarden.local import opensearch as local
+from logwarden.local import rabbitmq as local_rabbitmq
 from logwarden.sink.client import OpenSearchSettings, build_client
 
 
@@ -66,3 +67,22 @@ def count(client: OpenSearch, prefix: str, query: dict[str, object] | None = Non
     client.indices.refresh(index=f"{prefix}-*", ignore_unavailable=True)
     body = {"query": query} if query else None
     return int(client.count(index=f"{prefix}-*", body=body)["count"])
+
+
+@pytest.fixture(scope="session")
+def rabbitmq() -> local_rabbitmq.LocalRabbitMQSettings:
+    """The local broker, started by `logwarden rabbitmq up` (or here, if it is not running yet)."""
+    return local_rabbitmq.ensure_running()
+
+
+@pytest.fixture
+def scratch_queue(rabbitmq: local_rabbitmq.LocalRabbitMQSettings) -> Iterator[str]:
+    """A fresh queue for one test, deleted afterwards."""
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    connection = local_rabbitmq.connect(rabbitmq)
+    connection.channel().queue_declare(name, durable=False, auto_delete=False)
+    try:
+        yield name
+    finally:
+        connection.channel().queue_delete(name)
+        connection.close()
