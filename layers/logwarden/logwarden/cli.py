@@ -9,6 +9,7 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "opensearch": ("logwarden.commands.opensearch", "install, start, stop and inspect the local OpenSearch engine"),
     "ingest": ("logwarden.commands.ingest", "run Lambda events through the ingest pipeline (--dry-run prints bulk NDJSON)"),
+    "mask": ("logwarden.commands.mask", "mask personal data in log lines (stdin or FILE); --explain tells what fired"),
     "replay": ("logwarden.commands.replay", "re-drive the dead-letter store into OpenSearch, idempotently"),
 }
 
