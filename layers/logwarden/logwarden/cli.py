@@ -12,6 +12,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "logwarden.commands.ingest",
         "run Lambda events through the ingest pipeline (--dry-run prints bulk NDJSON)",
     ),
+    "mask": ("logwarden.commands.mask", "mask personal data in log lines (stdin or FILE); --explain tells what fired"),
     "rabbitmq": ("logwarden.commands.rabbitmq", "install, start, stop and inspect the local RabbitMQ broker"),
     "replay": ("logwarden.commands.replay", "re-drive the dead-letter store into OpenSearch, idempotently"),
 }
