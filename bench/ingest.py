@@ -69,7 +69,9 @@ def fixed_cost(pipeline: IngestPipeline, router: Router) -> float:
         for i in range(10)
     ]
     delivery = encode_delivery(
-        "/ecs/shop-api", "s", [{"id": str(i), "timestamp": 1764078000000 + i, "message": m} for i, m in enumerate(lines)]
+        "/ecs/shop-api",
+        "s",
+        [{"id": str(i), "timestamp": 1764078000000 + i, "message": m} for i, m in enumerate(lines)],
     )
     rounds = 3000
     started = time.process_time()
@@ -86,11 +88,16 @@ def cold_import_ms() -> float:
         "m=importlib.util.module_from_spec(s);s.loader.exec_module(m);print((time.perf_counter()-t)*1000)"
     )
     env = dict(os.environ, POWERTOOLS_TRACE_DISABLED="true", AWS_DEFAULT_REGION="eu-central-1")
-    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout) for _ in range(5)]
+    runs = [
+        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout)
+        for _ in range(5)
+    ]
     return statistics.median(runs)
 
 
-def peak_memory_mb(deliveries_source: list[dict[str, Any]], pipeline: IngestPipeline, router: Router) -> tuple[float, float]:
+def peak_memory_mb(
+    deliveries_source: list[dict[str, Any]], pipeline: IngestPipeline, router: Router
+) -> tuple[float, float]:
     """Peak Python heap while processing one delivery of about 1 MB compressed."""
     lines = []
     for delivery in deliveries_source:
@@ -121,7 +128,9 @@ def end_to_end(deliveries: list[dict[str, Any]], router: Router) -> dict[str, fl
 
     conn = local.ensure_running()
     client = build_client(
-        OpenSearchSettings(conn.url, "basic" if conn.username else "none", conn.username, conn.password, conn.ca_certs, timeout_s=120)
+        OpenSearchSettings(
+            conn.url, "basic" if conn.username else "none", conn.username, conn.password, conn.ca_certs, timeout_s=120
+        )
     )
     sys.path.insert(0, str(ROOT))
     from tests.integration.conftest import install_log_templates
@@ -161,7 +170,7 @@ def main() -> None:
     parser.add_argument("--opensearch", action="store_true", help="also measure end-to-end into the local engine")
     parser.add_argument("--e2e-events", type=int, default=50_000)
     args = parser.parse_args()
-    deliveries, events, median_bytes = generate(args.events)
+    deliveries, _, median_bytes = generate(args.events)
     router = Router()
     pipeline = IngestPipeline(masker=default_masker())
     throughput(deliveries[:20], pipeline, router)  # warm caches (regex, routing)

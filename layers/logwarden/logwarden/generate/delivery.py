@@ -21,7 +21,9 @@ def cloudwatch_deliveries(lines: Iterable[LogLine], *, id_base: int = 0) -> Iter
         by_group[line.log_group].append(line)
     sequence = id_base
     for group, group_lines in sorted(by_group.items()):
-        stream = group.rsplit("/", 1)[-1] + "/app/5f1c2a" if not group.startswith("/aws/amazonmq") else "rabbit@ip-10-0-1-10"
+        stream = (
+            group.rsplit("/", 1)[-1] + "/app/5f1c2a" if not group.startswith("/aws/amazonmq") else "rabbit@ip-10-0-1-10"
+        )
         batch: list[dict[str, Any]] = []
         size = 0
         for line in group_lines:

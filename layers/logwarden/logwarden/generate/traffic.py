@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (generated log lines are as long as the real ones)
 """The order system's logs, minute by minute: seasonal, noisy, with personal data where real services
 leak it, and with incidents on demand.
 
@@ -21,7 +22,12 @@ from typing import Final, Literal
 from logwarden.generate.people import Customer, make_customer
 
 IncidentKind = Literal["order_flood", "mes_error_burst", "mq_connection_storm", "order_silence"]
-INCIDENT_KINDS: Final[tuple[IncidentKind, ...]] = ("order_flood", "mes_error_burst", "mq_connection_storm", "order_silence")
+INCIDENT_KINDS: Final[tuple[IncidentKind, ...]] = (
+    "order_flood",
+    "mes_error_burst",
+    "mq_connection_storm",
+    "order_silence",
+)
 
 BROKER_ID: Final = "b-4a1c2e3f-1111-2222-3333-444455556666"
 LOG_GROUPS: Final = {
@@ -304,8 +310,10 @@ class TrafficGenerator:
             return
         client = self.rng.choice(_API_CLIENTS)
         status = 201 if self.rng.random() < 0.97 else 502
-        text = f"POST /api/contracts 201 in {self.rng.randint(40, 400)} ms" if status == 201 else (
-            f"POST /api/contracts 502 in {self.rng.randint(5000, 9000)} ms"
+        text = (
+            f"POST /api/contracts 201 in {self.rng.randint(40, 400)} ms"
+            if status == 201
+            else (f"POST /api/contracts 502 in {self.rng.randint(5000, 9000)} ms")
         )
         lines.append(self._spring(ts, "INFO" if status == 201 else "ERROR", "r.m.web.ApiRequestLog", text))
         if self.rng.random() < 0.2:
@@ -348,7 +356,10 @@ class TrafficGenerator:
             client = self.rng.choice(_API_CLIENTS)
             lines.append(
                 self._spring(
-                    base_ms + self.rng.randrange(60_000), "WARN", "r.m.web.RateLimiter", f"Rate limit exceeded for client {client}"
+                    base_ms + self.rng.randrange(60_000),
+                    "WARN",
+                    "r.m.web.RateLimiter",
+                    f"Rate limit exceeded for client {client}",
                 )
             )
 
@@ -440,18 +451,20 @@ class TrafficGenerator:
             "thread_name": self.rng.choice(("http-nio-8080-exec-1", "http-nio-8080-exec-7", "rabbit-listener-2")),
             "level": level,
             "level_value": {"DEBUG": 10000, "INFO": 20000, "WARN": 30000, "ERROR": 40000}[level],
-            "traceId": "%032x" % self.rng.getrandbits(128),
+            "traceId": f"{self.rng.getrandbits(128):032x}",
         }
         record.update(fields)
         return LogLine(ts, "shop-api", json.dumps(record, ensure_ascii=False))
 
-    def _clef(self, ts: int, level: str | None, template: str, source: str, exception: str | None = None, **properties: object) -> LogLine:
+    def _clef(
+        self, ts: int, level: str | None, template: str, source: str, exception: str | None = None, **properties: object
+    ) -> LogLine:
         record: dict[str, object] = {"@t": _iso_utc_7(ts), "@mt": template}
         if level is not None:
             record["@l"] = level
         if exception is not None:
             record["@x"] = exception
-        record["@tr"] = "%032x" % self.rng.getrandbits(128)
+        record["@tr"] = f"{self.rng.getrandbits(128):032x}"
         record.update(properties)
         record.update({"SourceContext": source, "Application": "crm-api", "MachineName": "crm-7f9c"})
         return LogLine(ts, "crm-api", json.dumps(record, ensure_ascii=False))
