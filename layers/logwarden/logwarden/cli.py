@@ -8,8 +8,12 @@ import sys
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "opensearch": ("logwarden.commands.opensearch", "install, start, stop and inspect the local OpenSearch engine"),
-    "ingest": ("logwarden.commands.ingest", "run Lambda events through the ingest pipeline (--dry-run prints bulk NDJSON)"),
+    "ingest": (
+        "logwarden.commands.ingest",
+        "run Lambda events through the ingest pipeline (--dry-run prints bulk NDJSON)",
+    ),
     "replay": ("logwarden.commands.replay", "re-drive the dead-letter store into OpenSearch, idempotently"),
+    "bootstrap": ("logwarden.commands.bootstrap", "create or update index templates, ISM policies, roles, dashboards"),
 }
 
 
