@@ -23,7 +23,7 @@ logger = Logger(service="logwarden-bootstrap")
 
 # Checked once at cold start; a bad environment is answered as FAILED rather than left for CloudFormation to wait on.
 try:
-    CONFIG: BootstrapConfig | ConfigurationError = BootstrapConfig.from_environ()
+    CONFIG: BootstrapConfig | ConfigurationError = BootstrapConfig.from_env()
 except ConfigurationError as error:
     CONFIG = error
 

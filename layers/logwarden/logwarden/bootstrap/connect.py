@@ -1,54 +1,36 @@
-"""Build the clients the bootstrap talks through (SigV4 with refreshable credentials, basic auth, or none)."""
+"""The bootstrap's adapters on real endpoints, reusing the project's client (SigV4 with refreshable credentials,
+basic auth, or none)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from opensearchpy import AWSV4SignerAuth, OpenSearch, RequestsHttpConnection
-
 from logwarden.bootstrap.admin import DashboardsHttpAdmin, OpenSearchAdmin
 from logwarden.bootstrap.config import BootstrapConfig
+from logwarden.sink.client import OpenSearchSettings, build_client
 
 
-def _auth(config: BootstrapConfig, for_requests: bool) -> Any:
-    if config.auth == "basic":
-        return (config.username, config.password)
-    if config.auth == "sigv4":
+def _dashboards_auth(settings: OpenSearchSettings) -> Any:
+    if settings.auth == "basic":
+        return (settings.username or "", settings.password or "")
+    if settings.auth == "sigv4":
         import boto3
+        from requests_aws4auth import AWS4Auth
 
+        session = boto3.Session()
+        region = settings.region or session.region_name or "us-east-1"
         # botocore's credentials refresh themselves, so a warm container never signs with expired keys.
-        credentials = boto3.Session().get_credentials()
-        if for_requests:
-            from requests_aws4auth import AWS4Auth
-
-            return AWS4Auth(region=config.region, service="es", refreshable_credentials=credentials)
-        return AWSV4SignerAuth(credentials, config.region, "es")
+        return AWS4Auth(region=region, service=settings.service, refreshable_credentials=session.get_credentials())
     return None
 
 
-def _verify(config: BootstrapConfig) -> bool | str:
-    return config.ca_certs or True
-
-
-def opensearch_client(config: BootstrapConfig) -> OpenSearch:
-    return OpenSearch(
-        hosts=[config.opensearch_endpoint],
-        http_auth=_auth(config, for_requests=False),
-        use_ssl=config.opensearch_endpoint.startswith("https://"),
-        verify_certs=True,
-        ca_certs=config.ca_certs or None,
-        connection_class=RequestsHttpConnection,
-        timeout=config.timeout_seconds,
-        max_retries=2,
-        retry_on_timeout=True,
-    )
-
-
 def admins(config: BootstrapConfig) -> tuple[OpenSearchAdmin, DashboardsHttpAdmin | None]:
-    cluster = OpenSearchAdmin(opensearch_client(config))
+    cluster = OpenSearchAdmin(build_client(config.opensearch))
     dashboards = None
     if config.dashboards_endpoint:
+        settings = config.opensearch
+        verify: bool | str = settings.ca_certs or True
         dashboards = DashboardsHttpAdmin(
-            config.dashboards_endpoint, _auth(config, for_requests=True), _verify(config), config.timeout_seconds
+            config.dashboards_endpoint, _dashboards_auth(settings), verify, settings.timeout_s
         )
     return cluster, dashboards

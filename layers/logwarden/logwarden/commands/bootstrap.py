@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -19,8 +18,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="logwarden bootstrap",
         description="Create or update index templates, ISM policies, security roles and Dashboards objects; "
-        "only what differs is written. Connection settings not given here come from LOGWARDEN_OPENSEARCH_* "
-        "variables (the password only from LOGWARDEN_OPENSEARCH_PASSWORD).",
+        "only what differs is written. Connection settings not given here come from the usual variables "
+        "(OPENSEARCH_URL, OPENSEARCH_USERNAME, OPENSEARCH_PASSWORD, OPENSEARCH_CA_CERTS).",
     )
     parser.add_argument(
         "--endpoint", help="OpenSearch URL (default: LOGWARDEN_OPENSEARCH_ENDPOINT, else the local engine)"
@@ -73,6 +72,7 @@ def _validate_policies(desired: DesiredState) -> list[str]:
 
 
 def _config(args: argparse.Namespace) -> BootstrapConfig:
+    """Command-line options over the usual variables; with no endpoint anywhere, the local engine."""
     import os
 
     env = dict(os.environ)
@@ -83,31 +83,16 @@ def _config(args: argparse.Namespace) -> BootstrapConfig:
     if args.auth:
         env["LOGWARDEN_OPENSEARCH_AUTH"] = args.auth
     if args.username:
-        env["LOGWARDEN_OPENSEARCH_USERNAME"] = args.username
+        env["OPENSEARCH_USERNAME"] = args.username
     if args.ca_certs:
-        env["LOGWARDEN_OPENSEARCH_CA_CERTS"] = args.ca_certs
-    if not env.get("LOGWARDEN_OPENSEARCH_ENDPOINT"):
-        return _local_engine_config(env)
-    if "LOGWARDEN_OPENSEARCH_AUTH" not in env:
-        env["LOGWARDEN_OPENSEARCH_AUTH"] = "basic" if env.get("LOGWARDEN_OPENSEARCH_PASSWORD") else "sigv4"
-    config = BootstrapConfig.from_environ(env)
-    return dataclasses.replace(config, allow_no_ism=config.allow_no_ism or args.allow_no_ism)
+        env["OPENSEARCH_CA_CERTS"] = args.ca_certs
+    if not (env.get("LOGWARDEN_OPENSEARCH_ENDPOINT") or env.get("OPENSEARCH_URL")):
+        from logwarden.local.opensearch import local_connection
 
-
-def _local_engine_config(env: dict[str, str]) -> BootstrapConfig:
-    try:
-        from logwarden.local.opensearch import local_connection  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        raise ConfigurationError(["--endpoint: required (no local engine support installed)"]) from None
-    conn = local_connection()
-    return BootstrapConfig(
-        opensearch_endpoint=conn.url,
-        auth="basic" if conn.username else "none",
-        username=conn.username or "",
-        password=conn.password or "",
-        ca_certs=str(conn.ca_certs or ""),
-        dashboards_endpoint=env.get("LOGWARDEN_DASHBOARDS_ENDPOINT", ""),
-    )
+        env.update(local_connection().env_exports())
+    if args.allow_no_ism:
+        env["LOGWARDEN_ALLOW_NO_ISM"] = "true"
+    return BootstrapConfig.from_env(env)
 
 
 def main(argv: list[str]) -> int:
@@ -135,7 +120,7 @@ def main(argv: list[str]) -> int:
         print(f"logwarden bootstrap: failed: {error}", file=sys.stderr)
         return 3
     print(result.summary())
-    if not result.ok(config.allow_no_ism or args.allow_no_ism):
+    if not result.ok(config.allow_no_ism):
         print("logwarden bootstrap: ISM is absent; pass --allow-no-ism to accept that", file=sys.stderr)
         return 1
     return 0
