@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from logwarden.bootstrap.ism import ism_policies, ism_policy, policy_id
+from logwarden.bootstrap.ism import core_rollover_conditions, ism_policies, ism_policy, policy_id
 from logwarden.bootstrap.ism_validation import policy_problems
 from logwarden.bootstrap.params import BootstrapParams
 from logwarden.naming import LEVEL_CLASSES, SUBSYSTEMS
@@ -231,3 +231,9 @@ def test_duplicate_state_names_are_refused(good: dict[str, Any]) -> None:
 def test_an_ism_template_without_patterns_is_refused(good: dict[str, Any]) -> None:
     good["policy"]["ism_template"] = [{"index_patterns": [], "priority": 1}]
     _refused(good, "ism_template")
+
+
+def test_core_rollover_conditions_are_the_policys_own_thresholds() -> None:
+    body = ism_policy(BootstrapParams(rollover_primary_shard_size="30gb", rollover_index_size="100gb"), "info")
+    assert core_rollover_conditions(body) == {"max_size": "100gb", "max_age": "1d"}
+    assert core_rollover_conditions(body, single_shard=True) == {"max_size": "30gb", "max_age": "1d"}

@@ -112,3 +112,32 @@ def ism_policy(params: BootstrapParams, level_class: str) -> dict[str, Any]:
 
 def ism_policies(params: BootstrapParams) -> dict[str, dict[str, Any]]:
     return {policy_id(params, lc): ism_policy(params, lc) for lc in params.level_classes}
+
+
+# Core ``_rollover`` names for the ISM rollover conditions it shares; ``min_primary_shard_size`` has no core
+# counterpart, and equals ``min_size`` for a one-shard index.
+_CORE_ROLLOVER = {"min_size": "max_size", "min_index_age": "max_age", "min_doc_count": "max_docs"}
+
+
+def core_rollover_conditions(policy: dict[str, Any], single_shard: bool = False) -> dict[str, Any]:
+    """The hot state's rollover conditions as core ``POST <stream>/_rollover`` conditions.
+
+    Lets the engine's own rollover prove what ISM would do where no ISM runs (the local engine): the same
+    thresholds, evaluated by OpenSearch on the real data stream.
+    """
+    hot = next(s for s in policy["policy"]["states"] if s["name"] == policy["policy"]["default_state"])
+    rollover: dict[str, Any] = next(a["rollover"] for a in hot["actions"] if "rollover" in a)
+    conditions = {_CORE_ROLLOVER[k]: v for k, v in rollover.items() if k in _CORE_ROLLOVER}
+    if single_shard and "min_primary_shard_size" in rollover:
+        shard = rollover["min_primary_shard_size"]
+        current = conditions.get("max_size")
+        conditions["max_size"] = shard if current is None else min(current, shard, key=_bytes)
+    return conditions
+
+
+def _bytes(size: str) -> float:
+    units = {"b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3, "tb": 1024**4, "pb": 1024**5}
+    for unit in ("kb", "mb", "gb", "tb", "pb", "b"):
+        if size.lower().endswith(unit):
+            return float(size[: -len(unit)]) * units[unit]
+    raise ValueError(f"not a size: {size!r}")
