@@ -23,7 +23,7 @@ from logwarden.bootstrap.ism import core_rollover_conditions, ism_policies
 from logwarden.local import opensearch as local
 from logwarden.naming import SUBSYSTEMS, data_stream_name
 from logwarden.sink.bulk import IndexAction
-from logwarden.sink.client import OpenSearchSettings, build_client
+from logwarden.sink.client import AuthMode, OpenSearchSettings, build_client
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +36,7 @@ def connection() -> local.LocalConnection:
 
 
 def _client(connection: local.LocalConnection, username: str | None = None, password: str | None = None) -> OpenSearch:
-    auth = "basic" if connection.username else "none"
+    auth: AuthMode = "basic" if connection.username else "none"
     return build_client(
         OpenSearchSettings(
             url=connection.url,
@@ -66,10 +66,12 @@ class Deployment:
     def apply(self, params: BootstrapParams | None = None) -> Any:
         return bootstrap(DesiredState.build(params or self.params), self.cluster)
 
-    def write(self, subsystem: str, level: str, count: int = 1, **fields: Any) -> str:
+    def write(self, subsystem: str, level: str, count: int = 1, fields: dict[str, Any] | None = None) -> str:
         stream = data_stream_name(subsystem, level, self.params.prefix)
         body = b"".join(
-            IndexAction(stream, uuid.uuid4().hex, orjson.dumps(_document(subsystem, level, **fields))).bulk_lines()
+            IndexAction(
+                stream, uuid.uuid4().hex, orjson.dumps(_document(subsystem, level, **(fields or {})))
+            ).bulk_lines()
             for _ in range(count)
         )
         result = self.client.bulk(body=body, params={"refresh": "true"})
@@ -92,13 +94,18 @@ def _document(subsystem: str, level: str, **fields: Any) -> dict[str, Any]:
     }
 
 
+def _new_deployment(admin_client: OpenSearch) -> Deployment:
+    tag = uuid.uuid4().hex[:8]
+    return Deployment(
+        BootstrapParams(prefix=f"it{tag}", name=f"lwit{tag}", replicas=0), OpenSearchAdmin(admin_client), admin_client
+    )
+
+
 @pytest.fixture
 def deployment(admin_client: OpenSearch) -> Iterator[Deployment]:
-    tag = uuid.uuid4().hex[:8]
-    params = BootstrapParams(prefix=f"it{tag}", name=f"lwit{tag}", replicas=0)
-    cluster = OpenSearchAdmin(admin_client)
-    yield Deployment(params, cluster, admin_client)
-    teardown(DesiredState.build(params), cluster, "all")
+    made = _new_deployment(admin_client)
+    yield made
+    teardown(DesiredState.build(made.params), made.cluster, "all")
 
 
 def test_templates_apply_and_each_level_lands_in_the_family_with_its_retention(deployment: Deployment) -> None:
@@ -109,7 +116,10 @@ def test_templates_apply_and_each_level_lands_in_the_family_with_its_retention(d
 
     for level in LEVELS:
         deployment.write("shop", level)
-    streams = {ds["name"]: ds for ds in deployment.client.transport.perform_request("GET", f"/_data_stream/{prefix}-*")["data_streams"]}
+    streams = {
+        ds["name"]: ds
+        for ds in deployment.client.transport.perform_request("GET", f"/_data_stream/{prefix}-*")["data_streams"]
+    }
     assert set(streams) == {f"{prefix}-shop-{lc}" for lc in ("debug", "info", "warn", "error")}
 
     policies = ism_policies(deployment.params)
@@ -120,13 +130,19 @@ def test_templates_apply_and_each_level_lands_in_the_family_with_its_retention(d
         [governing] = [
             body for body in policies.values() if stream in body["policy"]["ism_template"][0]["index_patterns"]
         ]
-        into_delete = [t for s in governing["policy"]["states"] for t in s["transitions"] if t["state_name"] == "delete"]
+        into_delete = [
+            t for s in governing["policy"]["states"] for t in s["transitions"] if t["state_name"] == "delete"
+        ]
         assert into_delete[0]["conditions"]["min_rollover_age"] == deployment.params.retention_for(level_class)
     assert deployment.count(f"{prefix}-shop-error") == 2  # ERROR and FATAL share the error family
 
     backing = streams[f"{prefix}-shop-info"]["indices"][0]["index_name"]
     settings = deployment.client.indices.get_settings(index=backing)[backing]["settings"]["index"]
-    assert (settings["codec"], settings["refresh_interval"], settings["number_of_shards"]) == ("best_compression", "5s", "1")
+    assert (settings["codec"], settings["refresh_interval"], settings["number_of_shards"]) == (
+        "best_compression",
+        "5s",
+        "1",
+    )
     mapping = deployment.client.indices.get_mapping(index=backing)[backing]["mappings"]
     assert mapping["dynamic"] == "false"
     assert mapping["properties"]["log"]["properties"]["level"]["type"] == "keyword"
@@ -145,8 +161,12 @@ def test_bootstrap_twice_changes_nothing_and_an_update_changes_only_that_setting
     name = f"{deployment.params.name}-{deployment.params.prefix}-mes"
     stored = deployment.client.transport.perform_request("GET", f"/_index_template/{name}")
     index_settings = stored["index_templates"][0]["index_template"]["template"]["settings"]["index"]
-    assert index_settings == {"number_of_shards": "1", "number_of_replicas": "0", "refresh_interval": "30s",
-                              "codec": "best_compression"}
+    assert index_settings == {
+        "number_of_shards": "1",
+        "number_of_replicas": "0",
+        "refresh_interval": "30s",
+        "codec": "best_compression",
+    }
     assert deployment.apply(deployment.with_(refresh_interval="30s")).applied == []
 
 
@@ -170,7 +190,7 @@ def test_core_rollover_proves_the_policy_conditions_and_new_backing_indices_get_
     deployment: Deployment,
 ) -> None:
     deployment.apply()
-    stream = deployment.write("mq", "INFO", count=20, **{schema.ORDER_ID: "o-1"})
+    stream = deployment.write("mq", "INFO", count=20, fields={schema.ORDER_ID: "o-1"})
     real = ism_policies(deployment.params)[f"{deployment.params.name}-{deployment.params.prefix}-info"]
     tiny = ism_policies(deployment.with_(rollover_primary_shard_size="2kb", rollover_index_size="1mb"))[
         f"{deployment.params.name}-{deployment.params.prefix}-info"
@@ -185,7 +205,9 @@ def test_core_rollover_proves_the_policy_conditions_and_new_backing_indices_get_
     assert rolled["rolled_over"] and rolled["conditions"]["[max_size: 2kb]"] is True
 
     deployment.write("mq", "INFO")
-    indices = deployment.client.transport.perform_request("GET", f"/_data_stream/{stream}")["data_streams"][0]["indices"]
+    indices = deployment.client.transport.perform_request("GET", f"/_data_stream/{stream}")["data_streams"][0][
+        "indices"
+    ]
     assert [i["index_name"].rsplit("-", 1)[1] for i in indices] == ["000001", "000002"]
     newest = indices[-1]["index_name"]
     settings = deployment.client.indices.get_settings(index=newest)[newest]["settings"]["index"]
@@ -218,10 +240,19 @@ class Users:
     secret_customer: str = "customer-4711@example.com"
 
 
-@pytest.fixture
-def users(deployment: Deployment, connection: local.LocalConnection) -> Iterator[Users]:
+@pytest.fixture(scope="module")
+def secured(admin_client: OpenSearch) -> Iterator[Deployment]:
+    """One deployment for the role tests (Security plugin writes are slow); they only add their own data."""
+    made = _new_deployment(admin_client)
+    yield made
+    teardown(DesiredState.build(made.params), made.cluster, "all")
+
+
+@pytest.fixture(scope="module")
+def users(secured: Deployment, connection: local.LocalConnection) -> Iterator[Users]:
     if connection.username is None:
         pytest.skip("the plain profile has no Security plugin")
+    deployment = secured
     tag = deployment.params.prefix
     names = {kind: f"{tag}-{kind}" for kind in ("support", "devops", "ingest", "anomaly")}
     password = "Lw-" + uuid.uuid4().hex + "-Aa1!"
@@ -232,8 +263,14 @@ def users(deployment: Deployment, connection: local.LocalConnection) -> Iterator
     deployment.params = deployment.with_(**{f"{kind}_users": (name,) for kind, name in names.items()})
     deployment.apply()
     deployment.write(
-        "shop", "ERROR", **{schema.CUSTOMER_ID: "customer-4711@example.com", schema.ORDER_ID: "o-9",
-                            schema.LABELS: {"email": "x@example.com"}, "unplanned.key": "kept only in _source"}
+        "shop",
+        "ERROR",
+        fields={
+            schema.CUSTOMER_ID: "customer-4711@example.com",
+            schema.ORDER_ID: "o-9",
+            schema.LABELS: {"email": "x@example.com"},
+            "unplanned.key": "kept only in _source",
+        },
     )
     yield Users({kind: _client(connection, name, password) for kind, name in names.items()})
     for name in names.values():
@@ -247,11 +284,11 @@ def _forbidden(call: Any) -> None:
 
 
 def test_support_searches_sees_hashed_and_hidden_fields_and_cannot_write_or_administer(
-    deployment: Deployment, users: Users
+    secured: Deployment, users: Users
 ) -> None:
     support = users.clients["support"]
-    stream = f"{deployment.params.prefix}-shop-error"
-    hits = support.search(index=f"{deployment.params.prefix}-*", body={"query": {"match_all": {}}})["hits"]["hits"]
+    stream = f"{secured.params.prefix}-shop-error"
+    hits = support.search(index=f"{secured.params.prefix}-shop-*", body={"query": {"match_all": {}}})["hits"]["hits"]
     assert len(hits) == 1
     source = hits[0]["_source"]
     assert source[schema.ORDER_ID] == "o-9" and source[schema.MESSAGE] == "ERROR in shop"
@@ -264,36 +301,42 @@ def test_support_searches_sees_hashed_and_hidden_fields_and_cannot_write_or_admi
     _forbidden(lambda: support.transport.perform_request("PUT", "/_index_template/x", body={"index_patterns": ["x-*"]}))
 
 
-def test_devops_manages_templates_but_not_security(deployment: Deployment, users: Users) -> None:
+def test_devops_manages_templates_but_not_security(secured: Deployment, users: Users) -> None:
     devops = users.clients["devops"]
-    name = f"{deployment.params.prefix}-devops-made"
+    name = f"{secured.params.prefix}-devops-made"
     devops.transport.perform_request("PUT", f"/_index_template/{name}", body={"index_patterns": [f"{name}-*"]})
     devops.transport.perform_request("DELETE", f"/_index_template/{name}")
-    assert devops.count(index=f"{deployment.params.prefix}-*")["count"] == 1
+    assert devops.count(index=f"{secured.params.prefix}-shop-*")["count"] == 1
     _forbidden(lambda: devops.transport.perform_request("GET", "/_plugins/_security/api/roles"))
-    _forbidden(lambda: devops.transport.perform_request(
-        "PUT", "/_plugins/_security/api/roles/devops-escalation", body={"cluster_permissions": ["*"]}))
-    _forbidden(lambda: devops.index(index=f"{deployment.params.prefix}-shop-info", body=_document("shop", "INFO"),
-                                    op_type="create"))
+    _forbidden(
+        lambda: devops.transport.perform_request(
+            "PUT", "/_plugins/_security/api/roles/devops-escalation", body={"cluster_permissions": ["*"]}
+        )
+    )
+    _forbidden(
+        lambda: devops.index(
+            index=f"{secured.params.prefix}-shop-info", body=_document("shop", "INFO"), op_type="create"
+        )
+    )
 
 
-def test_ingest_writes_only_to_log_indices(deployment: Deployment, users: Users) -> None:
+def test_ingest_writes_only_to_log_indices(secured: Deployment, users: Users) -> None:
     ingest = users.clients["ingest"]
-    fresh = data_stream_name("mes", "WARN", deployment.params.prefix)  # not created yet: ingest opens it
+    fresh = data_stream_name("mes", "WARN", secured.params.prefix)  # not created yet: ingest opens it
     body = IndexAction(fresh, "doc-1", orjson.dumps(_document("mes", "WARN"))).bulk_lines()
     result = ingest.bulk(body=body)
     assert not result["errors"], result
-    assert deployment.count(fresh) == 1
+    assert secured.count(fresh) == 1
 
-    elsewhere = IndexAction(f"not{deployment.params.prefix}", "doc-1", orjson.dumps({"a": 1})).bulk_lines()
+    elsewhere = IndexAction(f"not{secured.params.prefix}", "doc-1", orjson.dumps({"a": 1})).bulk_lines()
     refused = ingest.bulk(body=elsewhere)
     assert refused["errors"] and refused["items"][0]["create"]["status"] == 403
-    _forbidden(lambda: ingest.search(index=f"{deployment.params.prefix}-*"))
+    _forbidden(lambda: ingest.search(index=f"{secured.params.prefix}-*"))
 
 
-def test_anomaly_only_reads(deployment: Deployment, users: Users) -> None:
+def test_anomaly_only_reads(secured: Deployment, users: Users) -> None:
     anomaly = users.clients["anomaly"]
-    assert anomaly.count(index=f"{deployment.params.prefix}-*")["count"] == 1
-    stream = f"{deployment.params.prefix}-shop-error"
+    assert anomaly.count(index=f"{secured.params.prefix}-shop-*")["count"] == 1
+    stream = f"{secured.params.prefix}-shop-error"
     _forbidden(lambda: anomaly.index(index=stream, body=_document("shop", "ERROR"), op_type="create"))
     _forbidden(lambda: anomaly.transport.perform_request("PUT", "/_index_template/x", body={"index_patterns": ["x-*"]}))
