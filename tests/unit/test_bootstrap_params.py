@@ -68,3 +68,9 @@ def test_string_form_round_trips() -> None:
 @pytest.mark.parametrize(("value", "expected"), [("30d", 30 * 86400), ("12h", 43200), ("90m", 5400), ("500ms", 0.5)])
 def test_time_values_are_measured_for_ordering_tiers(value: str, expected: float) -> None:
     assert seconds(value) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("prefix", ["Logs", "logs-", "-logs", "logs*", "lo gs", ""])
+def test_a_prefix_that_would_make_bad_index_names_is_refused(prefix: str) -> None:
+    with pytest.raises(ConfigurationError, match="prefix"):
+        BootstrapParams(prefix=prefix)

@@ -19,7 +19,7 @@ from logwarden.naming import DEFAULT_INDEX_PREFIX, LEVEL_CLASSES
 # ISM parses ages with OpenSearch's TimeValue and sizes with ByteSizeValue; we accept the integer forms of both.
 TIME_VALUE: Final = re.compile(r"^[0-9]+(d|h|m|s|ms|micros|nanos)$")
 BYTE_SIZE: Final = re.compile(r"^[0-9]+(b|kb|mb|gb|tb|pb)$")
-_NAME: Final = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+_NAME: Final = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _UNITS_S: Final = {"nanos": 1e-9, "micros": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 ON_DELETE_CHOICES: Final = ("retain", "config", "all")
@@ -104,10 +104,10 @@ class BootstrapParams:
 
     def problems(self) -> list[str]:
         found: list[str] = []
-        if not re.match(r"^[a-z0-9][a-z0-9_]*$", self.prefix):
-            found.append(f"prefix {self.prefix!r}: lower-case letters, digits and '_' only")
-        if not _NAME.match(self.name):
-            found.append(f"name {self.name!r}: lower-case letters, digits and '_' only")
+        if not _NAME.match(self.prefix) or self.prefix.endswith("-"):
+            found.append(f"prefix {self.prefix!r}: lower-case letters, digits, '-' and '_'")
+        if not _NAME.match(self.name) or self.name.endswith("-"):
+            found.append(f"name {self.name!r}: lower-case letters, digits, '-' and '_'")
         if self.shards < 1:
             found.append("shards: at least 1")
         if self.replicas < 0 or (self.warm_replicas is not None and self.warm_replicas < 0):
