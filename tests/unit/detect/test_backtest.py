@@ -16,7 +16,11 @@ ORDERS_ANY = SeriesKey("shop", "any", "INFO")
 
 
 def test_rows_are_summed_and_levels_canonical() -> None:
-    text = "minute,subsystem,event,level,count\n2025-02-03T00:00:00Z,shop,any,Error,2\n2025-02-03T00:00:30Z,shop,any,ERROR,3\n"
+    text = (
+        "minute,subsystem,event,level,count\n"
+        "2025-02-03T00:00:00Z,shop,any,Error,2\n"
+        "2025-02-03T00:00:30Z,shop,any,ERROR,3\n"
+    )
     assert read_counts(io.StringIO(text)) == {SeriesKey("shop", "any", "ERROR"): {START: 5}}
 
 

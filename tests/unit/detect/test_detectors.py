@@ -6,7 +6,7 @@ from detect_helpers import API, ERRORS, ORDERS, PRICES, START, STATUS, Table, fl
 
 from logwarden.detect.counts import MinuteTable
 from logwarden.detect.detectors import SILENCE_KEY, STORM_KEY, Detectors, Finding
-from logwarden.detect.model import MINUTES_PER_DAY, Severity, SeriesKey
+from logwarden.detect.model import MINUTES_PER_DAY, SeriesKey, Severity
 from logwarden.detect.rules import Rules, load_rules
 
 DAY7_NOON = START + 7 * MINUTES_PER_DAY + 12 * 60

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from logwarden.detect.detectors import Finding
 from logwarden.detect.lifecycle import AlertKey, AlertState, advance, step
-from logwarden.detect.model import Severity, SeriesKey
+from logwarden.detect.model import SeriesKey, Severity
 from logwarden.detect.rules import LifecycleRules
 
 KEY = SeriesKey("shop", "order_created", "INFO")

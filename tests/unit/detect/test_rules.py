@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from logwarden.detect.model import Severity, SeriesKey
+from logwarden.detect.model import SeriesKey, Severity
 from logwarden.detect.rules import RulesError, load_rules
 
 
