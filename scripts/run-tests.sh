@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# The whole suite: lint, unit and handler tests, then integration tests on the real local engines.
+# The whole suite: static checks, then unit, handler and integration tests on the real local engines.
+# Called by `make test` (the README's test command) and so by .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 
+echo "== static checks"
 $BIN/ruff check .
+$BIN/ruff format --check .
 $BIN/mypy
+
+echo "== local services"
 $BIN/logwarden opensearch up
+
+echo "== tests"
 $BIN/python -m pytest "$@"

@@ -8,7 +8,10 @@ import sys
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "opensearch": ("logwarden.commands.opensearch", "install, start, stop and inspect the local OpenSearch engine"),
-    "ingest": ("logwarden.commands.ingest", "run Lambda events through the ingest pipeline (--dry-run prints bulk NDJSON)"),
+    "ingest": (
+        "logwarden.commands.ingest",
+        "run Lambda events through the ingest pipeline (--dry-run prints bulk NDJSON)",
+    ),
     "replay": ("logwarden.commands.replay", "re-drive the dead-letter store into OpenSearch, idempotently"),
     "backtest": ("logwarden.commands.backtest", "replay a per-minute count table through the anomaly rules"),
 }

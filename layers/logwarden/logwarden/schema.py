@@ -93,6 +93,11 @@ FIELD_TYPES: Final[dict[str, str]] = {
     LABELS: "flat_object",
 }
 
+# Stack traces are dotted class paths ("ru.mes.pricing.PriceListRepository.current"): the standard
+# analyzer keeps those as one token, the simple analyzer splits on every non-letter so any class or
+# method name is searchable.
+FIELD_ANALYZERS: Final[dict[str, str]] = {STACK_TRACE: "simple"}
+
 # Free text that the masker must scan (structured fields are masked by name as well).
 FREE_TEXT_FIELDS: Final = (MESSAGE, ERROR_MESSAGE, STACK_TRACE)
 
@@ -127,6 +132,8 @@ def index_mapping() -> dict[str, Any]:
         spec: dict[str, Any] = {"type": field_type}
         if field_type == "keyword":
             spec["ignore_above"] = _KEYWORD_IGNORE_ABOVE
+        if field in FIELD_ANALYZERS:
+            spec["analyzer"] = FIELD_ANALYZERS[field]
         if field_type == "date":
             spec["format"] = "strict_date_optional_time||epoch_millis"
         node[leaf] = spec

@@ -1,0 +1,174 @@
+"""Configuration from the environment: one frozen dataclass per function, validated once.
+
+Nothing else in logwarden reads ``os.environ``. A bad configuration fails at cold start with one
+``ConfigurationError`` naming every missing or bad variable, not on the first unlucky request.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from logwarden import naming
+from logwarden.errors import ConfigurationError
+from logwarden.routing import RouteRule, parse_rules
+from logwarden.sink.client import AuthMode, OpenSearchSettings, infer_auth
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off", ""})
+
+
+class _Reader:
+    """Collects every problem instead of stopping at the first."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.problems: list[str] = []
+
+    def text(self, name: str, default: str | None = None) -> str | None:
+        value = self.env.get(name, "").strip()
+        return value or default
+
+    def flag(self, name: str, default: bool) -> bool:
+        raw = self.env.get(name)
+        if raw is None:
+            return default
+        lowered = raw.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        self.problems.append(f"{name} must be true or false, got {raw!r}")
+        return default
+
+    def number(self, name: str, default: float) -> float:
+        raw = self.env.get(name)
+        if raw is None or not raw.strip():
+            return default
+        try:
+            return float(raw)
+        except ValueError:
+            self.problems.append(f"{name} must be a number, got {raw!r}")
+            return default
+
+    def choice(self, name: str, allowed: tuple[str, ...], default: str) -> str:
+        value = self.text(name, default) or default
+        if value not in allowed:
+            self.problems.append(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+            return default
+        return value
+
+    def json_list(self, name: str) -> list[dict[str, Any]]:
+        raw = self.text(name)
+        if raw is None:
+            return []
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError as error:
+            self.problems.append(f"{name} is not valid JSON: {error}")
+            return []
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            self.problems.append(f"{name} must be a JSON list of objects")
+            return []
+        return value
+
+
+def opensearch_settings(reader: _Reader, *, required: bool = True) -> OpenSearchSettings | None:
+    """``LOGWARDEN_OPENSEARCH_ENDPOINT`` (the stack's domain) or ``OPENSEARCH_URL`` (any other cluster)."""
+    url = reader.text("LOGWARDEN_OPENSEARCH_ENDPOINT") or reader.text("OPENSEARCH_URL")
+    if url is None:
+        if required:
+            reader.problems.append("LOGWARDEN_OPENSEARCH_ENDPOINT (or OPENSEARCH_URL) is not set")
+        return None
+    if "://" not in url:
+        url = "https://" + url  # Amazon OpenSearch endpoints are given as bare host names
+    username = reader.text("OPENSEARCH_USERNAME")
+    auth = reader.choice("LOGWARDEN_OPENSEARCH_AUTH", ("sigv4", "basic", "none"), infer_auth(url, username))
+    if auth == "basic" and (username is None or reader.text("OPENSEARCH_PASSWORD") is None):
+        reader.problems.append("basic auth needs OPENSEARCH_USERNAME and OPENSEARCH_PASSWORD")
+    ca_certs = reader.text("OPENSEARCH_CA_CERTS")
+    if ca_certs is not None and not Path(ca_certs).is_file():
+        reader.problems.append(f"OPENSEARCH_CA_CERTS points at {ca_certs!r}, which is not a file")
+    mode: AuthMode = "sigv4" if auth == "sigv4" else "basic" if auth == "basic" else "none"
+    return OpenSearchSettings(
+        url=url.rstrip("/"),
+        auth=mode,
+        username=username,
+        password=reader.text("OPENSEARCH_PASSWORD"),
+        ca_certs=ca_certs,
+        region=reader.text("AWS_REGION") or reader.text("AWS_DEFAULT_REGION"),
+        service=reader.choice("LOGWARDEN_OPENSEARCH_SERVICE", ("es", "aoss"), "es"),
+        timeout_s=reader.number("LOGWARDEN_OPENSEARCH_TIMEOUT_S", 30.0),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetterSettings:
+    bucket: str | None
+    prefix: str
+    kms_key_id: str | None
+    directory: Path | None
+
+
+def deadletter_settings(reader: _Reader) -> DeadLetterSettings:
+    bucket = reader.text("LOGWARDEN_DEADLETTER_BUCKET")
+    directory = reader.text("LOGWARDEN_DEADLETTER_DIR")
+    if bucket is None and directory is None:
+        reader.problems.append("LOGWARDEN_DEADLETTER_BUCKET (in AWS) or LOGWARDEN_DEADLETTER_DIR (locally) is not set")
+    return DeadLetterSettings(
+        bucket=bucket,
+        prefix=reader.text("LOGWARDEN_DEADLETTER_PREFIX", "deadletter/") or "deadletter/",
+        kms_key_id=reader.text("LOGWARDEN_DEADLETTER_KMS_KEY_ID"),
+        directory=Path(directory) if directory else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class IngestConfig:
+    opensearch: OpenSearchSettings | None
+    deadletter: DeadLetterSettings
+    index_prefix: str
+    stage: str
+    drop_debug: bool
+    region: str | None
+    routing_rules: tuple[RouteRule, ...]
+    default_subsystem: str
+    bulk_max_bytes: int
+    bulk_max_actions: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, dry_run: bool = False) -> IngestConfig:
+        reader = _Reader(os.environ if env is None else env)
+        settings = opensearch_settings(reader, required=not dry_run)
+        deadletter = DeadLetterSettings(None, "deadletter/", None, None) if dry_run else deadletter_settings(reader)
+        stage = reader.choice("LOGWARDEN_STAGE", ("dev", "test", "staging", "prod"), "dev")
+        try:
+            rules = parse_rules(reader.json_list("LOGWARDEN_ROUTING_RULES"))
+        except ValueError as error:
+            reader.problems.append(f"LOGWARDEN_ROUTING_RULES: {error}")
+            rules = ()
+        default_subsystem = reader.text("LOGWARDEN_DEFAULT_SUBSYSTEM", naming.DEFAULT_SUBSYSTEM) or "other"
+        prefix = reader.text("LOGWARDEN_INDEX_PREFIX", naming.DEFAULT_INDEX_PREFIX) or naming.DEFAULT_INDEX_PREFIX
+        if not prefix.islower() or not prefix.replace("-", "").isalnum():
+            reader.problems.append(f"LOGWARDEN_INDEX_PREFIX must be lower-case letters, digits and '-', got {prefix!r}")
+        config = cls(
+            opensearch=settings,
+            deadletter=deadletter,
+            index_prefix=prefix,
+            stage=stage,
+            # DEBUG is never stored in production unless someone explicitly says so.
+            drop_debug=reader.flag("LOGWARDEN_DROP_DEBUG", stage == "prod"),
+            region=reader.text("AWS_REGION") or reader.text("AWS_DEFAULT_REGION"),
+            routing_rules=rules,
+            default_subsystem=default_subsystem,
+            bulk_max_bytes=int(reader.number("LOGWARDEN_BULK_MAX_BYTES", 5 * 1024 * 1024)),
+            bulk_max_actions=int(reader.number("LOGWARDEN_BULK_MAX_ACTIONS", 2000)),
+        )
+        if reader.problems:
+            raise ConfigurationError(reader.problems)
+        return config

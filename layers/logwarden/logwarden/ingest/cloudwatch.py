@@ -1,0 +1,157 @@
+"""CloudWatch Logs subscription deliveries -> source records.
+
+A delivery is ``{"awslogs": {"data": base64(gzip or zlib(JSON))}}``. CONTROL_MESSAGE deliveries are
+health checks from CloudWatch: acknowledged and counted, never indexed. A delivery that cannot be
+decoded, and any log event that is not a proper event, is rejected (kept for replay), never dropped.
+"""
+
+from __future__ import annotations
+
+import binascii
+import re
+import zlib
+from typing import Any, Final
+
+import orjson
+from aws_lambda_powertools.utilities.data_classes import CloudWatchLogsEvent
+
+from logwarden import schema
+from logwarden.ingest.records import RejectedInput, SourceBatch, SourceRecord, payload_text, stable_id
+from logwarden.routing import Router
+
+# A line that can only be the continuation of the record before it (the awslogs agent and the
+# ECS log driver split multi-line Java/.NET stack traces into one event per line).
+_CONTINUATION: Final = re.compile(
+    r"^(?:\s+at\s|\s*Caused by:|\s*\.\.\. \d+ (?:more|common frames omitted)|\s+--- End of|\s*Suppressed:"
+    r"|(?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*(?:Exception|Error|Throwable)(?::|\s*$))"
+)
+
+
+def decode_delivery(event: dict[str, Any], router: Router, region: str | None = None) -> SourceBatch:
+    batch = SourceBatch()
+    origin_base: dict[str, Any] = {schema.ORIGIN_TYPE: "cloudwatch"}
+    if region:
+        origin_base[schema.CLOUD_REGION] = region
+    try:
+        raw = CloudWatchLogsEvent(event).decompress_logs_data
+    except (KeyError, TypeError, ValueError, binascii.Error, zlib.error) as error:
+        batch.rejected.append(_undecodable(event, f"{type(error).__name__}: {error}", origin_base))
+        return batch
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        batch.rejected.append(RejectedInput("undecodable_delivery", str(error), origin_base, payload_text(raw), raw))
+        return batch
+    if not isinstance(data, dict):
+        batch.rejected.append(RejectedInput("malformed_delivery", "not a JSON object", origin_base, raw.decode()))
+        return batch
+    events = data.get("logEvents")
+    if data.get("messageType") == "CONTROL_MESSAGE":
+        batch.control_messages = max(1, len(events) if isinstance(events, list) else 0)
+        return batch
+    group = data.get("logGroup") if isinstance(data.get("logGroup"), str) else ""
+    stream = data.get("logStream") if isinstance(data.get("logStream"), str) else ""
+    origin = dict(origin_base)
+    origin[schema.ORIGIN_LOG_GROUP] = group
+    origin[schema.ORIGIN_LOG_STREAM] = stream
+    if isinstance(data.get("owner"), str):
+        origin[schema.CLOUD_ACCOUNT] = data["owner"]
+    if not isinstance(events, list):
+        batch.rejected.append(RejectedInput("malformed_delivery", "logEvents is not a list", origin, raw.decode()))
+        return batch
+    route = router.route(str(group))
+    for item in events:
+        if not _is_log_event(item):
+            batch.rejected.append(
+                RejectedInput("malformed_log_event", "needs id, timestamp and message", origin, _json_text(item))
+            )
+            continue
+        text: str = item["message"]
+        previous = batch.records[-1] if batch.records else None
+        if previous is not None and _CONTINUATION.match(text):
+            batch.records[-1] = SourceRecord(
+                previous.doc_id,
+                previous.text.rstrip("\n") + "\n" + text.rstrip("\n"),
+                previous.receive_ms,
+                previous.route,
+                previous.origin,
+                previous.merged_events + 1,
+            )
+            continue
+        record_origin = dict(origin)
+        record_origin[schema.ORIGIN_EVENT_ID] = item["id"]
+        batch.records.append(
+            SourceRecord(
+                stable_id(str(group), str(stream), item["id"]), text, int(item["timestamp"]), route, record_origin
+            )
+        )
+    return batch
+
+
+def _is_log_event(item: Any) -> bool:
+    return (
+        isinstance(item, dict)
+        and isinstance(item.get("id"), str)
+        and item["id"] != ""
+        and isinstance(item.get("timestamp"), int)
+        and not isinstance(item.get("timestamp"), bool)
+        and isinstance(item.get("message"), str)
+    )
+
+
+def _json_text(item: Any) -> str:
+    try:
+        return orjson.dumps(item).decode()
+    except TypeError:
+        return repr(item)
+
+
+def _undecodable(event: Any, detail: str, origin: dict[str, Any]) -> RejectedInput:
+    """Keep what was delivered: the base64 text as given (it is not readable, so not maskable), or the event."""
+    data = None
+    if isinstance(event, dict) and isinstance(event.get("awslogs"), dict):
+        data = event["awslogs"].get("data")
+    if isinstance(data, str):
+        decoded = _lenient_decompress(data)
+        if decoded is not None:
+            return RejectedInput("undecodable_delivery", detail, origin, payload_text(decoded), decoded)
+        return RejectedInput("undecodable_delivery", detail, origin, None, data.encode())
+    return RejectedInput("malformed_delivery", detail, origin, _json_text(event))
+
+
+def _lenient_decompress(data: str) -> bytes | None:
+    """Salvage a truncated gzip/zlib stream: whatever inflates is better than nothing."""
+    try:
+        compressed = binascii.a2b_base64(data)
+        return zlib.decompressobj(zlib.MAX_WBITS | 32).decompress(compressed) or None
+    except (binascii.Error, zlib.error, ValueError):
+        return None
+
+
+def encode_delivery(
+    log_group: str,
+    log_stream: str,
+    events: list[dict[str, Any]],
+    *,
+    owner: str = "123456789012",
+    message_type: str = "DATA_MESSAGE",
+    subscription_filters: tuple[str, ...] = ("logwarden",),
+) -> dict[str, Any]:
+    """Build a subscription event exactly as CloudWatch Logs delivers it (gzip, base64).
+
+    ``events`` are ``{"id": ..., "timestamp": ms, "message": ...}``. Used by the generator, the demo,
+    the tests and the benchmarks, so every path exercises the real decoder.
+    """
+    import base64
+    import gzip
+
+    data = {
+        "messageType": message_type,
+        "owner": owner,
+        "logGroup": log_group,
+        "logStream": log_stream,
+        "subscriptionFilters": list(subscription_filters),
+        "logEvents": events,
+    }
+    compressed = gzip.compress(orjson.dumps(data), compresslevel=6, mtime=0)
+    return {"awslogs": {"data": base64.b64encode(compressed).decode()}}

@@ -1,0 +1,59 @@
+"""One source record -> one normalised document (before masking)."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from logwarden import schema
+from logwarden.ingest.records import SourceRecord
+from logwarden.parsing.detect import parse_record
+from logwarden.parsing.enrich import classify_message
+from logwarden.parsing.timestamps import ms_to_iso, reconcile
+
+_MAX_LABELS: Final = 100
+_MAX_LABEL_TEXT: Final = 8192
+
+
+def normalise(record: SourceRecord, ingested: str) -> dict[str, Any]:
+    parsed = parse_record(record.text, record.receive_ms)
+    doc = parsed.fields
+    flags = parsed.flags
+    event_ms = reconcile(parsed.line_ms, record.receive_ms, had_offset=parsed.had_offset, flags=flags)
+    doc[schema.TIMESTAMP] = ms_to_iso(event_ms)
+    doc[schema.INGESTED] = ingested
+    doc[schema.SUBSYSTEM] = record.route.subsystem
+    doc.setdefault(schema.SERVICE, record.route.service)
+    doc.setdefault(schema.LEVEL, "INFO")
+    message = doc.get(schema.MESSAGE)
+    if isinstance(message, str):
+        classify_message(message, doc)
+    doc.update(record.origin)
+    if record.merged_events:
+        flags.append("continuation_lines_merged")
+    if parsed.labels:
+        doc[schema.LABELS] = bounded_labels(parsed.labels, flags)
+    if flags:
+        doc[schema.FLAGS] = flags
+    return doc
+
+
+def bounded_labels(labels: dict[str, Any], flags: list[str]) -> dict[str, Any]:
+    """Free-form properties as one flat_object: keys without dots (they would read as paths), at most
+    100 of them, long strings cut. A service logging a huge map cannot make a document unindexable."""
+    bounded: dict[str, Any] = {}
+    for key, value in labels.items():
+        if len(bounded) >= _MAX_LABELS:
+            flags.append("labels_truncated")
+            break
+        bounded[str(key).replace(".", "_") or "_"] = _bounded_value(value)
+    return bounded
+
+
+def _bounded_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return value if len(value) <= _MAX_LABEL_TEXT else value[:_MAX_LABEL_TEXT] + "…"
+    if isinstance(value, dict):
+        return {str(k).replace(".", "_") or "_": _bounded_value(v) for k, v in list(value.items())[:_MAX_LABELS]}
+    if isinstance(value, list):
+        return [_bounded_value(v) for v in value[:_MAX_LABELS]]
+    return value

@@ -1,0 +1,185 @@
+"""normalise -> mask -> route -> bulk index -> park the rest. The one pipeline every source uses.
+
+Conservation: every log event of a delivery ends as exactly one of indexed, duplicate, set aside,
+undelivered (parked because OpenSearch was unavailable), rejected (parked because it could not be
+read), filtered (DEBUG where the stage drops it), or folded into the record before it as a
+continuation line. ``IngestReport.unaccounted`` is zero or there is a bug.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import orjson
+
+from logwarden import naming, schema
+from logwarden.ingest.normalise import normalise
+from logwarden.ingest.records import RejectedInput, SourceBatch, b64
+from logwarden.sink.bulk import BulkIndexer, BulkReport, Failure, IndexAction
+from logwarden.sink.deadletter import DeadLetterEntry, DeadLetterStore
+
+
+class DocumentMasker(Protocol):
+    def mask_text(self, text: str) -> str: ...
+
+    def mask_document(self, doc: dict[str, Any]) -> dict[str, Any]: ...
+
+    def take_counts(self) -> dict[str, int]: ...
+
+
+@dataclass(slots=True)
+class IngestReport:
+    events: int = 0
+    control_messages: int = 0
+    documents: int = 0
+    indexed: int = 0
+    duplicates: int = 0
+    set_aside: int = 0
+    undelivered: int = 0
+    rejected: int = 0
+    filtered: int = 0
+    merged_lines: int = 0
+    parse_fallbacks: int = 0
+    bulk_requests: int = 0
+    bulk_retries: int = 0
+    bulk_latency_ms: list[float] = field(default_factory=list)
+    masked: dict[str, int] = field(default_factory=dict)
+    set_aside_reasons: Counter[str] = field(default_factory=Counter)
+    deadletter_locations: list[str] = field(default_factory=list)
+
+    @property
+    def parked(self) -> int:
+        return self.set_aside + self.undelivered + self.rejected
+
+    @property
+    def unaccounted(self) -> int:
+        settled = self.indexed + self.duplicates + self.parked + self.filtered + self.merged_lines
+        return self.events - settled
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "events": self.events,
+            "control_messages": self.control_messages,
+            "indexed": self.indexed,
+            "duplicates": self.duplicates,
+            "set_aside": self.set_aside,
+            "undelivered": self.undelivered,
+            "rejected": self.rejected,
+            "filtered": self.filtered,
+            "merged_lines": self.merged_lines,
+            "parse_fallbacks": self.parse_fallbacks,
+            "masked": dict(self.masked),
+            "deadletter": list(self.deadletter_locations),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltBatch:
+    actions: list[IndexAction]
+    rejected: list[DeadLetterEntry]
+    filtered: int
+    parse_fallbacks: int
+
+
+class IngestPipeline:
+    def __init__(
+        self,
+        *,
+        masker: DocumentMasker,
+        index_prefix: str = naming.DEFAULT_INDEX_PREFIX,
+        drop_debug: bool = False,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._masker = masker
+        self._prefix = index_prefix
+        self._drop_debug = drop_debug
+        self._now = now
+
+    def build(self, batch: SourceBatch) -> BuiltBatch:
+        """Turn a delivery into masked, serialised index actions (no I/O)."""
+        ingested = self._now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        actions: list[IndexAction] = []
+        rejected = [self._rejected_entry(item) for item in batch.rejected]
+        filtered = fallbacks = 0
+        for record in batch.records:
+            try:
+                doc = normalise(record, ingested)
+                if self._drop_debug and doc.get(schema.LEVEL) in ("DEBUG", "TRACE"):
+                    filtered += 1
+                    continue
+                doc = self._masker.mask_document(doc)
+                source = orjson.dumps(doc)
+            except Exception as error:
+                rejected.append(
+                    self._rejected_entry(
+                        RejectedInput(
+                            "processing_error", f"{type(error).__name__}: {error}", record.origin, record.text
+                        )
+                    )
+                )
+                continue
+            if "parse_fallback" in doc.get(schema.FLAGS, ()):
+                fallbacks += 1
+            index = naming.data_stream_name(record.route.subsystem, doc.get(schema.LEVEL), self._prefix)
+            actions.append(IndexAction(index, record.doc_id, source))
+        return BuiltBatch(actions, rejected, filtered, fallbacks)
+
+    def run(
+        self,
+        batch: SourceBatch,
+        indexer: BulkIndexer,
+        deadletter: DeadLetterStore,
+        remaining_s: Callable[[], float],
+    ) -> IngestReport:
+        """Index a delivery and park whatever did not land. Raises only if parking itself fails."""
+        built = self.build(batch)
+        bulk = indexer.index(built.actions, remaining_s) if built.actions else BulkReport()
+        report = self.report(batch, built, bulk)
+        entries = built.rejected + [_document_entry(f) for f in bulk.set_aside + bulk.undelivered]
+        if entries:
+            report.deadletter_locations.append(deadletter.put(entries))
+        return report
+
+    def report(self, batch: SourceBatch, built: BuiltBatch, bulk: BulkReport) -> IngestReport:
+        return IngestReport(
+            events=batch.events,
+            control_messages=batch.control_messages,
+            documents=len(built.actions),
+            indexed=bulk.indexed,
+            duplicates=bulk.duplicates,
+            set_aside=len(bulk.set_aside),
+            undelivered=len(bulk.undelivered),
+            rejected=len(built.rejected),
+            filtered=built.filtered,
+            merged_lines=sum(record.merged_events for record in batch.records),
+            parse_fallbacks=built.parse_fallbacks,
+            bulk_requests=bulk.requests,
+            bulk_retries=bulk.retries,
+            bulk_latency_ms=bulk.latencies_ms,
+            masked=self._masker.take_counts(),
+            set_aside_reasons=Counter(f.reason for f in bulk.set_aside),
+        )
+
+    def _rejected_entry(self, item: RejectedInput) -> DeadLetterEntry:
+        payload: dict[str, Any] = {"origin": item.origin}
+        if item.text is not None:
+            payload["text"] = self._masker.mask_text(item.text)
+        elif item.raw is not None:
+            payload["base64"] = b64(item.raw)
+        return DeadLetterEntry(kind="payload", reason=item.reason, detail=item.detail, payload=payload)
+
+
+def _document_entry(failure: Failure) -> DeadLetterEntry:
+    return DeadLetterEntry(
+        kind="document",
+        reason=failure.reason,
+        detail=failure.detail,
+        index=failure.action.index,
+        doc_id=failure.action.doc_id,
+        document=orjson.loads(failure.action.source),
+        attempts=failure.attempts,
+    )

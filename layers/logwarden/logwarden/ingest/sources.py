@@ -1,0 +1,25 @@
+"""Recognise which Lambda event a payload is and decode it with the matching source adapter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from logwarden import schema
+from logwarden.ingest.cloudwatch import decode_delivery
+from logwarden.ingest.records import RejectedInput, SourceBatch
+from logwarden.routing import Router
+
+
+def decode_event(event: Any, router: Router, region: str | None = None) -> SourceBatch:
+    if isinstance(event, dict) and "awslogs" in event:
+        return decode_delivery(event, router, region)
+    batch = SourceBatch()
+    batch.rejected.append(
+        RejectedInput(
+            "unknown_event_source",
+            "neither a CloudWatch Logs subscription event nor aws:rmq",
+            {schema.ORIGIN_TYPE: "unknown"},
+            str(event),
+        )
+    )
+    return batch

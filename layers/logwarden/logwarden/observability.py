@@ -1,0 +1,31 @@
+"""EMF metrics from ingest reports. Handlers pass their module-level powertools ``Metrics``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from logwarden.ingest.pipeline import IngestReport
+
+
+def record_ingest_metrics(metrics: Any, report: IngestReport) -> None:
+    counts = {
+        "EventsReceived": report.events,
+        "ControlMessages": report.control_messages,
+        "DocumentsIndexed": report.indexed,
+        "Duplicates": report.duplicates,
+        "SetAside": report.set_aside,
+        "Undelivered": report.undelivered,
+        "Rejected": report.rejected,
+        "FilteredDebug": report.filtered,
+        "ParseFallbacks": report.parse_fallbacks,
+        "BulkRetries": report.bulk_retries,
+        "DeadLettered": report.parked,
+    }
+    for name, value in counts.items():
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    if report.bulk_latency_ms:
+        metrics.add_metric(name="BulkLatency", unit=MetricUnit.Milliseconds, value=max(report.bulk_latency_ms))
+    for kind, value in report.masked.items():
+        metrics.add_metric(name=f"Masked_{kind}", unit=MetricUnit.Count, value=value)

@@ -1,0 +1,140 @@
+"""Per-record format detection: every log record becomes schema fields, whatever it was written in.
+
+Order of attempts is by first character, so a record costs one or two anchored regex matches:
+``{`` -> JSON (logback, Serilog CLEF, other JSON); digits/``[``/letters -> text layouts and broker lines;
+anything else is kept whole as a raw message with the receive time. Nothing is ever dropped here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import orjson
+
+from logwarden import naming, schema
+from logwarden.parsing import rabbitmq
+from logwarden.parsing.enrich import lift_properties, split_stack_trace
+from logwarden.parsing.structured import parse_json_record
+from logwarden.parsing.text import parse_text
+from logwarden.parsing.timestamps import epoch_to_ms, iso_to_ms
+
+FLAG_PARSE_FALLBACK: Final = "parse_fallback"
+
+_GENERIC_MESSAGE_KEYS: Final = ("message", "msg", "Message", "text", "log")
+_GENERIC_LEVEL_KEYS: Final = ("level", "severity", "Level", "loglevel", "status")
+_GENERIC_TIME_KEYS: Final = ("timestamp", "time", "ts", "@timestamp", "Timestamp", "date")
+_LEVEL_WORD: Final = re.compile(r"\b(TRACE|DEBUG|INFO|WARN(?:ING)?|ERROR|FATAL|CRITICAL)\b")
+
+
+@dataclass(slots=True)
+class ParsedRecord:
+    """Schema fields read from one record, its free-form properties, and the line's own time."""
+
+    fields: dict[str, Any]
+    labels: dict[str, Any]
+    line_ms: int | None
+    had_offset: bool
+    flags: list[str] = field(default_factory=list)
+
+
+def parse_record(text: str, receive_ms: int) -> ParsedRecord:
+    """Parse one log record's text. Never raises on any input."""
+    stripped = text.strip()
+    if stripped.startswith("{") and stripped.endswith("}"):
+        parsed = _parse_json(stripped)
+        if parsed is not None:
+            return parsed
+    elif stripped:
+        broker = rabbitmq.parse_broker_line(stripped)
+        if broker is not None:
+            line_ms = broker.pop(schema.TIMESTAMP, None)
+            labels = broker.pop(schema.LABELS, None) or {}
+            return ParsedRecord(broker, labels, line_ms if isinstance(line_ms, int) else None, True)
+        parsed_text = parse_text(stripped, receive_ms)
+        if parsed_text is not None:
+            record = ParsedRecord(parsed_text.fields, parsed_text.labels, parsed_text.line_ms, parsed_text.had_offset)
+            _embedded_json(record)
+            return record
+    return _raw(stripped or text)
+
+
+def _parse_json(text: str) -> ParsedRecord | None:
+    try:
+        decoded = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(decoded, dict):
+        return None
+    known = parse_json_record(decoded)
+    if known is not None:
+        fields, labels, line_ms, had_offset = known
+        return ParsedRecord(fields, labels, line_ms, had_offset)
+    return _generic_json(decoded)
+
+
+def _generic_json(decoded: dict[str, Any]) -> ParsedRecord:
+    """JSON we do not recognise: take the usual message/level/time keys, keep the rest as labels."""
+    fields: dict[str, Any] = {schema.FORMAT: "json"}
+    rest = dict(decoded)
+    for key in _GENERIC_MESSAGE_KEYS:
+        value = rest.get(key)
+        if isinstance(value, str):
+            fields[schema.MESSAGE] = split_stack_trace(value, fields)
+            del rest[key]
+            break
+    for key in _GENERIC_LEVEL_KEYS:
+        level = naming.normalise_level(rest.get(key))
+        if level is not None:
+            fields[schema.LEVEL] = level
+            del rest[key]
+            break
+    line_ms: int | None = None
+    had_offset = False
+    for key in _GENERIC_TIME_KEYS:
+        value = rest.get(key)
+        if isinstance(value, str):
+            line_ms, had_offset = iso_to_ms(value)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            line_ms, had_offset = epoch_to_ms(float(value)), True
+        if line_ms is not None:
+            del rest[key]
+            break
+    labels = lift_properties(rest, fields)
+    if schema.MESSAGE not in fields:
+        fields[schema.MESSAGE] = orjson.dumps(decoded).decode()
+    return ParsedRecord(fields, labels, line_ms, had_offset)
+
+
+def _embedded_json(record: ParsedRecord) -> None:
+    """Runtime lines often carry a JSON object after a prefix (``[trace ids] {"message": ...}``)."""
+    message = record.fields.get(schema.MESSAGE)
+    if record.fields.get(schema.FORMAT) != "lambda" or not isinstance(message, str) or not message.endswith("}"):
+        return
+    start = message.find("{")
+    if start < 0:
+        return
+    try:
+        decoded = orjson.loads(message[start:])
+    except orjson.JSONDecodeError:
+        return
+    if not isinstance(decoded, dict):
+        return
+    inner = _generic_json(decoded)
+    if start > 0:
+        record.labels["prefix"] = message[:start].strip()
+    record.fields[schema.MESSAGE] = inner.fields.pop(schema.MESSAGE)
+    for key, value in inner.fields.items():
+        if key != schema.FORMAT:
+            record.fields.setdefault(key, value)
+    record.labels.update(inner.labels)
+
+
+def _raw(text: str) -> ParsedRecord:
+    fields: dict[str, Any] = {schema.FORMAT: "raw"}
+    fields[schema.MESSAGE] = split_stack_trace(text, fields)
+    word = _LEVEL_WORD.search(text, 0, 200)
+    if word is not None:
+        fields[schema.LEVEL] = naming.normalise_level(word.group(1))
+    return ParsedRecord(fields, {}, None, False, [FLAG_PARSE_FALLBACK])

@@ -1,0 +1,270 @@
+"""Lift the order system's vocabulary out of properties and messages into schema fields.
+
+Structured properties (logback MDC and structured arguments, Serilog properties) are matched by
+normalised key name; what no rule claims stays in ``labels``. Messages are matched against a small
+table of event patterns only when no property already named the event kind.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, Final
+
+from logwarden import schema
+
+Fields = dict[str, Any]
+
+
+def _key(name: str) -> str:
+    return name.replace("_", "").replace("-", "").replace(".", "").replace("@", "").lower()
+
+
+def _as_str(value: Any) -> str | None:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return str(value)
+    return None
+
+
+def _as_float(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        text = value.strip().replace(",", ".")
+        if text.endswith("ms"):
+            text = text[:-2].strip()
+        try:
+            return float(text)
+        except ValueError:
+            return None
+    return None
+
+
+def _as_status(value: Any) -> int | None:
+    number = _as_float(value)
+    if number is None or not 100 <= number <= 599 or number != int(number):
+        return None
+    return int(number)
+
+
+def _path_only(value: Any) -> str | None:
+    """A URL path without its query string: queries carry tokens and personal data."""
+    text = _as_str(value)
+    if text is None:
+        return None
+    if "://" in text:
+        text = "/" + text.split("://", 1)[1].partition("/")[2]
+    return text.split("?", 1)[0].split("#", 1)[0] or None
+
+
+def _event_kind(value: Any) -> str | None:
+    text = _as_str(value)
+    if text is None:
+        return None
+    # OrderCreated / order-created / ORDER_CREATED -> order_created
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", text)
+    return re.sub(r"[^0-9a-zA-Z]+", "_", snake).strip("_").lower() or None
+
+
+# normalised property key -> (schema field, converter)
+_PROPERTY_RULES: Final[dict[str, tuple[str, Callable[[Any], Any]]]] = {}
+
+
+def _rule(field: str, converter: Callable[[Any], Any], *keys: str) -> None:
+    for key in keys:
+        _PROPERTY_RULES[key] = (field, converter)
+
+
+_rule(schema.ORDER_ID, _as_str, "orderid", "ordernumber", "orderno", "ordernum")
+_rule(schema.CUSTOMER_ID, _as_str, "customerid", "customernumber", "customerno")
+_rule(schema.TRACE_ID, _as_str, "traceid", "xb3traceid", "tr", "ddtraceid", "awsxraytraceid", "correlationid")
+_rule(schema.SPAN_ID, _as_str, "spanid", "xb3spanid", "sp", "ddspanid")
+_rule(schema.ORDER_STATUS, _as_str, "newstatus", "tostatus", "orderstatus")
+_rule(schema.ORDER_PREVIOUS_STATUS, _as_str, "oldstatus", "fromstatus", "previousstatus")
+_rule(schema.ORDER_PRICE, _as_float, "price", "totalprice", "amount", "totalamount", "ordertotal")
+_rule(schema.ORDER_CURRENCY, _as_str, "currency")
+_rule(schema.DURATION_MS, _as_float, "durationms", "duration", "elapsed", "elapsedms", "elapsedmilliseconds", "tookms")
+_rule(schema.HTTP_METHOD, _as_str, "method", "httpmethod", "requestmethod")
+_rule(schema.URL_PATH, _path_only, "path", "requestpath", "uri", "requesturi", "url", "urlpath")
+_rule(schema.HTTP_STATUS, _as_status, "statuscode", "httpstatus", "responsestatus", "status")
+_rule(schema.CLIENT_ID, _as_str, "apiclient", "clientid", "apiclientid", "apiuser", "consumer")
+_rule(schema.EVENT_KIND, _event_kind, "event", "eventtype", "eventkind", "eventname")
+_rule(
+    schema.SERVICE,
+    _as_str,
+    "service",
+    "servicename",
+    "application",
+    "app",
+    "appname",
+    "applicationname",
+    "springapplicationname",
+)
+_rule(schema.HOST, _as_str, "hostname", "host", "machinename")
+_rule(schema.THREAD, _as_str, "threadid", "threadname", "thread")
+_rule(schema.LOGGER, _as_str, "sourcecontext", "loggername", "logger")
+
+
+def lift_properties(properties: dict[str, Any], fields: Fields) -> dict[str, Any]:
+    """Move properties that name schema fields into ``fields``; return the rest (the labels).
+
+    A field already set by the format itself (a logback ``level``) is not overwritten, and a
+    property that does not convert (``status: "SHIPPED"`` is no HTTP status) stays a label.
+    """
+    labels: dict[str, Any] = {}
+    for name, value in properties.items():
+        rule = _PROPERTY_RULES.get(_key(name))
+        if rule is not None:
+            field, convert = rule
+            converted = convert(value)
+            if converted is not None:
+                if field not in fields:
+                    fields[field] = converted
+                continue
+        labels[name] = value
+    return labels
+
+
+def _order_id(group: str = "order") -> str:
+    return r"(?:#|№|id|no\.?|number)?\s*[:=]?\s*(?P<" + group + r">[A-Za-z]{0,6}-?\d[\w-]{0,40})"
+
+
+_ID: Final = _order_id()
+_MONEY: Final = r"(?P<price>\d{1,12}(?:[.,]\d{1,4})?)\s*(?P<currency>[A-Z]{3}\b|руб\.?|₽)?"
+
+_EVENT_PATTERNS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
+    (
+        "order_status_changed",
+        re.compile(
+            r"\border\s+" + _ID + r"\s+status\s+(?:changed\s+)?(?:from\s+)?(?P<old>[A-Za-z_]+)\s*(?:->|→|to)\s*"
+            r"(?P<new>[A-Za-z_]+)",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "order_created",
+        re.compile(
+            r"\border\s+" + _ID + r"\s+(?:was\s+|has\s+been\s+)?(?:created|placed|registered)\b"
+            r"|\b(?:created|placed|new)\s+order\s+" + _order_id("order2"),
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "price_calculated",
+        re.compile(
+            r"\bprice\s+(?:calculated|computed)\b(?:\s+for\s+order\s+" + _ID + r")?\s*[:=]?\s*" + _MONEY,
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "api_request",
+        re.compile(
+            r"^(?:HTTP\s+)?(?P<method>GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+(?P<path>/\S*)\s+(?:responded\s+|->\s*)?"
+            r"(?P<status>[1-5]\d\d)\b(?:.*?\bin\s+(?P<duration>\d+(?:\.\d+)?)\s*ms)?"
+        ),
+    ),
+    (
+        "order_overdue",
+        re.compile(
+            r"\boverdue\b.*?\border\b(?:\s+" + _ID + r")?|\border\s+" + _order_id("order2") + r".*?\boverdue\b", re.I
+        ),
+    ),
+    ("limit_exceeded", re.compile(r"\b(?:rate\s+)?limit\s+(?:was\s+)?exceeded\b|\btoo\s+many\s+requests\b", re.I)),
+    ("slow_operation", re.compile(r"\bslow\b.*?(?:\btook\s+|\bin\s+)(?P<duration>\d+(?:\.\d+)?)\s*ms\b", re.I)),
+)
+
+# Cheap gate before the table: most lines mention none of these words.
+_EVENT_GATE: Final = re.compile(r"order|price|overdue|limit|slow|too many|^(?:HTTP\s+)?[A-Z]{3,7}\s+/", re.I)
+_DURATION_IN_TEXT: Final = re.compile(r"\b(?:took|in|duration[:=]?)\s+(?P<duration>\d+(?:\.\d+)?)\s*ms\b", re.I)
+_ORDER_IN_TEXT: Final = re.compile(r"\border\s+" + _ID, re.I)
+
+
+def classify_message(message: str, fields: Fields) -> None:
+    """Set the event kind and the values it carries from a free-text message, if it matches one."""
+    if not message or _EVENT_GATE.search(message) is None:
+        return
+    if schema.EVENT_KIND not in fields:
+        for kind, pattern in _EVENT_PATTERNS:
+            match = pattern.search(message)
+            if match is None:
+                continue
+            fields[schema.EVENT_KIND] = kind
+            _take_groups(match.groupdict(), fields)
+            break
+    if schema.ORDER_ID not in fields:
+        order = _ORDER_IN_TEXT.search(message)
+        if order is not None:
+            fields[schema.ORDER_ID] = order.group("order")
+    if schema.DURATION_MS not in fields:
+        duration = _DURATION_IN_TEXT.search(message)
+        if duration is not None:
+            fields[schema.DURATION_MS] = float(duration.group("duration"))
+
+
+def _take_groups(groups: dict[str, str | None], fields: Fields) -> None:
+    order = groups.get("order") or groups.get("order2")
+    if order and schema.ORDER_ID not in fields:
+        fields[schema.ORDER_ID] = order
+    if groups.get("old"):
+        fields.setdefault(schema.ORDER_PREVIOUS_STATUS, groups["old"])
+    if groups.get("new"):
+        fields.setdefault(schema.ORDER_STATUS, groups["new"])
+    if groups.get("price"):
+        fields.setdefault(schema.ORDER_PRICE, float(str(groups["price"]).replace(",", ".")))
+    currency = groups.get("currency")
+    if currency:
+        fields.setdefault(schema.ORDER_CURRENCY, "RUB" if currency[0] in "р₽" else currency)
+    if groups.get("method"):
+        fields.setdefault(schema.HTTP_METHOD, groups["method"])
+    if groups.get("path"):
+        fields.setdefault(schema.URL_PATH, _path_only(groups["path"]))
+    if groups.get("status"):
+        fields.setdefault(schema.HTTP_STATUS, int(str(groups["status"])))
+    if groups.get("duration"):
+        fields.setdefault(schema.DURATION_MS, float(str(groups["duration"])))
+
+
+_EXCEPTION_LINE: Final = re.compile(
+    r"^(?:Caused by:\s*|Unhandled exception\.\s*)?(?P<type>(?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\w$]*"
+    r"(?:Exception|Error|Throwable|Fault|Failure))(?::\s?(?P<message>.*))?$"
+)
+
+
+def split_stack_trace(text: str, fields: Fields) -> str:
+    """Split a multi-line record into its first line(s) and a stack trace; fill the error fields.
+
+    Returns the message part. The exception header is the first line after the message that names an
+    exception type (Java ``java.lang.IllegalStateException: ...``, .NET ``System.TimeoutException: ...``).
+    """
+    lines = text.split("\n")
+    for index in range(1, len(lines)):
+        match = _EXCEPTION_LINE.match(lines[index].strip())
+        if match is None:
+            continue
+        fields.setdefault(schema.ERROR_TYPE, match.group("type"))
+        if match.group("message"):
+            fields.setdefault(schema.ERROR_MESSAGE, match.group("message").strip())
+        fields[schema.STACK_TRACE] = "\n".join(lines[index:]).rstrip()
+        return "\n".join(lines[:index]).rstrip()
+    if len(lines) > 1 and any(line.lstrip().startswith("at ") for line in lines[1:]):
+        fields[schema.STACK_TRACE] = "\n".join(lines[1:]).rstrip()
+        return lines[0].rstrip()
+    return text.rstrip()
+
+
+def error_from_stack_trace(trace: str, fields: Fields) -> None:
+    """A logback ``stack_trace`` or Serilog ``@x`` starts with the exception's type and message."""
+    first = trace.lstrip().split("\n", 1)[0].strip()
+    match = _EXCEPTION_LINE.match(first)
+    if match is not None:
+        fields.setdefault(schema.ERROR_TYPE, match.group("type"))
+        if match.group("message"):
+            fields.setdefault(schema.ERROR_MESSAGE, match.group("message").strip())
+    fields[schema.STACK_TRACE] = trace.rstrip()

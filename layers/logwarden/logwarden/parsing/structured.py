@@ -1,0 +1,123 @@
+"""JSON log records: logback / logstash-logback-encoder and Serilog compact JSON (CLEF)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+
+from logwarden import naming, schema
+from logwarden.parsing.enrich import error_from_stack_trace, lift_properties
+from logwarden.parsing.timestamps import epoch_to_ms, iso_to_ms
+
+Fields = dict[str, Any]
+
+# logstash-logback-encoder's own keys; everything else at the top level is MDC or a structured argument.
+_LOGBACK_KEYS: Final = frozenset(
+    {"@timestamp", "@version", "message", "logger_name", "thread_name", "level", "level_value", "stack_trace"}
+)
+_LOGBACK_DROPPED: Final = frozenset({"@version", "level_value"})
+
+# Serilog's reified properties (leading @); everything else is a user property.
+_CLEF_KEYS: Final = frozenset({"@t", "@m", "@mt", "@l", "@x", "@i", "@r", "@tr", "@sp"})
+
+
+def parse_json_record(record: dict[str, Any]) -> tuple[Fields, dict[str, Any], int | None, bool] | None:
+    """Parse a decoded JSON log record.
+
+    Returns (fields, labels, line time in ms or None, had explicit offset), or None when the object is
+    neither logback nor Serilog JSON (the caller keeps it as generic JSON).
+    """
+    if "@t" in record or "@mt" in record or "@m" in record:
+        return _parse_clef(record)
+    if "@timestamp" in record or "logger_name" in record or ("level" in record and "message" in record):
+        return _parse_logback(record)
+    return None
+
+
+def _time_of(value: Any) -> tuple[int | None, bool]:
+    if isinstance(value, str):
+        return iso_to_ms(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return epoch_to_ms(float(value)), True
+    return None, False
+
+
+def _parse_logback(record: dict[str, Any]) -> tuple[Fields, dict[str, Any], int | None, bool]:
+    fields: Fields = {schema.FORMAT: "logback"}
+    line_ms, had_offset = _time_of(record.get("@timestamp"))
+    level = naming.normalise_level(record.get("level"))
+    if level:
+        fields[schema.LEVEL] = level
+    message = record.get("message")
+    if message is not None:
+        fields[schema.MESSAGE] = message if isinstance(message, str) else str(message)
+    for key, field in (("logger_name", schema.LOGGER), ("thread_name", schema.THREAD)):
+        value = record.get(key)
+        if isinstance(value, str) and value:
+            fields[field] = value
+    trace = record.get("stack_trace")
+    if isinstance(trace, str) and trace.strip():
+        error_from_stack_trace(trace, fields)
+    properties = {k: v for k, v in record.items() if k not in _LOGBACK_KEYS and k not in _LOGBACK_DROPPED}
+    labels = lift_properties(properties, fields)
+    return fields, labels, line_ms, had_offset
+
+
+_TEMPLATE_HOLE: Final = re.compile(r"\{\{|\}\}|\{([@$]?)([A-Za-z0-9_]+)(?:,[^:}]*)?(?::([^}]*))?\}")
+
+
+def render_message_template(template: str, properties: dict[str, Any]) -> str:
+    """Render a Serilog message template the way Serilog's text formatter does, closely enough for search.
+
+    ``{Name}`` is the property's value (strings unquoted), ``{{``/``}}`` are literal braces, a hole with
+    no property stays as written.
+    """
+
+    def substitute(match: re.Match[str]) -> str:
+        hole = match.group(0)
+        if hole == "{{":
+            return "{"
+        if hole == "}}":
+            return "}"
+        name = match.group(2)
+        if name not in properties:
+            return hole
+        value = properties[name]
+        if isinstance(value, str):
+            return value
+        if value is None:
+            return "null"
+        if isinstance(value, bool):
+            return "True" if value else "False"
+        return str(value)
+
+    return _TEMPLATE_HOLE.sub(substitute, template)
+
+
+def _parse_clef(record: dict[str, Any]) -> tuple[Fields, dict[str, Any], int | None, bool]:
+    fields: Fields = {schema.FORMAT: "serilog"}
+    line_ms, had_offset = _time_of(record.get("@t"))
+    # CLEF omits @l for Information.
+    fields[schema.LEVEL] = naming.normalise_level(record.get("@l", "Information")) or "INFO"
+    properties = {k: v for k, v in record.items() if k not in _CLEF_KEYS}
+    message = record.get("@m")
+    if not isinstance(message, str):
+        template = record.get("@mt")
+        message = render_message_template(template, properties) if isinstance(template, str) else None
+    if message is not None:
+        fields[schema.MESSAGE] = message
+    exception = record.get("@x")
+    if isinstance(exception, str) and exception.strip():
+        error_from_stack_trace(exception, fields)
+    for key, field in (("@tr", schema.TRACE_ID), ("@sp", schema.SPAN_ID)):
+        value = record.get(key)
+        if isinstance(value, str) and value:
+            fields[field] = value
+    labels = lift_properties(properties, fields)
+    event_id = record.get("@i")
+    if event_id is not None:
+        labels["serilog_event_id"] = event_id
+    template = record.get("@mt")
+    if isinstance(template, str):
+        labels["message_template"] = template
+    return fields, labels, line_ms, had_offset

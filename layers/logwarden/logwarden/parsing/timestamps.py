@@ -1,0 +1,100 @@
+"""Event time from the line itself, sanity-checked against the time CloudWatch (or the broker) saw it.
+
+A log line's own timestamp is the truth when it is plausible. Three things go wrong in practice and
+are corrected here, each leaving a flag on the document so nobody is misled:
+- epoch numbers in seconds, microseconds or nanoseconds instead of milliseconds;
+- naive local times from text layouts (Java/.NET consoles log wall-clock time without an offset):
+  when the line is a whole number of hours away from the receive time, that offset is taken;
+- values that cannot be right (before 2000, or well after the receive time): the receive time is used.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Final
+
+_MIN_MS: Final = 946_684_800_000  # 2000-01-01: nothing we ingest is older
+_FUTURE_TOLERANCE_MS: Final = 5 * 60 * 1000  # clocks drift; lines minutes ahead of the receiver are real
+_HOUR_MS: Final = 3_600_000
+_TZ_RESIDUAL_MS: Final = 10 * 60 * 1000
+
+FLAG_FROM_RECEIVE_TIME: Final = "timestamp_from_receive_time"
+FLAG_OUT_OF_RANGE: Final = "timestamp_out_of_range"
+FLAG_EPOCH_UNIT: Final = "timestamp_epoch_unit_corrected"
+FLAG_TZ_INFERRED: Final = "timestamp_timezone_inferred"
+
+
+def epoch_to_ms(value: float) -> int | None:
+    """Interpret an epoch number by magnitude: seconds, milliseconds, microseconds or nanoseconds."""
+    if value != value or value <= 0:  # NaN or non-positive
+        return None
+    if value < 1e11:
+        return int(value * 1000)
+    if value < 1e14:
+        return int(value)
+    if value < 1e17:
+        return int(value / 1000)
+    if value < 1e20:
+        return int(value / 1_000_000)
+    return None
+
+
+def iso_to_ms(text: str) -> tuple[int | None, bool]:
+    """Parse an ISO-8601-like timestamp; returns (epoch ms, had an explicit offset)."""
+    candidate = text.strip()
+    if not candidate:
+        return None, False
+    candidate = candidate.replace(",", ".", 1)
+    if candidate.endswith(("Z", "z")):
+        candidate = candidate[:-1] + "+00:00"
+    # ``2024-05-01 10:00:00.123 +03:00`` (Serilog text): drop the space before the offset.
+    if len(candidate) > 6 and candidate[-6] in "+-" and candidate[-7] == " ":
+        candidate = candidate[:-7] + candidate[-6:]
+    try:
+        parsed = datetime.fromisoformat(candidate)
+    except ValueError:
+        return None, False
+    aware = parsed.tzinfo is not None
+    if not aware:
+        parsed = parsed.replace(tzinfo=UTC)
+    return int(parsed.timestamp() * 1000), aware
+
+
+def time_of_day_to_ms(text: str, receive_ms: int) -> int | None:
+    """``10:15:30.123`` with no date: the date that puts it closest to the receive time."""
+    try:
+        clock = datetime.strptime(text.replace(",", ".").strip(), "%H:%M:%S.%f" if "." in text else "%H:%M:%S")
+    except ValueError:
+        return None
+    received = datetime.fromtimestamp(receive_ms / 1000, tz=UTC)
+    best: int | None = None
+    for day_shift in (-1, 0, 1):
+        day: date = (received + timedelta(days=day_shift)).date()
+        moment = datetime.combine(day, clock.time(), tzinfo=UTC)
+        ms = int(moment.timestamp() * 1000)
+        if best is None or abs(ms - receive_ms) < abs(best - receive_ms):
+            best = ms
+    return best
+
+
+def reconcile(line_ms: int | None, receive_ms: int, *, had_offset: bool, flags: list[str]) -> int:
+    """Choose the document's event time: the line's own when plausible, else the receive time."""
+    if line_ms is None:
+        flags.append(FLAG_FROM_RECEIVE_TIME)
+        return receive_ms
+    if not had_offset and receive_ms > 0:
+        # A naive local time lands a whole number of hours from the receive time; take that offset.
+        delta = receive_ms - line_ms
+        hours = round(delta / _HOUR_MS)
+        if hours != 0 and abs(hours) <= 14 and abs(delta - hours * _HOUR_MS) <= _TZ_RESIDUAL_MS:
+            flags.append(FLAG_TZ_INFERRED)
+            line_ms += hours * _HOUR_MS
+    if line_ms < _MIN_MS or (receive_ms > 0 and line_ms > receive_ms + _FUTURE_TOLERANCE_MS):
+        flags.append(FLAG_OUT_OF_RANGE)
+        return receive_ms
+    return line_ms
+
+
+def ms_to_iso(ms: int) -> str:
+    """Millisecond ISO-8601 in UTC, the form every document carries."""
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,0 +1,1 @@
+"""Where documents go: OpenSearch (bulk, with retries) and the dead-letter store (everything else)."""

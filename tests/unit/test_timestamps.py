@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import pytest
+
+from logwarden.parsing.timestamps import (
+    FLAG_FROM_RECEIVE_TIME,
+    FLAG_OUT_OF_RANGE,
+    FLAG_TZ_INFERRED,
+    epoch_to_ms,
+    iso_to_ms,
+    ms_to_iso,
+    reconcile,
+    time_of_day_to_ms,
+)
+
+RECEIVED = 1764078000000  # 2025-11-25T13:40:00Z
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_iso", "aware"),
+    [
+        ("2025-11-25T13:40:00.123Z", "2025-11-25T13:40:00.123Z", True),
+        ("2025-11-25T16:40:00.123+03:00", "2025-11-25T13:40:00.123Z", True),
+        ("2025-11-25 16:40:00.123 +03:00", "2025-11-25T13:40:00.123Z", True),
+        ("2025-11-25 13:40:00,123", "2025-11-25T13:40:00.123Z", False),
+        ("2025-11-25T13:40:00.5210000Z", "2025-11-25T13:40:00.521Z", True),
+        ("2025-11-25 13:40:02.120533+00:00", "2025-11-25T13:40:02.120Z", True),
+    ],
+)
+def test_iso_forms_our_services_write(text: str, expected_iso: str, aware: bool) -> None:
+    ms, had_offset = iso_to_ms(text)
+    assert ms is not None
+    assert ms_to_iso(ms) == expected_iso
+    assert had_offset is aware
+
+
+def test_garbage_is_not_a_timestamp() -> None:
+    assert iso_to_ms("yesterday at noon") == (None, False)
+    assert iso_to_ms("") == (None, False)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1764078000, 1764078000000),  # seconds
+        (1764078000123, 1764078000123),  # milliseconds
+        (1764078000123456, 1764078000123),  # microseconds
+        (1764078000123456789, 1764078000123),  # nanoseconds
+        (0, None),
+        (-5, None),
+    ],
+)
+def test_epoch_unit_is_inferred_from_magnitude(value: int, expected: int | None) -> None:
+    assert epoch_to_ms(value) == expected
+
+
+def test_naive_local_time_takes_the_whole_hour_offset_from_the_receive_time() -> None:
+    # GIVEN a Moscow wall-clock time logged without an offset, received 12 ms later in UTC
+    line_ms, aware = iso_to_ms("2025-11-25 16:40:00.000")
+    flags: list[str] = []
+    # WHEN reconciled with the receive time
+    result = reconcile(line_ms, RECEIVED + 12, had_offset=aware, flags=flags)
+    # THEN the three-hour offset is taken and flagged
+    assert result == RECEIVED
+    assert flags == [FLAG_TZ_INFERRED]
+
+
+def test_aware_times_are_never_shifted() -> None:
+    flags: list[str] = []
+    assert reconcile(RECEIVED - 3 * 3_600_000, RECEIVED, had_offset=True, flags=flags) == RECEIVED - 3 * 3_600_000
+    assert flags == []
+
+
+def test_absurd_times_fall_back_to_the_receive_time() -> None:
+    flags: list[str] = []
+    assert reconcile(0, RECEIVED, had_offset=True, flags=flags) == RECEIVED  # 1970
+    assert reconcile(RECEIVED + 86_400_000 * 30, RECEIVED, had_offset=True, flags=flags) == RECEIVED  # next month
+    assert flags == [FLAG_OUT_OF_RANGE, FLAG_OUT_OF_RANGE]
+
+
+def test_missing_time_uses_the_receive_time_and_says_so() -> None:
+    flags: list[str] = []
+    assert reconcile(None, RECEIVED, had_offset=False, flags=flags) == RECEIVED
+    assert flags == [FLAG_FROM_RECEIVE_TIME]
+
+
+def test_time_of_day_picks_the_nearest_date() -> None:
+    # 23:59:59 seen just after midnight belongs to the previous day.
+    just_after_midnight = 1764028805000  # 2025-11-25T00:00:05Z
+    assert ms_to_iso(time_of_day_to_ms("23:59:59.500", just_after_midnight) or 0) == "2025-11-24T23:59:59.500Z"
