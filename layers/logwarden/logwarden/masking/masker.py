@@ -11,7 +11,7 @@ from urllib.parse import unquote
 
 from logwarden import schema
 from logwarden.masking.config import MaskingConfig
-from logwarden.masking.fieldnames import classify_nested_key
+from logwarden.masking.fieldnames import classify_nested_key, is_identifier_key
 from logwarden.masking.hashkey import fetch_hash_key
 from logwarden.masking.kinds import Kind, Mode
 from logwarden.masking.text import Span, scan
@@ -178,7 +178,7 @@ class Masker:
                 new = self._mask_value(value, None, None, 0)
             elif isinstance(value, str):
                 kind = None if name in schema.FREE_TEXT_FIELDS else classify_nested_key(name.rsplit(".", 1)[-1], None)
-                new = self._mask_whole(kind, value) if kind is not None else self.mask_text(value)
+                new = self._mask_whole(kind, value) if kind is not None else self._mask_keyed_text(name, value)
             else:
                 new = self._mask_value(value, classify_nested_key(name.rsplit(".", 1)[-1], None), None, 0)
             if new is not value:
@@ -193,6 +193,12 @@ class Masker:
             kinds.update(str(kind) for kind in previous)
         result[schema.MASKED] = sorted(kinds)
         return result
+
+    def _mask_keyed_text(self, key: str, value: str) -> str:
+        """A string under a key that says nothing: scanned, except a bare number under an id-like key."""
+        if value.isdigit() and is_identifier_key(key.rsplit(".", 1)[-1]):
+            return value
+        return self.mask_text(value)
 
     def _mask_whole(self, kind: Kind, value: Any) -> Any:
         """A value under a key that names personal data: masked whatever it looks like."""
@@ -216,7 +222,9 @@ class Masker:
         if depth > _MAX_DEPTH:
             return value
         if isinstance(value, str):
-            return self._mask_whole(kind, value) if kind is not None else self.mask_text(value)
+            if kind is not None:
+                return self._mask_whole(kind, value)
+            return self.mask_text(value) if parent is None else self._mask_keyed_text(parent, value)
         if isinstance(value, dict):
             result: dict[Any, Any] | None = None
             for key, item in value.items():

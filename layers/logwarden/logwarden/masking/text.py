@@ -34,10 +34,10 @@ class Span(NamedTuple):
 # word character, dot, dash, '#', '+', '%' or '@' - so a match starts only where a number starts.
 _SEP: Final = r"(?:[ \-]|\)[ \-]?|[ \-]?\()"
 _NUMBER: Final = re.compile(
-    r"[0-9+(](?<![\w.\-#+%@].)(?:"
-    r"(?P<ip>(?<=\d)\d{0,2}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?!\w|\.\d))"
+    r"[0-9+(](?<![\w.\-#+%@\]].)(?:"
+    r"(?P<ip>(?<=\d)\d{0,2}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\w\[]|\.\d))"
     r"|(?:(?<=\+)\(?\d|(?<=\()\d|(?<=\d)(?!\d{3}-\d\d-\d\d|[0-9a-fA-F]{7}-[0-9a-fA-F]{4}-))"
-    r"(?:" + _SEP + r"?\d){5,22}\)?(?![\w]|[.,\-]\d)"
+    r"(?:" + _SEP + r"?\d){5,22}\)?(?![\w\[]|[.,\-]\d)"
     r")"
 )
 _NON_DIGITS: Final = str.maketrans("", "", " -()+")
@@ -55,6 +55,7 @@ _CONTEXT: Final = re.compile(
     r"|message|event|job|task|запрос|ref\b|product|item|товар|store|warehouse|склад|sequence|rrn|auth.?code|stan)"
 )
 _CONTEXT_WINDOW: Final = 40
+_HAS_DIGIT: Final = re.compile(r"\d")
 _SNILS_SHAPE: Final = re.compile(r"\d{3}[- ]\d{3}[- ]\d{3}[- ]\d{2}")
 _CARD_SHAPE: Final = re.compile(r"\d{4}([ \-])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?|\d{4}([ \-])\d{6}\2\d{4,5}")
 _PASSPORT_SHAPE: Final = re.compile(r"\d{2} ?\d{2}[ \-]?\d{6}")
@@ -64,11 +65,17 @@ _EPOCH_SECONDS: Final = range(1_480_000_000, 2_000_000_000)
 
 
 def _context(lower: str, start: int) -> str | None:
-    """The kind of the nearest telling word before ``start``: phone, inn, snils, passport, card, neg or None."""
+    """The kind of the nearest telling word before ``start``: phone, inn, snils, passport, card, neg or None.
+
+    A word followed by another number before this one speaks of that number ("order 4476295 ... sent to
+    89168709177"), so it does not count.
+    """
     found = None
     for match in _CONTEXT.finditer(lower, max(0, start - _CONTEXT_WINDOW), start):
         group = match.lastgroup
-        if group != "neutral":
+        if group == "neutral" or (match.start() and lower[match.start() - 1] == "["):
+            continue  # "[phone]" is a placeholder left by an earlier pass, not a word
+        if not _HAS_DIGIT.search(lower, match.end(), start):
             found = group
     return found
 
@@ -139,11 +146,11 @@ def _public_ipv4(text: str) -> bool:
 
 
 # ---------------------------------------------------------------- e-mail, IPv6, tokens, IBAN
-_EMAIL_LOCAL: Final = re.compile(r"(?<![\w.+'-])[\w.+'-]{1,64}\Z")
-_EMAIL_DOMAIN: Final = re.compile(r"[^\W_](?:[\w-]{0,62})(?:\.[\w-]{1,63}){0,8}\.[^\W\d_]{2,24}(?![\w-])")
+_EMAIL_LOCAL: Final = re.compile(r"(?<![\w.+'\]-])[\w.+'-]{1,64}\Z")
+_EMAIL_DOMAIN: Final = re.compile(r"[^\W_](?:[\w-]{0,62})(?:\.[\w-]{1,63}){0,8}\.[^\W\d_]{2,24}(?![\w\[-])")
 _IPV6_GATE: Final = re.compile(r"::|:[0-9a-fA-F]{1,4}:[0-9a-fA-F]{1,4}:")
-_IPV6: Final = re.compile(r"(?<![\w:.])[0-9a-fA-F:]{2,39}(?:\.\d{1,3}){0,3}(?![\w:])")
-_JWT: Final = re.compile(r"eyJ[\w-]{5,8192}\.[\w-]{2,16384}\.[\w-]{0,8192}")
+_IPV6: Final = re.compile(r"(?<![\w:.\]])[0-9a-fA-F:]{2,39}(?:\.\d{1,3}){0,3}(?![\w:\[])")
+_JWT: Final = re.compile(r"eyJ(?<![\w-]eyJ)[\w-]{5,8192}\.[\w-]{2,16384}\.[\w-]{0,8192}")
 _AUTH_SCHEME: Final = re.compile(r"(?i)(?<![\w])(?:bearer|basic|digest|negotiate)[ \t]+([\w\-.~+/]{8,8192}=*)")
 _AWS_KEY_ID: Final = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{16}(?![A-Za-z0-9])")
 _API_KEY_PREFIXES: Final = (
@@ -161,7 +168,7 @@ _API_KEY: Final = re.compile(
     r"(?<![\w-])(?:sk_live_|sk_test_|rk_live_|ghp_|gho_|github_pat_|xoxb-|xoxp-|glpat-)[\w\-]{10,512}"
 )
 _URL_PASSWORD: Final = re.compile(r"://[^\s/:@'\"]{1,128}:([^\s/@'\"]{1,256})@")
-_IBAN: Final = re.compile(r"[A-Z](?<![\w].)[A-Z]\d\d(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?!\w)")
+_IBAN: Final = re.compile(r"[A-Z](?<![\w\]].)[A-Z]\d\d(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![\w\[])")
 
 # ---------------------------------------------------------------- key = value, key: value, "key": "value"
 # Matched on the reversed string, so the scan jumps from one separator to the next and reads the key backwards.
@@ -170,8 +177,8 @@ _SKIP_VALUES: Final = frozenset(
     ("", "null", "none", "nil", "undefined", "true", "false", "n/a", "na", "-", "--", "empty", "unknown", "redacted")
 )
 _PLACEHOLDER: Final = re.compile(r"\[[A-Z]{2,9}(?:[ #][^\]\s]{1,40})?\]")
-_ATOMIC_END: Final = frozenset(" \t\r\n,;&\"'}]<>|)")
-_LONG_END: Final = frozenset("\r\n\t;&\"'}]<>|")
+_ATOMIC_VALUE: Final = re.compile(r"[^ \t\r\n,;&\"'}\]<>|)]{1,512}")
+_LONG_VALUE: Final = re.compile(r"[^\r\n\t;&\"'}\]<>|]{1,200}")
 _NEXT_KEY: Final = re.compile(r"[ ,]+[\w.\-]{1,40}[=:]")
 _NUMERIC_VALUE: Final = re.compile(r"\+?[\d(][\d ()\-]{0,30}\d|\d")
 _DATE_VALUE: Final = re.compile(
@@ -181,6 +188,7 @@ _AUTH_VALUE: Final = re.compile(r"(?i)(?:bearer|basic|digest|negotiate|ntlm|aws4
 _NUMERIC_KINDS: Final = frozenset((Kind.PHONE, Kind.CARD, Kind.INN, Kind.SNILS, Kind.PASSPORT))
 _PARENT_KEY: Final = re.compile(r"([\w\-]{1,40})[\"']?\s{0,3}[:=]\s{0,3}\{[^{}]{0,300}\Z")
 _MAX_VALUE: Final = 2048
+_PERCENT: Final = re.compile(r"%[0-9A-Fa-f]{2}")
 
 
 def _looks_secret(value: str) -> bool:
@@ -241,7 +249,7 @@ def value_span(text: str, pos: int, kind: Kind, key_lower: str) -> Span | None:
         if end >= limit:
             return None
     elif char in "{[":
-        if kind not in (Kind.NAME, Kind.ADDRESS, Kind.BIRTHDATE):
+        if kind not in (Kind.NAME, Kind.ADDRESS, Kind.BIRTHDATE) or _PLACEHOLDER.match(text, pos):
             return None
         end = _bracket_end(text, pos)
         if end < 0:
@@ -260,10 +268,8 @@ def value_span(text: str, pos: int, kind: Kind, key_lower: str) -> Span | None:
             match = _DATE_VALUE.match(text, pos)
             end = match.end() if match else _atomic_end(text, pos)
         elif kind is Kind.ADDRESS or (kind is Kind.TOKEN and "cookie" in key_lower):
-            end = pos
-            limit = min(n, pos + 200)
-            while end < limit and text[end] not in _LONG_END:
-                end += 1
+            long_value = _LONG_VALUE.match(text, pos)
+            end = long_value.end() if long_value else pos
             following = _NEXT_KEY.search(text, pos, end)
             if following:
                 end = following.start()
@@ -276,6 +282,8 @@ def value_span(text: str, pos: int, kind: Kind, key_lower: str) -> Span | None:
         if end <= start:
             return None
         value = text[start:end]
+        if "%" in value and _PERCENT.search(value):
+            return None  # URL-encoded: the masker decodes the text and masks the decoded value
         if kind is Kind.TOKEN and not _looks_secret(value) and "cookie" not in key_lower:
             return None
         quote = kind is not Kind.TOKEN and kind is not Kind.PASSWORD and pos >= 2 and text[pos - 1] == ":"
@@ -294,11 +302,8 @@ def value_span(text: str, pos: int, kind: Kind, key_lower: str) -> Span | None:
 
 
 def _atomic_end(text: str, pos: int) -> int:
-    end = pos
-    limit = min(len(text), pos + _MAX_VALUE)
-    while end < limit and text[end] not in _ATOMIC_END:
-        end += 1
-    return end
+    match = _ATOMIC_VALUE.match(text, pos)
+    return match.end() if match else pos
 
 
 def _name_end(text: str, pos: int) -> int:
@@ -327,12 +332,15 @@ def _scan_keys(text: str, spans: list[Span]) -> None:
     n = len(text)
     for match in _REVERSED_KEY.finditer(reversed_text):
         key = match.group(1)[::-1]
+        key_start = n - match.end(1)
+        if key_start and text[key_start - 1] == "[":
+            continue  # a placeholder such as "[PHONE]" before a separator names nothing
         kind = classify_key(key)
         if kind is None and " " in key:
             kind = classify_key(key.rsplit(" ", 1)[1])
         if kind is None:
             if key.lower() in ("name", "имя", "value") or key.lower().endswith(" name"):
-                kind = _generic_name(text, n - match.end(1))
+                kind = _generic_name(text, key_start)
             if kind is None:
                 continue
         sep = n - 1 - match.start()
@@ -406,14 +414,25 @@ def _split_run(text: str, lower: str, start: int, run: str, spans: list[Span]) -
 def _scan_emails(text: str, spans: list[Span]) -> None:
     at = text.find("@")
     while at >= 0:
+        if at == 0 or not (text[at - 1].isalnum() or text[at - 1] in "._+'-"):
+            at = text.find("@", at + 1)
+            continue
         local = _EMAIL_LOCAL.search(text, max(0, at - 64), at)
-        if local is not None:
+        if local is not None and not _url_userinfo(text, local.start()):
             domain = _EMAIL_DOMAIN.match(text, at + 1)
             if domain is not None:
                 spans.append(Span(local.start(), domain.end(), Kind.EMAIL))
                 at = text.find("@", domain.end())
                 continue
         at = text.find("@", at + 1)
+
+
+def _url_userinfo(text: str, start: int) -> bool:
+    """``scheme://user:password@host``: the password is masked as such, the host is not an e-mail domain."""
+    if start == 0 or text[start - 1] != ":":
+        return False
+    scheme = text.rfind("://", max(0, start - 140), start)
+    return scheme >= 0 and not any(c in text[scheme + 3 : start - 1] for c in " /@\t")
 
 
 def _scan_ipv6(text: str, spans: list[Span], private_ips: bool) -> None:
