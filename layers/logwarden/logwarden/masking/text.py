@@ -41,21 +41,36 @@ _NUMBER: Final = re.compile(
     r")"
 )
 _NON_DIGITS: Final = str.maketrans("", "", " -()+")
-_CONTEXT: Final = re.compile(
-    r"(?P<phone>phone|tel\b|mobile|msisdn|телеф|тел\.|тел\b|моб|whatsapp|viber|sms|звон|contact)"
-    r"|(?P<inn>\binn\b|инн|tax.?id|\btin\b)"
-    r"|(?P<snils>snils|снилс)"
-    r"|(?P<passport>passport|паспорт|серия)"
-    r"|(?P<card>card|карт|\bpan\b)"
-    r"|(?P<neutral>number|номер|\bno\b|\bnr\b|№|num\b)"
-    r"|(?P<neg>order|заказ|invoice|сч[её]т|txn|transaction|request|trace|span|correlation|sku|ean|barcode|gtin"
-    r"|article|артикул|timestamp|\bts\b|epoch|time|date|duration|elapsed|took|latency|amount|price|sum\b|total"
-    r"|qty|quantity|line|version|build|port|pid|seq|offset|size|bytes|count|status|id\b|_id|ids\b|#|account"
-    r"|acct|batch|shipment|tracking|parcel|посылк|накладн|ticket|case|partition|receipt|чек|код|code|msg"
-    r"|message|event|job|task|запрос|ref\b|product|item|товар|store|warehouse|склад|sequence|rrn|auth.?code|stan)"
-)
+# Words that tell what the number after them is. One flat alternation of literals, so the regex engine skips to
+# their first letters; the kind of the matched word is a dictionary lookup. Short words must stand alone.
+_CONTEXT_WORDS: Final[dict[str, str]] = {
+    **dict.fromkeys(
+        ("phone", "tel", "mobile", "msisdn", "телеф", "тел", "моб", "whatsapp", "viber", "sms", "звон", "contact"),
+        "phone",
+    ),
+    **dict.fromkeys(("inn", "инн", "taxid", "tax_id", "tax id", "tin"), "inn"),
+    **dict.fromkeys(("snils", "снилс"), "snils"),
+    **dict.fromkeys(("passport", "паспорт", "серия"), "passport"),
+    **dict.fromkeys(("card", "карт", "pan"), "card"),
+    **dict.fromkeys(("number", "номер", "no", "nr", "№", "num"), "neutral"),
+    **dict.fromkeys(
+        (
+            "order", "заказ", "invoice", "счет", "счёт", "txn", "transaction", "request", "trace", "span",
+            "correlation", "sku", "ean", "barcode", "gtin", "article", "артикул", "timestamp", "ts", "epoch", "time",
+            "date", "duration", "elapsed", "took", "latency", "amount", "price", "sum", "total", "qty", "quantity",
+            "line", "version", "build", "port", "pid", "seq", "offset", "size", "bytes", "count", "status", "id",
+            "ids", "#", "account", "acct", "batch", "shipment", "tracking", "parcel", "посылк", "накладн", "ticket",
+            "case", "partition", "receipt", "чек", "код", "code", "msg", "message", "event", "job", "task",
+            "запрос", "ref", "product", "item", "товар", "store", "warehouse", "склад", "sequence", "rrn", "stan",
+        ),
+        "neg",
+    ),
+}  # fmt: skip
+_STANDALONE_WORDS: Final = frozenset(("tel", "тел", "inn", "tin", "pan", "no", "nr", "num", "ts", "sum", "id", "ids",
+                                      "ref", "чек", "код", "case", "line", "time", "date", "item", "store", "build"))  # fmt: skip
+_CONTEXT: Final = re.compile("|".join(re.escape(w) for w in sorted(_CONTEXT_WORDS, key=len, reverse=True)))
 _CONTEXT_WINDOW: Final = 40
-_HAS_DIGIT: Final = re.compile(r"\d")
+_LAST_DIGIT: Final = re.compile(r"\d(?=\D*\Z)")
 _SNILS_SHAPE: Final = re.compile(r"\d{3}[- ]\d{3}[- ]\d{3}[- ]\d{2}")
 _CARD_SHAPE: Final = re.compile(r"\d{4}([ \-])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?|\d{4}([ \-])\d{6}\2\d{4,5}")
 _PASSPORT_SHAPE: Final = re.compile(r"\d{2} ?\d{2}[ \-]?\d{6}")
@@ -68,15 +83,28 @@ def _context(lower: str, start: int) -> str | None:
     """The kind of the nearest telling word before ``start``: phone, inn, snils, passport, card, neg or None.
 
     A word followed by another number before this one speaks of that number ("order 4476295 ... sent to
-    89168709177"), so it does not count.
+    89168709177"), so it does not count; nor does a placeholder such as "[phone]" left by an earlier pass.
     """
     found = None
-    for match in _CONTEXT.finditer(lower, max(0, start - _CONTEXT_WINDOW), start):
-        group = match.lastgroup
-        if group == "neutral" or (match.start() and lower[match.start() - 1] == "["):
-            continue  # "[phone]" is a placeholder left by an earlier pass, not a word
-        if not _HAS_DIGIT.search(lower, match.end(), start):
-            found = group
+    window_start = max(0, start - _CONTEXT_WINDOW)
+    last_digit = _LAST_DIGIT.search(lower, window_start, start)
+    if last_digit is not None:
+        window_start = last_digit.end()
+    if start - window_start < 2:
+        return None
+    for match in _CONTEXT.finditer(lower, window_start, start):
+        word = match.group()
+        kind = _CONTEXT_WORDS[word]
+        if kind == "neutral":
+            continue
+        before = lower[match.start() - 1] if match.start() else " "
+        if before == "[":
+            continue
+        if word in _STANDALONE_WORDS or kind == "neg" and len(word) <= 4:
+            after = lower[match.end()] if match.end() < len(lower) else " "
+            if before.isalpha() or (after.isalpha() and word not in ("id", "ids")):
+                continue
+        found = kind
     return found
 
 
@@ -327,22 +355,44 @@ def _name_end(text: str, pos: int) -> int:
     return last_word_end
 
 
+_GENERIC: Final = "generic"
+_UNSEEN: Final = "unseen"
+_KEY_CACHE: dict[str, Kind | str | None] = {}
+_KEY_CACHE_MAX: Final = 20_000
+
+
+def _classify_reversed_key(reversed_key: str) -> Kind | str | None:
+    key = reversed_key[::-1]
+    kind = classify_key(key)
+    if kind is None and " " in key:
+        kind = classify_key(key.rsplit(" ", 1)[1])
+    if kind is None and (key.lower() in ("name", "имя") or key.lower().endswith(" name")):
+        return _GENERIC
+    return kind
+
+
 def _scan_keys(text: str, spans: list[Span]) -> None:
-    reversed_text = text[::-1]
     n = len(text)
-    for match in _REVERSED_KEY.finditer(reversed_text):
-        key = match.group(1)[::-1]
+    cache = _KEY_CACHE
+    for match in _REVERSED_KEY.finditer(text[::-1]):
+        raw = match.group(1)
+        found = cache.get(raw, _UNSEEN)
+        if found == _UNSEEN:
+            if len(cache) >= _KEY_CACHE_MAX:
+                cache.clear()
+            found = cache[raw] = _classify_reversed_key(raw)
+        if found is None:
+            continue
         key_start = n - match.end(1)
         if key_start and text[key_start - 1] == "[":
             continue  # a placeholder such as "[PHONE]" before a separator names nothing
-        kind = classify_key(key)
-        if kind is None and " " in key:
-            kind = classify_key(key.rsplit(" ", 1)[1])
-        if kind is None:
-            if key.lower() in ("name", "имя", "value") or key.lower().endswith(" name"):
-                kind = _generic_name(text, key_start)
+        if found == _GENERIC:
+            kind = _generic_name(text, key_start)
             if kind is None:
                 continue
+        else:
+            kind = Kind(found)
+        key = raw[::-1]
         sep = n - 1 - match.start()
         span = value_span(text, sep + 1, kind, key.lower())
         if span is not None:
@@ -380,27 +430,31 @@ def _scan_numbers(text: str, spans: list[Span], private_ips: bool) -> None:
             end = start + len(run)
             quote = start >= 2 and text[start - 1] == ":" and text[start - 2] == '"' and not run.startswith("+")
             spans.append(Span(start, end, kind, quote=quote and end < len(text) and text[end] in ",}]"))
-        elif " " in run:
+        elif " " in run and len(run) - run.count(" ") >= 12:
             _split_run(text, lower, start, run, spans)
 
 
 def _split_run(text: str, lower: str, start: int, run: str, spans: list[Span]) -> None:
     """Several numbers joined by single spaces ("cards 4111 1111 1111 1111 5500 0000 0000 0004")."""
-    pieces: list[tuple[int, int]] = []
+    pieces: list[tuple[int, int, int]] = []  # start, end, digits up to and including this piece
     offset = 0
+    total = 0
     for piece in run.split(" "):
         if piece:
-            pieces.append((offset, offset + len(piece)))
+            total += len(piece.translate(_NON_DIGITS))
+            pieces.append((offset, offset + len(piece), total))
         offset += len(piece) + 1
     if len(pieces) > 12:
         return
     i = 0
     while i < len(pieces):
+        before = pieces[i - 1][2] if i else 0
         for j in range(len(pieces), i, -1):
-            if j - i == len(pieces):
+            count = pieces[j - 1][2] - before
+            if j - i == len(pieces) or not 7 <= count <= 19:
                 continue
             sub = run[pieces[i][0] : pieces[j - 1][1]]
-            if sub[0] in "(-" or sum(c.isdigit() for c in sub) < 7:
+            if sub[0] in "(-":
                 continue
             kind = classify_number(sub, _context(lower, start + pieces[i][0]))
             if kind is not None:
