@@ -66,8 +66,32 @@ _CONTEXT_WORDS: Final[dict[str, str]] = {
         "neg",
     ),
 }  # fmt: skip
-_STANDALONE_WORDS: Final = frozenset(("tel", "тел", "inn", "tin", "pan", "no", "nr", "num", "ts", "sum", "id", "ids",
-                                      "ref", "чек", "код", "case", "line", "time", "date", "item", "store", "build"))  # fmt: skip
+_STANDALONE_WORDS: Final = frozenset(
+    [
+        "tel",
+        "тел",
+        "inn",
+        "tin",
+        "pan",
+        "no",
+        "nr",
+        "num",
+        "ts",
+        "sum",
+        "id",
+        "ids",
+        "ref",
+        "чек",
+        "код",
+        "case",
+        "line",
+        "time",
+        "date",
+        "item",
+        "store",
+        "build",
+    ]
+)
 _CONTEXT: Final = re.compile("|".join(re.escape(w) for w in sorted(_CONTEXT_WORDS, key=len, reverse=True)))
 _CONTEXT_WINDOW: Final = 40
 _LAST_DIGIT: Final = re.compile(r"\d(?=\D*\Z)")
@@ -100,7 +124,7 @@ def _context(lower: str, start: int) -> str | None:
         before = lower[match.start() - 1] if match.start() else " "
         if before == "[":
             continue
-        if word in _STANDALONE_WORDS or kind == "neg" and len(word) <= 4:
+        if word in _STANDALONE_WORDS or (kind == "neg" and len(word) <= 4):
             after = lower[match.end()] if match.end() < len(lower) else " "
             if before.isalpha() or (after.isalpha() and word not in ("id", "ids")):
                 continue
