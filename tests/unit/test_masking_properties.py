@@ -121,3 +121,26 @@ def test_one_megabyte_adversarial_lines_finish(name: str) -> None:
     out = MASKER.mask_text(text)
     assert len(out) <= 4 * len(text) + 32
     MASKER.take_counts()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ФИО:A",
+        "+10000000'0000000001",
+        "1::G@0.AA",
+        "INN:=00 0000000000",
+        "AUTHORIZATION:0!+79123456789",
+        "0@0.ORDER:73000000000",
+        "PASS=%00@0.AA",
+        'PASSWD:"ADDRESS:0\\"',
+        "73000000000 4111 1111 1111 1111",
+        "1033007733,73000000000",
+        "ADDRESS:,73000000000:",
+        " ".join(["4111 1111 1111 1111"] * 4),
+    ],
+)
+def test_found_counterexamples_stay_idempotent(text: str) -> None:
+    once = MASKER.mask_text(text)
+    assert MASKER.mask_text(once) == once
+    MASKER.take_counts()

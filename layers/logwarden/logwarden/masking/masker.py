@@ -154,10 +154,12 @@ class Masker:
         pieces: list[str] = []
         position = 0
         for span in spans:
-            if span.start < position or span.kind in self._disabled:
+            if span.end <= position or span.kind in self._disabled:
                 continue
-            pieces.append(text[position : span.start])
-            replacement = self.replacement(span.kind, text[span.start : span.end])
+            # A span reaching past one already masked masks the rest too: leaking its tail is worse.
+            start = max(span.start, position)
+            pieces.append(text[position:start])
+            replacement = self.replacement(span.kind, text[start : span.end])
             pieces.append(f'"{replacement}"' if span.quote else replacement)
             position = span.end
             self._count(span.kind)

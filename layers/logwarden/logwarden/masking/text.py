@@ -37,10 +37,11 @@ _NUMBER: Final = re.compile(
     r"[0-9+(](?<![\w.\-#+%@\]].)(?:"
     r"(?P<ip>(?<=\d)\d{0,2}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\w\[]|\.\d))"
     r"|(?:(?<=\+)\(?\d|(?<=\()\d|(?<=\d)(?!\d{3}-\d\d-\d\d|[0-9a-fA-F]{7}-[0-9a-fA-F]{4}-))"
-    r"(?:" + _SEP + r"?\d){5,22}\)?(?![\w\[]|[.,\-]\d)"
+    r"(?:" + _SEP + r"?\d){5,46}\)?(?![\w\[]|[.\-]\d)"
     r")"
 )
 _NON_DIGITS: Final = str.maketrans("", "", " -()+")
+_RUN_GOES_ON: Final = re.compile(r"[ \-()]{1,2}\d")  # after a run cut at the bound above
 # Words that tell what the number after them is. One flat alternation of literals, so the regex engine skips to
 # their first letters; the kind of the matched word is a dictionary lookup. Short words must stand alone.
 _CONTEXT_WORDS: Final[dict[str, str]] = {
@@ -103,7 +104,14 @@ _PASSPORT_SHAPE: Final = re.compile(r"\d{2} ?\d{2}[ \-]?\d{6}")
 _EPOCH_SECONDS: Final = range(1_480_000_000, 2_000_000_000)
 
 
-def _context(lower: str, start: int) -> str | None:
+def _inside(spans: list[Span], position: int) -> Span | None:
+    for span in spans:
+        if span.start <= position < span.end:
+            return span
+    return None
+
+
+def _context(lower: str, start: int, spans: list[Span] | None = None) -> str | None:
     """The kind of the nearest telling word before ``start``: phone, inn, snils, passport, card, neg or None.
 
     A word followed by another number before this one speaks of that number ("order 4476295 ... sent to
@@ -111,9 +119,15 @@ def _context(lower: str, start: int) -> str | None:
     """
     found = None
     window_start = max(0, start - _CONTEXT_WINDOW)
-    last_digit = _LAST_DIGIT.search(lower, window_start, start)
-    if last_digit is not None:
-        window_start = last_digit.end()
+    end = start
+    # Words and digits inside values other detectors mask do not count: they are gone once masked, and masking
+    # the same text again must give the same answer.
+    while (last_digit := _LAST_DIGIT.search(lower, window_start, end)) is not None:
+        covering = _inside(spans, last_digit.start()) if spans else None
+        if covering is None:
+            window_start = last_digit.end()
+            break
+        end = covering.start
     if start - window_start < 2:
         return None
     for match in _CONTEXT.finditer(lower, window_start, start):
@@ -122,7 +136,7 @@ def _context(lower: str, start: int) -> str | None:
         if kind == "neutral":
             continue
         before = lower[match.start() - 1] if match.start() else " "
-        if before == "[":
+        if before == "[" or (spans and _inside(spans, match.start())):
             continue
         if word in _STANDALONE_WORDS or (kind == "neg" and len(word) <= 4):
             after = lower[match.end()] if match.end() < len(lower) else " "
@@ -229,8 +243,9 @@ _SKIP_VALUES: Final = frozenset(
     ("", "null", "none", "nil", "undefined", "true", "false", "n/a", "na", "-", "--", "empty", "unknown", "redacted")
 )
 _PLACEHOLDER: Final = re.compile(r"\[[A-Z]{2,9}(?:[ #][^\]\s]{1,40})?\]")
-_ATOMIC_VALUE: Final = re.compile(r"[^ \t\r\n,;&\"'}\]<>|)]{1,512}")
-_LONG_VALUE: Final = re.compile(r"[^\r\n\t;&\"'}\]<>|]{1,200}")
+# A value ends at a delimiter or where a placeholder of an earlier pass begins ("0![PHONE]" is "0!").
+_ATOMIC_VALUE: Final = re.compile(r"(?:(?!\[[A-Z]{2,9}[\] #])[^ \t\r\n,;&\"'}\]<>|)]){1,512}")
+_LONG_VALUE: Final = re.compile(r"(?:(?!\[[A-Z]{2,9}[\] #])[^\r\n\t;&\"'}\]<>|]){1,200}")
 _NEXT_KEY: Final = re.compile(r"[ ,]+[\w.\-]{1,40}[=:]")
 _NUMERIC_VALUE: Final = re.compile(r"\+?[\d(][\d ()\-]{0,30}\d|\d")
 _DATE_VALUE: Final = re.compile(
@@ -241,6 +256,7 @@ _NUMERIC_KINDS: Final = frozenset((Kind.PHONE, Kind.CARD, Kind.INN, Kind.SNILS, 
 _PARENT_KEY: Final = re.compile(r"([\w\-]{1,40})[\"']?\s{0,3}[:=]\s{0,3}\{[^{}]{0,300}\Z")
 _MAX_VALUE: Final = 2048
 _PERCENT: Final = re.compile(r"%[0-9A-Fa-f]{2}")
+_URL_VALUE: Final = re.compile(r"(?:(?!\[[A-Z]{2,9}[\] #])[^\s&\"'<>#]){1,512}")
 
 
 def _looks_secret(value: str) -> bool:
@@ -290,16 +306,15 @@ def value_span(text: str, pos: int, kind: Kind, key_lower: str) -> Span | None:
     if char == "\\" and text.startswith('\\"', pos):
         start = pos + 2
         end = text.find('\\"', start, start + _MAX_VALUE)
-        if end < 0:
-            return None
+        if end < 0:  # no closing quote: the value runs to the end, masked rather than leaked
+            end = min(n, start + _MAX_VALUE)
     elif char in "\"'":
         start = pos + 1
         end = start
         limit = min(n, start + _MAX_VALUE)
         while end < limit and text[end] != char:
             end += 2 if text[end] == "\\" else 1
-        if end >= limit:
-            return None
+        end = min(end, limit)  # no closing quote: the value runs to the end, masked rather than leaked
     elif char in "{[":
         if kind not in (Kind.NAME, Kind.ADDRESS, Kind.BIRTHDATE) or _PLACEHOLDER.match(text, pos):
             return None
@@ -320,6 +335,9 @@ def value_span(text: str, pos: int, kind: Kind, key_lower: str) -> Span | None:
             match = _DATE_VALUE.match(text, pos)
             end = match.end() if match else _atomic_end(text, pos)
         elif kind is Kind.ADDRESS or (kind is Kind.TOKEN and "cookie" in key_lower):
+            while pos < n and text[pos] in ", ":
+                pos += 1
+            start = pos
             long_value = _LONG_VALUE.match(text, pos)
             end = long_value.end() if long_value else pos
             following = _NEXT_KEY.search(text, pos, end)
@@ -335,7 +353,10 @@ def value_span(text: str, pos: int, kind: Kind, key_lower: str) -> Span | None:
             return None
         value = text[start:end]
         if "%" in value and _PERCENT.search(value):
-            return None  # URL-encoded: the masker decodes the text and masks the decoded value
+            # URL-encoded ("%2B7%20(916)%20601-87-24"): the whole parameter value, up to the next '&'
+            url_value = _URL_VALUE.match(text, start)
+            end = url_value.end() if url_value else end
+            value = text[start:end]
         if kind is Kind.TOKEN and not _looks_secret(value) and "cookie" not in key_lower:
             return None
         quote = kind is not Kind.TOKEN and kind is not Kind.PASSWORD and pos >= 2 and text[pos - 1] == ":"
@@ -436,14 +457,16 @@ def _generic_name(text: str, key_start: int) -> Kind | None:
 
 def _scan_numbers(text: str, spans: list[Span], private_ips: bool) -> None:
     lower: str | None = None
-    for match in _NUMBER.finditer(text):
+    position = 0
+    while (match := _NUMBER.search(text, position)) is not None:
         run = match.group()
         start = match.start()
+        position = match.end()
         if lower is None:
             lower = text.lower()
             if len(lower) != len(text):  # a few characters change length when lowered; keep offsets exact
                 lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-        context = _context(lower, start)
+        context = _context(lower, start, spans)
         if match.group("ip") is not None:
             if context != "neg" and (_public_ipv4(run) or (private_ips and _valid_ipv4(run))):
                 spans.append(Span(start, match.end(), Kind.IP))
@@ -454,8 +477,16 @@ def _scan_numbers(text: str, spans: list[Span], private_ips: bool) -> None:
             end = start + len(run)
             quote = start >= 2 and text[start - 1] == ":" and text[start - 2] == '"' and not run.startswith("+")
             spans.append(Span(start, end, kind, quote=quote and end < len(text) and text[end] in ",}]"))
-        elif " " in run and len(run) - run.count(" ") >= 12:
+        elif " " in run and len(run) - run.count(" ") >= 8:
             _split_run(text, lower, start, run, spans)
+            end = start + len(run)
+            if _RUN_GOES_ON.match(text, end):
+                # The run was cut at the bound: scan again from its first group no value was found in, which
+                # may start a value that goes on past the cut. Each step moves forward by at least one group.
+                covered = max((span.end for span in spans if span.start >= start), default=start)
+                groups = [start + i + 1 for i, char in enumerate(run) if char == " "]
+                later = [group for group in groups if group >= covered]
+                position = later[0] if covered > start and later else (groups[-1] if groups else end)
 
 
 def _split_run(text: str, lower: str, start: int, run: str, spans: list[Span]) -> None:
@@ -480,7 +511,7 @@ def _split_run(text: str, lower: str, start: int, run: str, spans: list[Span]) -
             sub = run[pieces[i][0] : pieces[j - 1][1]]
             if sub[0] in "(-":
                 continue
-            kind = classify_number(sub, _context(lower, start + pieces[i][0]))
+            kind = classify_number(sub, _context(lower, start + pieces[i][0], spans))
             if kind is not None:
                 spans.append(Span(start + pieces[i][0], start + pieces[j - 1][1], kind))
                 i = j
@@ -535,7 +566,6 @@ def scan(text: str, private_ips: bool = False) -> list[Span]:
     spans: list[Span] = []
     if "=" in text or ":" in text:
         _scan_keys(text, spans)
-    _scan_numbers(text, spans, private_ips)
     if "@" in text:
         _scan_emails(text, spans)
     if "://" in text and "@" in text:
@@ -554,6 +584,7 @@ def scan(text: str, private_ips: bool = False) -> list[Span]:
         compact = match.group().replace(" ", "")
         if checksums.iban_ok(compact):
             spans.append(Span(match.start(), match.end(), Kind.IBAN))
+    _scan_numbers(text, spans, private_ips)  # last: context words inside spans found above do not count
     return spans
 
 
