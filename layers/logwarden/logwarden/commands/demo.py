@@ -16,7 +16,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--minutes", type=int, default=defaults.live_minutes, help="live window, simulated minutes")
     parser.add_argument("--history-days", type=int, default=defaults.history_days, help="backfilled days")
     parser.add_argument("--rate", type=float, default=defaults.orders_per_minute, help="orders a minute at peak")
-    parser.add_argument("--flood-rate", type=float, default=defaults.flood_per_second, help="orders a second in the flood")
+    parser.add_argument(
+        "--flood-rate", type=float, default=defaults.flood_per_second, help="orders a second in the flood"
+    )
     parser.add_argument("--no-incidents", action="store_true", help="normal traffic only")
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--prefix", default=defaults.prefix, help="index prefix of the demo's data streams")

@@ -548,7 +548,9 @@ def render_summary(summary: DemoSummary, prefix: str) -> str:
         "  incidents:",
     ]
     for item in data["incidents"]:
-        found = f"after {item['delay_minutes']} min ({item['rule']}, {item['severity']})" if item["detected"] else "MISSED"
+        found = (
+            f"after {item['delay_minutes']} min ({item['rule']}, {item['severity']})" if item["detected"] else "MISSED"
+        )
         lines.append(f"    {item['kind']:<22} detected {found}")
     lines += [
         f"  personal data         {data['personal_values_found']} of {data['personal_values_checked']} generated values "
