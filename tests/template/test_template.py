@@ -144,7 +144,9 @@ def test_domain_access_policy_allows_only_stack_roles_with_their_methods(cfn: di
 def test_function_roles_trust_only_lambda(cfn: dict[str, Any]) -> None:
     for name in ES_METHODS:
         trust = cfn["Resources"][name]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
-        assert trust == [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+        assert trust == [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ]
 
 
 def test_key_policy_gives_no_principal_unconditional_use(cfn: dict[str, Any]) -> None:
@@ -427,7 +429,7 @@ def test_functions_get_their_environment(cfn: dict[str, Any]) -> None:
         name: set(f["Properties"]["Environment"]["Variables"])
         for name, f in of_type(cfn, "AWS::Lambda::Function").items()
     }
-    assert all(COMMON_ENV <= variables for variables in env.values())
+    assert all(variables >= COMMON_ENV for variables in env.values())
     assert {
         "LOGWARDEN_ALERT_TOPIC_ARN",
         "LOGWARDEN_ALERT_STATE_TABLE",
@@ -444,7 +446,11 @@ def test_bootstrap_gets_retention_and_rollover_from_parameters(sam: dict[str, An
     props = sam["Resources"]["OpenSearchBootstrap"]["Properties"]
     assert props["retention_info"] == {"Fn::Sub": "${RetentionInfoDays}d"}
     defaults = {name: sam["Parameters"][name]["Default"] for name in sam["Parameters"]}
-    assert (defaults["RetentionInfoDays"], defaults["RetentionWarnDays"], defaults["RetentionErrorDays"]) == (30, 90, 180)
+    assert (defaults["RetentionInfoDays"], defaults["RetentionWarnDays"], defaults["RetentionErrorDays"]) == (
+        30,
+        90,
+        180,
+    )
     assert (defaults["RolloverPrimaryShardSize"], defaults["RolloverIndexSize"]) == ("50gb", "100gb")
     assert props["debug_enabled"] == {"Fn::If": ["IsProd", "false", "true"]}
 
@@ -474,7 +480,9 @@ def test_samconfig_has_the_three_environments_and_only_known_parameters(sam: dic
 
 def test_docs_list_every_environment_variable_and_checkov_skip(sam: dict[str, Any], cfn: dict[str, Any]) -> None:
     deploy = (ROOT / "docs" / "DEPLOY.md").read_text(encoding="utf-8")
-    variables = {v for f in of_type(cfn, "AWS::Lambda::Function").values() for v in f["Properties"]["Environment"]["Variables"]}
+    variables = {
+        v for f in of_type(cfn, "AWS::Lambda::Function").values() for v in f["Properties"]["Environment"]["Variables"]
+    }
     assert sorted(v for v in variables if f"`{v}`" not in deploy) == []
     skips = {
         (skip["id"], name)
