@@ -15,7 +15,7 @@ TOOLS=.venv/tools
 build=1
 [ "${1:-}" = "--no-build" ] && build=0
 
-step() { printf '\n== %s\n' "$*" >&2; }
+step() { printf '\n== [%s] %s\n' "$(date +%T)" "$*" >&2; }
 
 tool_venv() {  # name, pip requirement
   local dir=$TOOLS/$1 stamp
@@ -59,14 +59,18 @@ EOF
     exit 1
   fi
   # The real artefact (arm64: aarch64 wheels, fetched by the SAM CLI for the target platform), and a build for
-  # this machine's architecture that tests/template/test_built.py can import from.
+  # this machine's architecture that tests/template/test_built.py can import from. Each build keeps its own
+  # build.toml and cache (a shared one would make each build discard the other's cache), and they run side by side.
   host_arch=x86_64; [ "$(uname -m)" = aarch64 ] && host_arch=arm64
-  step "sam build (arm64, the deployed artefact)"
-  $TOOLS/sam/bin/sam build --template template.yaml --build-dir .aws-sam/build --cached --parallel \
-    --parameter-overrides Architecture=arm64 >&2
-  step "sam build ($host_arch, for the import check)"
-  $TOOLS/sam/bin/sam build --template template.yaml --build-dir .aws-sam/build-host --cached \
-    --cache-dir .aws-sam/cache-host --parallel --parameter-overrides Architecture=$host_arch >&2
+  step "sam build: arm64 (deployed) and $host_arch (import check)"
+  $TOOLS/sam/bin/sam build --template template.yaml --build-dir .aws-sam/build --cache-dir .aws-sam/cache \
+    --cached --parallel --parameter-overrides Architecture=arm64 > .aws-sam/build.log 2>&1 &
+  arm=$!
+  $TOOLS/sam/bin/sam build --template template.yaml --build-dir .aws-sam/host/build --cache-dir .aws-sam/host/cache \
+    --cached --parallel --parameter-overrides Architecture=$host_arch > .aws-sam/host-build.log 2>&1 &
+  host=$!
+  wait $arm || { cat .aws-sam/build.log >&2; exit 1; }
+  wait $host || { cat .aws-sam/host-build.log >&2; exit 1; }
 fi
 
 step "tests/template (checkov on both forms, custom checks, IAM, encryption, alarms, built artefacts)"

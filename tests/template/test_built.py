@@ -2,7 +2,7 @@
 path, so the layer's requirements and the code can never diverge; the deployed build carries arm64 binaries.
 
 scripts/check-template.sh builds twice: ``.aws-sam/build`` (arm64, what `sam deploy` uploads) and
-``.aws-sam/build-host`` (this machine's architecture, so its native wheels can be imported here).
+``.aws-sam/host/build`` (this machine's architecture, so its native wheels can be imported here).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 from conftest import ROOT, of_type
 
 DEPLOYED = ROOT / ".aws-sam" / "build"
-HOST = ROOT / ".aws-sam" / "build-host"
+HOST = ROOT / ".aws-sam" / "host" / "build"
 ELF_MACHINE = {183: "arm64", 62: "x86_64"}  # e_machine of EM_AARCH64 and EM_X86_64
 
 # What Lambda gives the function at import time, with stand-in values; no AWS call happens on import.
