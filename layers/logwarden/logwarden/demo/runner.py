@@ -553,8 +553,8 @@ def render_summary(summary: DemoSummary, prefix: str) -> str:
         )
         lines.append(f"    {item['kind']:<22} detected {found}")
     lines += [
-        f"  personal data         {data['personal_values_found']} of {data['personal_values_checked']} generated values "
-        "found in the indices",
+        f"  personal data         {data['personal_values_found']} of {data['personal_values_checked']} "
+        "generated values found in the indices",
         f"  took                  {data['seconds']} s",
         "",
         "Explore the indices (the engine keeps running):",
