@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -16,7 +17,9 @@ from moto import mock_aws
 from opensearchpy import OpenSearch
 
 from logwarden import naming, schema
-from logwarden.detect.model import format_minute, parse_minute
+from logwarden.cli import main as cli
+from logwarden.detect.backtest import read_counts
+from logwarden.detect.model import SeriesKey, format_minute, parse_minute
 from logwarden.detect.opensearch import export_counts
 from logwarden.local import opensearch as local
 from tests.conftest import load_event
@@ -194,9 +197,27 @@ def test_unreachable_opensearch_raises_check_could_not_run(
     assert json.loads(alert["Message"])["notifications"][0]["rule"] == "check_failed"
 
 
-def test_export_reproduces_the_indexed_counts(os_client: OpenSearch, index_prefix: str) -> None:
+def test_export_reproduces_the_indexed_counts_and_feeds_the_backtest(
+    os_client: OpenSearch,
+    index_prefix: str,
+    local_engine: local.LocalConnection,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
     _index_traffic(os_client, index_prefix, list(range(SPIKE_AT - 5, SPIKE_AT + 5)))
     rows = list(export_counts(os_client, index_prefix, SPIKE_AT - 3, SPIKE_AT + 2, page_size=4))
     orders = {minute: count for minute, key, count in rows if key.event == "order_created"}
     assert orders == {SPIKE_AT - 3: 2, SPIKE_AT - 2: 300, SPIKE_AT - 1: 300, SPIKE_AT: 300, SPIKE_AT + 1: 2}
     assert {key.subsystem for _, key, _ in rows} == {"shop"} and len(rows) == 15
+    # The command writes the same table as CSV, which the backtest reads back unchanged.
+    monkeypatch.setenv("OPENSEARCH_URL", local_engine.url)
+    for name, value in (("OPENSEARCH_USERNAME", local_engine.username), ("OPENSEARCH_PASSWORD", local_engine.password),
+                        ("OPENSEARCH_CA_CERTS", local_engine.ca_certs)):  # fmt: skip
+        if value:
+            monkeypatch.setenv(name, value)
+    out = tmp_path / "counts.csv"
+    window = ["--from", format_minute(SPIKE_AT - 3), "--to", format_minute(SPIKE_AT + 2)]
+    assert cli(["backtest", "export", *window, "--counts", str(out), "--index-prefix", index_prefix]) == 0
+    with out.open() as stream:
+        table = read_counts(stream)
+    assert table[SeriesKey("shop", "order_created", "INFO")] == orders
