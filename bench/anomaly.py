@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 
 from logwarden.detect import scenarios
+
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent)]  # bench + tests
 from logwarden.detect.model import MINUTES_PER_DAY, format_minute
 
 
