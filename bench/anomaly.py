@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 from logwarden.detect import scenarios
+from logwarden.detect.model import MINUTES_PER_DAY, format_minute
 
 sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent)]  # bench + tests
-from logwarden.detect.model import MINUTES_PER_DAY, format_minute
 
 
 def _children_cpu() -> float:

@@ -70,7 +70,9 @@ def bench_check(series: int = 1000, repeats: int = 5) -> None:
     context = MessageContext("bench", "https://dashboards.example.org", "logs", rules.runbook)
     timings = []
     for _ in range(repeats):
-        check = AnomalyCheck(OpenSearchCounts(_Canned(responses), "logs"), MemoryAlertStore(), _Discard(), rules, context)
+        check = AnomalyCheck(
+            OpenSearchCounts(_Canned(responses), "logs"), MemoryAlertStore(), _Discard(), rules, context
+        )
         started = time.process_time()
         report = check.run(_as_time(NOW + 2))
         timings.append(time.process_time() - started)
