@@ -30,3 +30,4 @@ lint: venv ## ruff and mypy
 .PHONY: services-down
 services-down: ## stop the local OpenSearch (and RabbitMQ)
 	-$(BIN)/logwarden opensearch down
+	-$(BIN)/logwarden rabbitmq down

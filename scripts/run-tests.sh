@@ -12,6 +12,7 @@ $BIN/mypy
 
 echo "== local services"
 $BIN/logwarden opensearch up
+$BIN/logwarden rabbitmq up
 
 echo "== tests"
 $BIN/python -m pytest "$@"

@@ -9,8 +9,10 @@ from collections.abc import Iterator
 import pytest
 from opensearchpy import OpenSearch
 
-from logwarden import naming, schema
+from logwarden.bootstrap.desired import DesiredState
+from logwarden.bootstrap.params import BootstrapParams
 from logwarden.local import opensearch as local
+from logwarden.local import rabbitmq as local_rabbitmq
 from logwarden.sink.client import OpenSearchSettings, build_client
 
 
@@ -35,21 +37,15 @@ def os_client(opensearch_settings: OpenSearchSettings) -> OpenSearch:
     return build_client(opensearch_settings)
 
 
+def log_templates(prefix: str) -> dict[str, dict[str, object]]:
+    """The bootstrap's own index templates for a test prefix (one replica would never be allocated here)."""
+    return DesiredState.build(BootstrapParams(prefix=prefix, name=prefix, replicas=0)).index_templates
+
+
 def install_log_templates(client: OpenSearch, prefix: str) -> None:
-    """The data-stream templates ingest relies on (bootstrap installs the full set in a deployment)."""
-    for subsystem in naming.SUBSYSTEMS:
-        client.indices.put_index_template(
-            name=f"{prefix}-{subsystem}",
-            body={
-                "index_patterns": [naming.subsystem_pattern(subsystem, prefix)],
-                "data_stream": {},
-                "priority": 200,
-                "template": {
-                    "settings": {"number_of_shards": 1, "number_of_replicas": 0},
-                    "mappings": schema.index_mapping(),
-                },
-            },
-        )
+    """The data-stream templates ingest relies on, exactly as the bootstrap installs them on deploy."""
+    for name, body in log_templates(prefix).items():
+        client.indices.put_index_template(name=name, body=body)
 
 
 @pytest.fixture
@@ -58,11 +54,30 @@ def index_prefix(os_client: OpenSearch) -> Iterator[str]:
     install_log_templates(os_client, prefix)
     yield prefix
     os_client.indices.delete_data_stream(name=f"{prefix}-*", ignore=[404])
-    for subsystem in naming.SUBSYSTEMS:
-        os_client.indices.delete_index_template(name=f"{prefix}-{subsystem}", ignore=[404])
+    for name in log_templates(prefix):
+        os_client.indices.delete_index_template(name=name, ignore=[404])
 
 
 def count(client: OpenSearch, prefix: str, query: dict[str, object] | None = None) -> int:
     client.indices.refresh(index=f"{prefix}-*", ignore_unavailable=True)
     body = {"query": query} if query else None
     return int(client.count(index=f"{prefix}-*", body=body)["count"])
+
+
+@pytest.fixture(scope="session")
+def rabbitmq() -> local_rabbitmq.LocalRabbitMQSettings:
+    """The local broker, started by `logwarden rabbitmq up` (or here, if it is not running yet)."""
+    return local_rabbitmq.ensure_running()
+
+
+@pytest.fixture
+def scratch_queue(rabbitmq: local_rabbitmq.LocalRabbitMQSettings) -> Iterator[str]:
+    """A fresh queue for one test, deleted afterwards."""
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    connection = local_rabbitmq.connect(rabbitmq)
+    connection.channel().queue_declare(name, durable=False, auto_delete=False)
+    try:
+        yield name
+    finally:
+        connection.channel().queue_delete(name)
+        connection.close()

@@ -12,7 +12,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "logwarden.commands.ingest",
         "run Lambda events through the ingest pipeline (--dry-run prints bulk NDJSON)",
     ),
+    "mask": ("logwarden.commands.mask", "mask personal data in log lines (stdin or FILE); --explain tells what fired"),
+    "rabbitmq": ("logwarden.commands.rabbitmq", "install, start, stop and inspect the local RabbitMQ broker"),
     "replay": ("logwarden.commands.replay", "re-drive the dead-letter store into OpenSearch, idempotently"),
+    "bootstrap": ("logwarden.commands.bootstrap", "create or update index templates, ISM policies, roles, dashboards"),
     "backtest": ("logwarden.commands.backtest", "replay a per-minute count table through the anomaly rules"),
 }
 

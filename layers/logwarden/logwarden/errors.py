@@ -31,5 +31,15 @@ class SetAsideError(LogwardenError):
         super().__init__(f"{reason}: {detail}" if detail else reason)
 
 
+class OpenSearchUnavailableError(RetryableError):
+    """Documents could not be delivered in the time available (throttling, 5xx, unreachable). Raised instead of
+    parking them where the event source redelivers the whole batch (Amazon MQ): the retry is the remedy."""
+
+    def __init__(self, undelivered: int, detail: str) -> None:
+        self.undelivered = undelivered
+        self.detail = detail
+        super().__init__(f"{undelivered} documents undelivered: {detail}")
+
+
 class DeadLetterUnavailableError(RetryableError):
     """Could not park documents in the dead-letter store: the invocation must fail so nothing is lost."""

@@ -58,6 +58,11 @@ class Router:
         self._default = default_subsystem
         self.route = lru_cache(maxsize=4096)(self._route)
 
+    @property
+    def default_subsystem(self) -> str:
+        """Where a source no rule claims goes."""
+        return self._default
+
     def _route(self, source: str) -> Route:
         service = _service_from_source(source)
         for rule in self._rules:

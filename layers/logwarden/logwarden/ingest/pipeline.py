@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import orjson
 
 from logwarden import naming, schema
+from logwarden.errors import OpenSearchUnavailableError
 from logwarden.ingest.normalise import normalise
 from logwarden.ingest.records import RejectedInput, SourceBatch, b64
 from logwarden.sink.bulk import BulkIndexer, BulkReport, Failure, IndexAction
@@ -134,11 +135,21 @@ class IngestPipeline:
         indexer: BulkIndexer,
         deadletter: DeadLetterStore,
         remaining_s: Callable[[], float],
+        *,
+        park_undelivered: bool = True,
     ) -> IngestReport:
-        """Index a delivery and park whatever did not land. Raises only if parking itself fails."""
+        """Index a delivery and park whatever did not land. Raises only if parking itself fails.
+
+        ``park_undelivered=False`` is for sources that redeliver the whole batch on failure (Amazon MQ): when
+        OpenSearch could not take every document, nothing is parked and ``OpenSearchUnavailableError`` is
+        raised, so the retry redoes the batch (documents that did land come back as duplicates).
+        """
         built = self.build(batch)
         bulk = indexer.index(built.actions, remaining_s) if built.actions else BulkReport()
         report = self.report(batch, built, bulk)
+        if bulk.undelivered and not park_undelivered:
+            first = bulk.undelivered[0]
+            raise OpenSearchUnavailableError(len(bulk.undelivered), f"{first.reason}: {first.detail}")
         entries = built.rejected + [_document_entry(f) for f in bulk.set_aside + bulk.undelivered]
         if entries:
             report.deadletter_locations.append(deadletter.put(entries))

@@ -6,6 +6,7 @@ from typing import Any
 
 from logwarden import schema
 from logwarden.ingest.cloudwatch import decode_delivery
+from logwarden.ingest.rabbitmq import EVENT_SOURCE_RMQ, decode_rmq_event
 from logwarden.ingest.records import RejectedInput, SourceBatch
 from logwarden.routing import Router
 
@@ -13,6 +14,8 @@ from logwarden.routing import Router
 def decode_event(event: Any, router: Router, region: str | None = None) -> SourceBatch:
     if isinstance(event, dict) and "awslogs" in event:
         return decode_delivery(event, router, region)
+    if isinstance(event, dict) and event.get("eventSource") == EVENT_SOURCE_RMQ:
+        return decode_rmq_event(event, router)
     batch = SourceBatch()
     batch.rejected.append(
         RejectedInput(

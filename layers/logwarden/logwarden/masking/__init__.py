@@ -1,40 +1,14 @@
-"""PII masking (interim: e-mail addresses only, until the full masking engine lands)."""
+"""PII masking: every path that stores or emits log content passes it through ``Masker`` first.
+
+``default_masker()`` is the cached masker with the shipped, safe defaults. ``Masker(load_config(env))`` applies
+``LOGWARDEN_MASKING_*`` overrides and, for the ``hash`` mode, fetches the HMAC key through Powertools parameters.
+See ``docs/MASKING.md``.
+"""
 
 from __future__ import annotations
 
-import re
-from collections import Counter
-from functools import lru_cache
-from typing import Any
+from logwarden.masking.config import MaskingConfig, load_config
+from logwarden.masking.kinds import Kind, Mode
+from logwarden.masking.masker import Masker, default_masker
 
-from logwarden import schema
-
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-
-
-class Masker:
-    def __init__(self) -> None:
-        self._counts: Counter[str] = Counter()
-
-    def mask_text(self, text: str) -> str:
-        masked, count = _EMAIL.subn("[EMAIL]", text)
-        if count:
-            self._counts["email"] += count
-        return masked
-
-    def mask_document(self, doc: dict[str, Any]) -> dict[str, Any]:
-        for field in schema.FREE_TEXT_FIELDS:
-            value = doc.get(field)
-            if isinstance(value, str):
-                doc[field] = self.mask_text(value)
-        return doc
-
-    def take_counts(self) -> dict[str, int]:
-        counts = dict(self._counts)
-        self._counts.clear()
-        return counts
-
-
-@lru_cache(maxsize=1)
-def default_masker() -> Masker:
-    return Masker()
+__all__ = ["Kind", "Masker", "MaskingConfig", "Mode", "default_masker", "load_config"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, Final
 
 from logwarden import naming, schema
@@ -72,26 +73,45 @@ def render_message_template(template: str, properties: dict[str, Any]) -> str:
     ``{Name}`` is the property's value (strings unquoted), ``{{``/``}}`` are literal braces, a hole with
     no property stays as written.
     """
-
-    def substitute(match: re.Match[str]) -> str:
-        hole = match.group(0)
-        if hole == "{{":
-            return "{"
-        if hole == "}}":
-            return "}"
-        name = match.group(2)
+    parts: list[str] = []
+    for literal, name, hole in _template_pieces(template):
+        parts.append(literal)
+        if name is None:
+            continue
         if name not in properties:
-            return hole
+            parts.append(hole)
+            continue
         value = properties[name]
         if isinstance(value, str):
-            return value
-        if value is None:
-            return "null"
-        if isinstance(value, bool):
-            return "True" if value else "False"
-        return str(value)
+            parts.append(value)
+        elif value is None:
+            parts.append("null")
+        elif isinstance(value, bool):
+            parts.append("True" if value else "False")
+        else:
+            parts.append(str(value))
+    return "".join(parts)
 
-    return _TEMPLATE_HOLE.sub(substitute, template)
+
+@lru_cache(maxsize=4096)
+def _template_pieces(template: str) -> tuple[tuple[str, str | None, str], ...]:
+    """A template split once into (literal text, property name or None, hole as written); services log
+    the same few templates millions of times."""
+    pieces: list[tuple[str, str | None, str]] = []
+    position = 0
+    literal: list[str] = []
+    for match in _TEMPLATE_HOLE.finditer(template):
+        literal.append(template[position : match.start()])
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            literal.append(token[0])
+        else:
+            pieces.append(("".join(literal), match.group(2), token))
+            literal = []
+        position = match.end()
+    literal.append(template[position:])
+    pieces.append(("".join(literal), None, ""))
+    return tuple(pieces)
 
 
 def _parse_clef(record: dict[str, Any]) -> tuple[Fields, dict[str, Any], int | None, bool]:

@@ -1,0 +1,148 @@
+"""Masking configuration: the documented file shipped in the package, then ``LOGWARDEN_MASKING_*`` overrides.
+
+The file (``masking.toml`` beside this module) says what every setting means. Building the configuration
+never reads ``os.environ`` itself: the caller passes the environment, so Lambda configuration stays in one
+place and tests pass a plain dict.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Final
+
+from logwarden.errors import ConfigurationError
+from logwarden.masking.kinds import Kind, Mode
+
+ENV_PREFIX: Final = "LOGWARDEN_MASKING_"
+KEY_SOURCES: Final = ("secretsmanager", "ssm")
+
+
+@dataclass(frozen=True)
+class MaskingConfig:
+    modes: Mapping[Kind, Mode] = field(default_factory=lambda: {Kind.CARD: Mode.PARTIAL})
+    default_mode: Mode = Mode.PLACEHOLDER
+    disabled_kinds: frozenset[Kind] = frozenset()
+    mask_private_ips: bool = False
+    allow_fields: frozenset[str] = frozenset()
+    hash_key_source: str = "secretsmanager"
+    hash_key_name: str = ""
+    # The HMAC key itself when the caller already has it (tests, the CLI's --hash-key-file); never printed.
+    hash_key: bytes | None = field(default=None, repr=False)
+
+    def mode(self, kind: Kind) -> Mode:
+        return self.modes.get(kind, self.default_mode)
+
+    @property
+    def uses_hash(self) -> bool:
+        return any(self.mode(kind) is Mode.HASH for kind in Kind if kind not in self.disabled_kinds)
+
+
+def _read_file(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        text = resources.files("logwarden.masking").joinpath("masking.toml").read_text(encoding="utf-8")
+    else:
+        text = path.read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def _kind(name: str, problems: list[str], where: str) -> Kind | None:
+    try:
+        return Kind(name.strip().lower())
+    except ValueError:
+        problems.append(f"{where}: unknown kind {name!r} (known: {', '.join(k.value for k in Kind)})")
+        return None
+
+
+def _mode(name: str, problems: list[str], where: str) -> Mode:
+    try:
+        return Mode(name.strip().lower())
+    except ValueError:
+        problems.append(f"{where}: unknown mode {name!r} (known: {', '.join(m.value for m in Mode)})")
+        return Mode.PLACEHOLDER
+
+
+def _bool(value: str, problems: list[str], where: str) -> bool:
+    if value.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.strip().lower() in ("0", "false", "no", "off", ""):
+        return False
+    problems.append(f"{where}: expected true or false, got {value!r}")
+    return False
+
+
+def _csv(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def load_config(env: Mapping[str, str] | None = None) -> MaskingConfig:
+    """The shipped defaults, or the file named by ``LOGWARDEN_MASKING_CONFIG_FILE``, with env overrides applied.
+
+    Raises ``ConfigurationError`` naming every bad setting at once.
+    """
+    env = env or {}
+    problems: list[str] = []
+    file_name = env.get(ENV_PREFIX + "CONFIG_FILE")
+    try:
+        data = _read_file(Path(file_name) if file_name else None)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigurationError([f"{ENV_PREFIX}CONFIG_FILE={file_name}: {error}"]) from error
+
+    modes_table = dict(data.get("modes", {}))
+    default_mode = _mode(str(modes_table.pop("default", "placeholder")), problems, "modes.default")
+    modes: dict[Kind, Mode] = {}
+    for name, value in modes_table.items():
+        kind = _kind(name, problems, "modes")
+        if kind is not None:
+            modes[kind] = _mode(str(value), problems, f"modes.{name}")
+    disabled = {_kind(str(name), problems, "disabled_kinds") for name in data.get("disabled_kinds", [])}
+    mask_private_ips = bool(data.get("mask_private_ips", False))
+    allow_fields = {str(name) for name in data.get("allow_fields", [])}
+    hash_table = data.get("hash", {})
+    key_source = str(hash_table.get("key_source", "secretsmanager"))
+    key_name = str(hash_table.get("key_name", ""))
+
+    for name, value in env.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        setting = name[len(ENV_PREFIX) :]
+        if setting.startswith("MODE_"):
+            kind_name = setting[len("MODE_") :].lower()
+            if kind_name == "default":
+                default_mode = _mode(value, problems, name)
+            else:
+                kind = _kind(kind_name, problems, name)
+                if kind is not None:
+                    modes[kind] = _mode(value, problems, name)
+        elif setting == "DISABLED_KINDS":
+            disabled = {_kind(item, problems, name) for item in _csv(value)}
+        elif setting == "ALLOW_FIELDS":
+            allow_fields |= set(_csv(value))
+        elif setting == "MASK_PRIVATE_IPS":
+            mask_private_ips = _bool(value, problems, name)
+        elif setting == "HASH_KEY_SOURCE":
+            key_source = value.strip().lower()
+        elif setting == "HASH_KEY_NAME":
+            key_name = value.strip()
+        elif setting != "CONFIG_FILE":
+            problems.append(f"{name}: unknown setting")
+
+    if key_source not in KEY_SOURCES:
+        problems.append(f"hash key source {key_source!r}: expected one of {', '.join(KEY_SOURCES)}")
+    config = MaskingConfig(
+        modes=modes,
+        default_mode=default_mode,
+        disabled_kinds=frozenset(kind for kind in disabled if kind is not None),
+        mask_private_ips=mask_private_ips,
+        allow_fields=frozenset(allow_fields),
+        hash_key_source=key_source,
+        hash_key_name=key_name,
+    )
+    if config.uses_hash and not key_name:
+        problems.append(f"a kind is masked with mode 'hash' but no key is named ({ENV_PREFIX}HASH_KEY_NAME)")
+    if problems:
+        raise ConfigurationError(problems)
+    return config

@@ -1,0 +1,260 @@
+"""The masker: documents by field name first, then free text by detectors; counts what it masked."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from functools import lru_cache
+from typing import Any, Final
+from urllib.parse import unquote
+
+from logwarden import schema
+from logwarden.masking.config import MaskingConfig
+from logwarden.masking.fieldnames import classify_nested_key
+from logwarden.masking.hashkey import fetch_hash_key
+from logwarden.masking.kinds import Kind, Mode
+from logwarden.masking.text import Span, scan
+
+# Fields whose values the pipeline itself writes (levels, names, numbers): never personal, never scanned.
+_TRUSTED_FIELDS: Final = frozenset(
+    (
+        schema.TIMESTAMP,
+        schema.INGESTED,
+        schema.EVENT_KIND,
+        schema.DURATION_MS,
+        schema.LEVEL,
+        schema.LOGGER,
+        schema.FORMAT,
+        schema.FLAGS,
+        schema.MASKED,
+        schema.SUBSYSTEM,
+        schema.SERVICE,
+        schema.HOST,
+        schema.THREAD,
+        schema.ERROR_TYPE,
+        schema.ORDER_STATUS,
+        schema.ORDER_PREVIOUS_STATUS,
+        schema.ORDER_PRICE,
+        schema.ORDER_CURRENCY,
+        schema.HTTP_METHOD,
+        schema.HTTP_STATUS,
+        schema.ORIGIN_TYPE,
+        schema.ORIGIN_VHOST,
+        schema.ORIGIN_BROKER,
+        schema.CLOUD_ACCOUNT,
+        schema.CLOUD_REGION,
+        *schema.IDENTIFIER_FIELDS,
+    )
+)
+_MIN_TEXT: Final = 5  # "pwd=x" is the shortest thing worth masking
+_UNICODE_ESCAPE: Final = re.compile(r"\\u([0-9a-fA-F]{4})")
+_PERCENT_ESCAPE: Final = re.compile(r"%[0-9A-Fa-f]{2}")
+_KEY_SUSPECT: Final = re.compile(r"[@0-9]")
+_MAX_DEPTH: Final = 32
+_HASH_HEX: Final = 16
+
+
+def _unescape_unicode(match: re.Match[str]) -> str:
+    code = int(match.group(1), 16)
+    # Quotes, backslashes, control characters and surrogates stay escaped so a JSON line stays JSON.
+    if (0x20 <= code < 0x7F and code not in (0x22, 0x5C)) or 0xA0 <= code < 0xD800 or 0xE000 <= code <= 0xFFFD:
+        return chr(code)
+    return match.group()
+
+
+def _digits(value: str) -> str:
+    return "".join(c for c in value if c.isdigit())
+
+
+def _normalise(kind: Kind, value: str) -> str:
+    """One spelling per value, so the hash of ``+7 (912) 345-67-89`` equals that of ``89123456789``."""
+    if kind is Kind.EMAIL:
+        return value.strip().lower()
+    if kind is Kind.PHONE:
+        digits = _digits(value)
+        return "7" + digits[1:] if len(digits) == 11 and digits[0] == "8" else digits
+    if kind in (Kind.CARD, Kind.INN, Kind.SNILS, Kind.PASSPORT):
+        return _digits(value)
+    if kind is Kind.IBAN:
+        return value.replace(" ", "").upper()
+    return value.strip()
+
+
+class Masker:
+    """Masks personal data and secrets in log text and documents; one instance per process is enough.
+
+    ``mask_text`` returns its argument unchanged (the same object) when nothing in it is personal.
+    ``mask_document`` never modifies its argument. ``take_counts`` hands the per-kind counts to the metrics.
+    """
+
+    def __init__(self, config: MaskingConfig | None = None) -> None:
+        self._config = config or MaskingConfig()
+        self._disabled = self._config.disabled_kinds
+        self._private_ips = self._config.mask_private_ips
+        self._skip_fields = _TRUSTED_FIELDS | self._config.allow_fields
+        self._modes = {kind: self._config.mode(kind) for kind in Kind}
+        self._key: bytes | None = None
+        if self._config.uses_hash:
+            self._key = self._config.hash_key or fetch_hash_key(
+                self._config.hash_key_source, self._config.hash_key_name
+            )
+        self._counts: dict[str, int] = {}
+
+    # ------------------------------------------------------------------ counts
+    def take_counts(self) -> dict[str, int]:
+        """Masks per kind since the last call; resets the counters."""
+        counts, self._counts = self._counts, {}
+        return counts
+
+    def _count(self, kind: Kind) -> None:
+        self._counts[kind.value] = self._counts.get(kind.value, 0) + 1
+
+    # ------------------------------------------------------------------ replacements
+    def replacement(self, kind: Kind, value: str) -> str:
+        mode = self._modes[kind]
+        if mode is Mode.HASH and self._key is not None:
+            digest = hmac.new(self._key, _normalise(kind, value).encode("utf-8"), hashlib.sha256).hexdigest()
+            return f"[{kind.name}#{digest[:_HASH_HEX]}]"
+        if mode is Mode.PARTIAL:
+            if kind is Kind.CARD:
+                return f"[CARD ****{_digits(value)[-4:]}]"
+            if kind is Kind.PHONE:
+                return f"[PHONE ***{_digits(value)[-2:]}]"
+            if kind is Kind.EMAIL and "@" in value:
+                local, _, domain = value.partition("@")
+                return f"[EMAIL {local[:1]}***@{domain}]"
+        return kind.placeholder
+
+    # ------------------------------------------------------------------ free text
+    def mask_text(self, text: str) -> str:
+        """``text`` with every personal value replaced; the very same string when there is none."""
+        if len(text) < _MIN_TEXT:
+            return text
+        masked = self._mask_plain(text)
+        if "\\u" in masked:
+            decoded = _UNICODE_ESCAPE.sub(_unescape_unicode, masked)
+            if decoded != masked:
+                again = self._mask_plain(decoded)
+                if again is not decoded:
+                    masked = again
+        if "%" in masked and _PERCENT_ESCAPE.search(masked):
+            decoded = unquote(masked)
+            if decoded != masked:
+                again = self._mask_plain(decoded)
+                if again is not decoded:
+                    masked = again
+        return masked
+
+    def _mask_plain(self, text: str) -> str:
+        spans = scan(text, self._private_ips)
+        if not spans:
+            return text
+        spans.sort(key=lambda span: (span.start, -span.end))
+        pieces: list[str] = []
+        position = 0
+        for span in spans:
+            if span.start < position or span.kind in self._disabled:
+                continue
+            pieces.append(text[position : span.start])
+            replacement = self.replacement(span.kind, text[span.start : span.end])
+            pieces.append(f'"{replacement}"' if span.quote else replacement)
+            position = span.end
+            self._count(span.kind)
+        if position == 0:
+            return text
+        pieces.append(text[position:])
+        return "".join(pieces)
+
+    # ------------------------------------------------------------------ documents
+    def mask_document(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """The document with personal values masked and ``logwarden.masked`` listing the kinds; ``doc`` untouched."""
+        before = dict(self._counts)
+        result: dict[str, Any] | None = None
+        for name, value in doc.items():
+            if name in self._skip_fields or value is None:
+                continue
+            if name == schema.LABELS:
+                new = self._mask_value(value, None, None, 0)
+            elif isinstance(value, str):
+                kind = None if name in schema.FREE_TEXT_FIELDS else classify_nested_key(name.rsplit(".", 1)[-1], None)
+                new = self._mask_whole(kind, value) if kind is not None else self.mask_text(value)
+            else:
+                new = self._mask_value(value, classify_nested_key(name.rsplit(".", 1)[-1], None), None, 0)
+            if new is not value:
+                if result is None:
+                    result = dict(doc)
+                result[name] = new
+        if result is None:
+            return doc
+        kinds = {kind for kind, count in self._counts.items() if count > before.get(kind, 0)}
+        previous = doc.get(schema.MASKED)
+        if isinstance(previous, list):
+            kinds.update(str(kind) for kind in previous)
+        result[schema.MASKED] = sorted(kinds)
+        return result
+
+    def _mask_whole(self, kind: Kind, value: Any) -> Any:
+        """A value under a key that names personal data: masked whatever it looks like."""
+        if kind in self._disabled:
+            return value if not isinstance(value, str) else self.mask_text(value)
+        if isinstance(value, bool) or value is None:
+            return value
+        if isinstance(value, str):
+            stripped = value.strip()
+            if not stripped or stripped.lower() in ("null", "none", "n/a", "-") or stripped.startswith(f"[{kind.name}"):
+                return value
+            self._count(kind)
+            return self.replacement(kind, value)
+        if isinstance(value, int | float):
+            self._count(kind)
+            return self.replacement(kind, str(value))
+        return value
+
+    def _mask_value(self, value: Any, kind: Kind | None, parent: str | None, depth: int) -> Any:
+        """Labels and other nested values: by key name where the name tells, by content otherwise."""
+        if depth > _MAX_DEPTH:
+            return value
+        if isinstance(value, str):
+            return self._mask_whole(kind, value) if kind is not None else self.mask_text(value)
+        if isinstance(value, dict):
+            result: dict[Any, Any] | None = None
+            for key, item in value.items():
+                new_key = key
+                if isinstance(key, str) and _key_suspect(key):
+                    new_key = self.mask_text(key)
+                child_kind = kind
+                if child_kind is None and isinstance(key, str):
+                    child_kind = classify_nested_key(key, parent)
+                new_item = self._mask_value(item, child_kind, key if isinstance(key, str) else None, depth + 1)
+                if new_item is not item or new_key is not key:
+                    if result is None:
+                        result = {}
+                        for done_key, done_item in value.items():
+                            if done_key == key:
+                                break
+                            result[done_key] = done_item
+                    result[new_key] = new_item
+                elif result is not None:
+                    result[key] = item
+            return value if result is None else result
+        if isinstance(value, list):
+            items = [self._mask_value(item, kind, parent, depth + 1) for item in value]
+            return value if all(new is old for new, old in zip(items, value, strict=True)) else items
+        if kind is not None:
+            return self._mask_whole(kind, value)
+        return value
+
+
+@lru_cache(maxsize=4096)
+def _key_suspect(key: str) -> bool:
+    return len(key) >= _MIN_TEXT and _KEY_SUSPECT.search(key) is not None
+
+
+@lru_cache(maxsize=1)
+def default_masker() -> Masker:
+    """The shared masker with the shipped defaults (placeholders, card tails); no key and no environment needed."""
+    return Masker()
+
+
+__all__ = ["Masker", "Span", "default_masker"]

@@ -1,0 +1,465 @@
+"""Detectors for free text: where personal data and secrets sit in a string, found without backtracking.
+
+Speed comes from three habits. Every pattern that scans a whole line starts with a literal or a small
+character class, so the regex engine skips ahead in C instead of trying every position. Every pattern whose
+trigger may be absent (``@``, ``eyJ``, ``://``, ``\\u``) runs only after a substring test says it can match.
+And every repetition is bounded, with a look-behind that lets a match start only at the beginning of a run,
+so no input can make a detector quadratic: a 1 MB line costs time proportional to its length.
+
+Found values are validated before they are reported: card numbers need a brand prefix and Luhn, INN, SNILS and
+IBAN their check digits, IP addresses must be public, and bare digit runs are read in the context of the
+words before them ("order", "sku", "ts" keep them; "phone", "ИНН", "паспорт" mask them).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Final, NamedTuple
+
+from logwarden.masking import checksums
+from logwarden.masking.fieldnames import classify_key, is_person_word
+from logwarden.masking.kinds import Kind
+
+
+class Span(NamedTuple):
+    start: int
+    end: int
+    kind: Kind
+    quote: bool = False  # a bare JSON number is replaced by a quoted string so the JSON stays valid
+
+
+# ---------------------------------------------------------------- numbers (phones, cards, INN, SNILS, passports), IPv4
+# The lead character is consumed first (fast skipping); the two-character look-behind then says it did not follow a
+# word character, dot, dash, '#', '+', '%' or '@' - so a match starts only where a number starts.
+_SEP: Final = r"(?:[ \-]|\)[ \-]?|[ \-]?\()"
+_NUMBER: Final = re.compile(
+    r"[0-9+(](?<![\w.\-#+%@].)(?:"
+    r"(?P<ip>(?<=\d)\d{0,2}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?!\w|\.\d))"
+    r"|(?:(?<=\+)\(?\d|(?<=\()\d|(?<=\d)(?!\d{3}-\d\d-\d\d|[0-9a-fA-F]{7}-[0-9a-fA-F]{4}-))"
+    r"(?:" + _SEP + r"?\d){5,22}\)?(?![\w]|[.,\-]\d)"
+    r")"
+)
+_NON_DIGITS: Final = str.maketrans("", "", " -()+")
+_CONTEXT: Final = re.compile(
+    r"(?P<phone>phone|tel\b|mobile|msisdn|телеф|тел\.|тел\b|моб|whatsapp|viber|sms|звон|contact)"
+    r"|(?P<inn>\binn\b|инн|tax.?id|\btin\b)"
+    r"|(?P<snils>snils|снилс)"
+    r"|(?P<passport>passport|паспорт|серия)"
+    r"|(?P<card>card|карт|\bpan\b)"
+    r"|(?P<neutral>number|номер|\bno\b|\bnr\b|№|num\b)"
+    r"|(?P<neg>order|заказ|invoice|сч[её]т|txn|transaction|request|trace|span|correlation|sku|ean|barcode|gtin"
+    r"|article|артикул|timestamp|\bts\b|epoch|time|date|duration|elapsed|took|latency|amount|price|sum\b|total"
+    r"|qty|quantity|line|version|build|port|pid|seq|offset|size|bytes|count|status|id\b|_id|ids\b|#|account"
+    r"|acct|batch|shipment|tracking|parcel|посылк|накладн|ticket|case|partition|receipt|чек|код|code|msg"
+    r"|message|event|job|task|запрос|ref\b|product|item|товар|store|warehouse|склад|sequence|rrn|auth.?code|stan)"
+)
+_CONTEXT_WINDOW: Final = 40
+_SNILS_SHAPE: Final = re.compile(r"\d{3}[- ]\d{3}[- ]\d{3}[- ]\d{2}")
+_CARD_SHAPE: Final = re.compile(r"\d{4}([ \-])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?|\d{4}([ \-])\d{6}\2\d{4,5}")
+_PASSPORT_SHAPE: Final = re.compile(r"\d{2} ?\d{2}[ \-]?\d{6}")
+# Seconds since the epoch from 2017 to 2033: a bare 10-digit number in this range is a timestamp unless the words
+# before it say otherwise (INN of regions 15-19 are still masked when named, or as structured fields).
+_EPOCH_SECONDS: Final = range(1_480_000_000, 2_000_000_000)
+
+
+def _context(lower: str, start: int) -> str | None:
+    """The kind of the nearest telling word before ``start``: phone, inn, snils, passport, card, neg or None."""
+    found = None
+    for match in _CONTEXT.finditer(lower, max(0, start - _CONTEXT_WINDOW), start):
+        group = match.lastgroup
+        if group != "neutral":
+            found = group
+    return found
+
+
+def classify_number(run: str, context: str | None) -> Kind | None:
+    """The kind of a digit run such as ``+7 (912) 345-67-89`` given the telling word before it."""
+    digits = run.translate(_NON_DIGITS)
+    n = len(digits)
+    if n < 7 or not digits.isdigit():
+        return None
+    plus = run[0] == "+"
+    formatted = len(run) != n
+    if plus:
+        if digits[0] == "7":
+            return Kind.PHONE if n == 11 else None
+        return Kind.PHONE if 8 <= n <= 15 and digits[0] != "0" else None
+    if context == "phone" and 10 <= n <= 12:
+        return Kind.PHONE
+    if context == "inn" and n in (10, 12):
+        return Kind.INN
+    if context == "snils" and n == 11:
+        return Kind.SNILS
+    if context == "passport" and n == 10:
+        return Kind.PASSPORT
+    if context == "card" and 13 <= n <= 19:
+        return Kind.CARD
+    card_shaped = _CARD_SHAPE.fullmatch(run) is not None or (not formatted and context != "neg")
+    if 12 <= n <= 19 and card_shaped and checksums.card_ok(digits):
+        return Kind.CARD
+    if n == 11 and formatted and _SNILS_SHAPE.fullmatch(run) and checksums.snils_ok(digits):
+        return Kind.SNILS
+    if n == 11 and digits[0] in "78" and digits[1] in "3489" and (formatted or context != "neg"):
+        return Kind.PHONE
+    if n == 10 and formatted and digits[0] in "3489" and ("(" in run or run.count("-") + run.count(" ") >= 2):
+        return Kind.PHONE
+    if formatted or context == "neg":
+        return None
+    if n == 12 and checksums.inn_ok(digits):
+        return Kind.INN
+    if n == 10 and checksums.inn_ok(digits) and int(digits) not in _EPOCH_SECONDS:
+        return Kind.INN
+    if n == 11 and checksums.snils_ok(digits):
+        return Kind.SNILS
+    return None
+
+
+def _valid_ipv4(text: str) -> bool:
+    parts = text.split(".")
+    return all(int(p) <= 255 and (len(p) == 1 or p[0] != "0") for p in parts)
+
+
+def _public_ipv4(text: str) -> bool:
+    parts = text.split(".")
+    if any(len(p) > 1 and p[0] == "0" for p in parts):
+        return False
+    octets = [int(p) for p in parts]
+    if any(o > 255 for o in octets):
+        return False
+    a, b = octets[0], octets[1]
+    return not (
+        a in (0, 10, 127)
+        or a >= 224
+        or (a == 172 and 16 <= b <= 31)
+        or (a == 192 and b == 168)
+        or (a == 169 and b == 254)
+        or (a == 100 and 64 <= b <= 127)
+    )
+
+
+# ---------------------------------------------------------------- e-mail, IPv6, tokens, IBAN
+_EMAIL_LOCAL: Final = re.compile(r"(?<![\w.+'-])[\w.+'-]{1,64}\Z")
+_EMAIL_DOMAIN: Final = re.compile(r"[^\W_](?:[\w-]{0,62})(?:\.[\w-]{1,63}){0,8}\.[^\W\d_]{2,24}(?![\w-])")
+_IPV6_GATE: Final = re.compile(r"::|:[0-9a-fA-F]{1,4}:[0-9a-fA-F]{1,4}:")
+_IPV6: Final = re.compile(r"(?<![\w:.])[0-9a-fA-F:]{2,39}(?:\.\d{1,3}){0,3}(?![\w:])")
+_JWT: Final = re.compile(r"eyJ[\w-]{5,8192}\.[\w-]{2,16384}\.[\w-]{0,8192}")
+_AUTH_SCHEME: Final = re.compile(r"(?i)(?<![\w])(?:bearer|basic|digest|negotiate)[ \t]+([\w\-.~+/]{8,8192}=*)")
+_AWS_KEY_ID: Final = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{16}(?![A-Za-z0-9])")
+_API_KEY_PREFIXES: Final = (
+    "sk_live_",
+    "sk_test_",
+    "rk_live_",
+    "ghp_",
+    "gho_",
+    "github_pat_",
+    "xoxb-",
+    "xoxp-",
+    "glpat-",
+)
+_API_KEY: Final = re.compile(
+    r"(?<![\w-])(?:sk_live_|sk_test_|rk_live_|ghp_|gho_|github_pat_|xoxb-|xoxp-|glpat-)[\w\-]{10,512}"
+)
+_URL_PASSWORD: Final = re.compile(r"://[^\s/:@'\"]{1,128}:([^\s/@'\"]{1,256})@")
+_IBAN: Final = re.compile(r"[A-Z](?<![\w].)[A-Z]\d\d(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?!\w)")
+
+# ---------------------------------------------------------------- key = value, key: value, "key": "value"
+# Matched on the reversed string, so the scan jumps from one separator to the next and reads the key backwards.
+_REVERSED_KEY: Final = re.compile(r"[=:][ \t]{0,3}(?:\"\\{0,2}|'\\?)?([\w\-.]{0,47}[^\W\d](?: [\w\-]{0,23}[^\W\d])?)")
+_SKIP_VALUES: Final = frozenset(
+    ("", "null", "none", "nil", "undefined", "true", "false", "n/a", "na", "-", "--", "empty", "unknown", "redacted")
+)
+_PLACEHOLDER: Final = re.compile(r"\[[A-Z]{2,9}(?:[ #][^\]\s]{1,40})?\]")
+_ATOMIC_END: Final = frozenset(" \t\r\n,;&\"'}]<>|)")
+_LONG_END: Final = frozenset("\r\n\t;&\"'}]<>|")
+_NEXT_KEY: Final = re.compile(r"[ ,]+[\w.\-]{1,40}[=:]")
+_NUMERIC_VALUE: Final = re.compile(r"\+?[\d(][\d ()\-]{0,30}\d|\d")
+_DATE_VALUE: Final = re.compile(
+    r"\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}(?:[T ]\d\d:\d\d(?::\d\d)?)?|\d{1,2} [^\W\d_]{3,9}\.? \d{4}"
+)
+_AUTH_VALUE: Final = re.compile(r"(?i)(?:bearer|basic|digest|negotiate|ntlm|aws4-hmac-sha256|token|apikey)[ \t]+")
+_NUMERIC_KINDS: Final = frozenset((Kind.PHONE, Kind.CARD, Kind.INN, Kind.SNILS, Kind.PASSPORT))
+_PARENT_KEY: Final = re.compile(r"([\w\-]{1,40})[\"']?\s{0,3}[:=]\s{0,3}\{[^{}]{0,300}\Z")
+_MAX_VALUE: Final = 2048
+
+
+def _looks_secret(value: str) -> bool:
+    """A bare word after "token:" is prose ("invalid token: expired"); a token has length and mixed characters."""
+    if len(value) < 8:
+        return False
+    has_digit = any(c.isdigit() for c in value)
+    has_upper = any(c.isupper() for c in value)
+    has_lower = any(c.islower() for c in value)
+    return has_digit or (has_upper and has_lower) or any(c in value for c in "-_.+/=")
+
+
+def _skip_value(value: str) -> bool:
+    stripped = value.strip()
+    return (
+        stripped.lower() in _SKIP_VALUES
+        or set(stripped) <= {"*", "x", "X", "•"}
+        or _PLACEHOLDER.fullmatch(stripped) is not None
+    )
+
+
+def _bracket_end(text: str, start: int) -> int:
+    """End of the JSON object or array opening at ``start`` (string contents are not parsed), or -1."""
+    depth = 0
+    limit = min(len(text), start + _MAX_VALUE)
+    for index in range(start, limit):
+        char = text[index]
+        if char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+    return -1
+
+
+def value_span(text: str, pos: int, kind: Kind, key_lower: str) -> Span | None:
+    """The span of the value that follows a key's separator at ``pos``, as far as this kind of value reaches."""
+    n = len(text)
+    if pos < n and text[pos] == ">":
+        pos += 1
+    while pos < n and text[pos] in " \t":
+        pos += 1
+    if pos >= n:
+        return None
+    char = text[pos]
+    if char == "\\" and text.startswith('\\"', pos):
+        start = pos + 2
+        end = text.find('\\"', start, start + _MAX_VALUE)
+        if end < 0:
+            return None
+    elif char in "\"'":
+        start = pos + 1
+        end = start
+        limit = min(n, start + _MAX_VALUE)
+        while end < limit and text[end] != char:
+            end += 2 if text[end] == "\\" else 1
+        if end >= limit:
+            return None
+    elif char in "{[":
+        if kind not in (Kind.NAME, Kind.ADDRESS, Kind.BIRTHDATE):
+            return None
+        end = _bracket_end(text, pos)
+        if end < 0:
+            return None
+        return Span(pos, end, kind, quote=True)
+    else:
+        if kind is Kind.TOKEN:
+            scheme = _AUTH_VALUE.match(text, pos)
+            if scheme:
+                pos = scheme.end()
+        start = pos
+        if kind in _NUMERIC_KINDS:
+            match = _NUMERIC_VALUE.match(text, pos)
+            end = match.end() if match else _atomic_end(text, pos)
+        elif kind is Kind.BIRTHDATE:
+            match = _DATE_VALUE.match(text, pos)
+            end = match.end() if match else _atomic_end(text, pos)
+        elif kind is Kind.ADDRESS or (kind is Kind.TOKEN and "cookie" in key_lower):
+            end = pos
+            limit = min(n, pos + 200)
+            while end < limit and text[end] not in _LONG_END:
+                end += 1
+            following = _NEXT_KEY.search(text, pos, end)
+            if following:
+                end = following.start()
+            while end > start and text[end - 1] in " ,.":
+                end -= 1
+        elif kind is Kind.NAME:
+            end = _name_end(text, pos)
+        else:
+            end = _atomic_end(text, pos)
+        if end <= start:
+            return None
+        value = text[start:end]
+        if kind is Kind.TOKEN and not _looks_secret(value) and "cookie" not in key_lower:
+            return None
+        quote = kind is not Kind.TOKEN and kind is not Kind.PASSWORD and pos >= 2 and text[pos - 1] == ":"
+        quote = quote and text[pos - 2] == '"' and value[:1].isdigit()
+        return None if _skip_value(value) else Span(start, end, kind, quote=quote)
+    value = text[start:end]
+    if _skip_value(value):
+        return None
+    if kind is Kind.TOKEN:
+        scheme = _AUTH_VALUE.match(value)
+        if scheme:
+            start += scheme.end()
+            if start >= end:
+                return None
+    return Span(start, end, kind)
+
+
+def _atomic_end(text: str, pos: int) -> int:
+    end = pos
+    limit = min(len(text), pos + _MAX_VALUE)
+    while end < limit and text[end] not in _ATOMIC_END:
+        end += 1
+    return end
+
+
+def _name_end(text: str, pos: int) -> int:
+    """Up to four words of a name: "Иванов Иван Иванович", "Petrov I. I."; words after the first are capitalised."""
+    n = len(text)
+    end = pos
+    last_word_end = pos
+    for words in range(4):
+        if words and not (end < n and text[end].isupper()):
+            break
+        word_end = end
+        while word_end < n and (text[word_end].isalpha() or text[word_end] in ".-'’"):
+            word_end += 1
+        if word_end == end:
+            break
+        last_word_end = word_end
+        if word_end + 1 < n and text[word_end] == " ":
+            end = word_end + 1
+        else:
+            break
+    return last_word_end
+
+
+def _scan_keys(text: str, spans: list[Span]) -> None:
+    reversed_text = text[::-1]
+    n = len(text)
+    for match in _REVERSED_KEY.finditer(reversed_text):
+        key = match.group(1)[::-1]
+        kind = classify_key(key)
+        if kind is None and " " in key:
+            kind = classify_key(key.rsplit(" ", 1)[1])
+        if kind is None:
+            if key.lower() in ("name", "имя", "value") or key.lower().endswith(" name"):
+                kind = _generic_name(text, n - match.end(1))
+            if kind is None:
+                continue
+        sep = n - 1 - match.start()
+        span = value_span(text, sep + 1, kind, key.lower())
+        if span is not None:
+            spans.append(span)
+
+
+def _generic_name(text: str, key_start: int) -> Kind | None:
+    """``name`` names a person only inside a person-like object: ``"customer": {"id": 7, "name": "..."}``."""
+    if text[max(0, key_start - 20) : key_start].lower().rstrip(" \"'").endswith(("customer", "client", "user")):
+        return Kind.NAME
+    before = text[max(0, key_start - 340) : key_start].rstrip("\"'\\ ")
+    match = _PARENT_KEY.search(before)
+    if match and is_person_word(match.group(1)):
+        return Kind.NAME
+    return None
+
+
+def _scan_numbers(text: str, spans: list[Span], private_ips: bool) -> None:
+    lower: str | None = None
+    for match in _NUMBER.finditer(text):
+        run = match.group()
+        start = match.start()
+        if lower is None:
+            lower = text.lower()
+            if len(lower) != len(text):  # a few characters change length when lowered; keep offsets exact
+                lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+        context = _context(lower, start)
+        if match.group("ip") is not None:
+            if context != "neg" and (_public_ipv4(run) or (private_ips and _valid_ipv4(run))):
+                spans.append(Span(start, match.end(), Kind.IP))
+            continue
+        run = run.rstrip(") -") if run.count("(") < run.count(")") else run
+        kind = classify_number(run, context)
+        if kind is not None:
+            end = start + len(run)
+            quote = start >= 2 and text[start - 1] == ":" and text[start - 2] == '"' and not run.startswith("+")
+            spans.append(Span(start, end, kind, quote=quote and end < len(text) and text[end] in ",}]"))
+        elif " " in run:
+            _split_run(text, lower, start, run, spans)
+
+
+def _split_run(text: str, lower: str, start: int, run: str, spans: list[Span]) -> None:
+    """Several numbers joined by single spaces ("cards 4111 1111 1111 1111 5500 0000 0000 0004")."""
+    pieces: list[tuple[int, int]] = []
+    offset = 0
+    for piece in run.split(" "):
+        if piece:
+            pieces.append((offset, offset + len(piece)))
+        offset += len(piece) + 1
+    if len(pieces) > 12:
+        return
+    i = 0
+    while i < len(pieces):
+        for j in range(len(pieces), i, -1):
+            if j - i == len(pieces):
+                continue
+            sub = run[pieces[i][0] : pieces[j - 1][1]]
+            if sub[0] in "(-" or sum(c.isdigit() for c in sub) < 7:
+                continue
+            kind = classify_number(sub, _context(lower, start + pieces[i][0]))
+            if kind is not None:
+                spans.append(Span(start + pieces[i][0], start + pieces[j - 1][1], kind))
+                i = j
+                break
+        else:
+            i += 1
+
+
+def _scan_emails(text: str, spans: list[Span]) -> None:
+    at = text.find("@")
+    while at >= 0:
+        local = _EMAIL_LOCAL.search(text, max(0, at - 64), at)
+        if local is not None:
+            domain = _EMAIL_DOMAIN.match(text, at + 1)
+            if domain is not None:
+                spans.append(Span(local.start(), domain.end(), Kind.EMAIL))
+                at = text.find("@", domain.end())
+                continue
+        at = text.find("@", at + 1)
+
+
+def _scan_ipv6(text: str, spans: list[Span], private_ips: bool) -> None:
+    for match in _IPV6.finditer(text):
+        candidate = match.group()
+        if candidate.count(":") < 2:
+            continue
+        try:
+            address = ipaddress.IPv6Address(candidate)
+        except ValueError:
+            continue
+        if (
+            private_ips
+            or address.is_global
+            or (address.ipv4_mapped is not None and _public_ipv4(str(address.ipv4_mapped)))
+        ):
+            spans.append(Span(match.start(), match.end(), Kind.IP))
+
+
+def scan(text: str, private_ips: bool = False) -> list[Span]:
+    """Every span of ``text`` to mask, possibly overlapping; the caller keeps the first of overlapping spans."""
+    spans: list[Span] = []
+    if "=" in text or ":" in text:
+        _scan_keys(text, spans)
+    _scan_numbers(text, spans, private_ips)
+    if "@" in text:
+        _scan_emails(text, spans)
+    if "://" in text and "@" in text:
+        spans.extend(Span(m.start(1), m.end(1), Kind.PASSWORD) for m in _URL_PASSWORD.finditer(text))
+    if "eyJ" in text:
+        spans.extend(Span(m.start(), m.end(), Kind.TOKEN) for m in _JWT.finditer(text))
+    if "earer" in text or "EARER" in text or "asic " in text or "ASIC " in text:
+        spans.extend(Span(m.start(1), m.end(1), Kind.TOKEN) for m in _AUTH_SCHEME.finditer(text) if _auth_ok(m))
+    if "AKIA" in text or "ASIA" in text or "AROA" in text or "AIDA" in text:
+        spans.extend(Span(m.start(), m.end(), Kind.TOKEN) for m in _AWS_KEY_ID.finditer(text))
+    if "_" in text and any(prefix in text for prefix in _API_KEY_PREFIXES):
+        spans.extend(Span(m.start(), m.end(), Kind.TOKEN) for m in _API_KEY.finditer(text))
+    if ":" in text and _IPV6_GATE.search(text):
+        _scan_ipv6(text, spans, private_ips)
+    for match in _IBAN.finditer(text):
+        compact = match.group().replace(" ", "")
+        if checksums.iban_ok(compact):
+            spans.append(Span(match.start(), match.end(), Kind.IBAN))
+    return spans
+
+
+def _auth_ok(match: re.Match[str]) -> bool:
+    token = match.group(1)
+    return "=" in token or (_looks_secret(token) and not token.isalpha())
