@@ -44,7 +44,7 @@ def bench_backtest(days: int = 17, series: int = 8) -> None:
                     rows += 1
         cli = Path(sys.executable).with_name("logwarden")
         before, wall = _children_cpu(), time.perf_counter()
-        subprocess.run(  # noqa: S603 -- our own CLI next to this interpreter, fixed arguments
+        subprocess.run(
             [str(cli), "backtest", "--counts", str(counts), "--out", str(Path(tmp) / "out.jsonl")], check=True
         )
         cpu, wall = _children_cpu() - before, time.perf_counter() - wall
