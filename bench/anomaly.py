@@ -20,6 +20,8 @@ from pathlib import Path
 from logwarden.detect import scenarios
 from logwarden.detect.model import MINUTES_PER_DAY, format_minute
 
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent)]  # bench + tests
+
 
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)

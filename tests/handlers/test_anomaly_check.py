@@ -9,6 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
 
@@ -29,6 +30,7 @@ def history() -> dict[SeriesKey, dict[int, int]]:
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    parameters.clear_caches()
     with mock_aws():
         dynamodb = boto3.client("dynamodb")
         dynamodb.create_table(

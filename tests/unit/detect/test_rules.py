@@ -51,3 +51,17 @@ def test_every_problem_is_reported_at_once() -> None:
 def test_unparsable_override_is_a_rules_error() -> None:
     with pytest.raises(RulesError, match="cannot parse"):
         load_rules("[lifecycle\n")
+
+
+def test_broker_storm_watches_every_failure_kind_the_rabbitmq_parser_emits() -> None:
+    from logwarden.parsing import rabbitmq
+
+    failures = {
+        rabbitmq.CONNECTION_ERROR,
+        rabbitmq.AUTH_FAILURE,
+        rabbitmq.HEARTBEAT_TIMEOUT,
+        rabbitmq.CHANNEL_ERROR,
+        rabbitmq.RESOURCE_ALARM,
+        rabbitmq.NODE_DOWN,
+    }
+    assert failures <= set(load_rules().mq_storm.selector.events)

@@ -90,7 +90,7 @@ def dashboards_link(notification: Notification, context: MessageContext) -> str 
     query = " and ".join(clauses) or "*"
     global_state = f"(time:(from:'{start}',to:'{end}'))"
     app_state = f"(query:(language:kuery,query:'{query}'))"
-    params = urllib.parse.urlencode({"_g": global_state, "_a": app_state}, safe="():,'*")
+    params = urllib.parse.urlencode({"_g": global_state, "_a": app_state}, safe="():,'*", quote_via=urllib.parse.quote)
     return f"{context.dashboards_url.rstrip('/')}/app/data-explorer/discover#?{params}"
 
 
