@@ -16,6 +16,7 @@ from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
 from logwarden.detect import scenarios
 from logwarden.detect.model import SeriesKey
 from logwarden.errors import ConfigurationError
+from logwarden.local.aws import create_alert_plumbing
 from tests.anomaly_fakes import FakeCountsSearch
 from tests.conftest import load_event
 from tests.handlers.conftest import LambdaContext, load_handler
@@ -32,18 +33,9 @@ def history() -> dict[SeriesKey, dict[int, int]]:
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     parameters.clear_caches()
     with mock_aws():
-        dynamodb = boto3.client("dynamodb")
-        dynamodb.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "alert", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "alert", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        sns, sqs = boto3.client("sns"), boto3.client("sqs")
-        topic = sns.create_topic(Name="logwarden-alerts")["TopicArn"]
-        queue_url = sqs.create_queue(QueueName="alerts")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+        plumbing = create_alert_plumbing(boto3, table=TABLE)
+        dynamodb, sqs = boto3.client("dynamodb"), boto3.client("sqs")
+        topic, queue_url = plumbing.topic_arn, plumbing.mailbox_url
         monkeypatch.setenv("LOGWARDEN_ALERT_TOPIC_ARN", topic)
         monkeypatch.setenv("LOGWARDEN_ALERT_STATE_TABLE", TABLE)
         monkeypatch.setenv("LOGWARDEN_DASHBOARDS_URL", "https://dashboards.example.org/_dashboards")

@@ -22,6 +22,7 @@ from logwarden.detect.backtest import read_counts
 from logwarden.detect.model import SeriesKey, format_minute, parse_minute
 from logwarden.detect.opensearch import export_counts
 from logwarden.local import opensearch as local
+from logwarden.local.aws import create_alert_plumbing
 from tests.conftest import load_event
 from tests.handlers.conftest import LambdaContext, load_handler
 from tests.webhook_server import WebhookServer
@@ -106,18 +107,8 @@ def stack(
         monkeypatch.setenv("OPENSEARCH_CA_CERTS", local_engine.ca_certs)
     parameters.clear_caches()
     with mock_aws():
-        dynamodb = boto3.client("dynamodb")
-        dynamodb.create_table(
-            TableName="alerts",
-            KeySchema=[{"AttributeName": "alert", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "alert", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        sns, sqs = boto3.client("sns"), boto3.client("sqs")
-        topic = sns.create_topic(Name="alerts")["TopicArn"]
-        queue = sqs.create_queue(QueueName="alerts")["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+        plumbing = create_alert_plumbing(boto3, table="alerts", topic="alerts")
+        topic, queue, sqs = plumbing.topic_arn, plumbing.mailbox_url, boto3.client("sqs")
         boto3.client("ssm").put_parameter(Name="/logwarden/anomaly-rules", Type="String", Value=RULES)
         boto3.client("secretsmanager").create_secret(
             Name="logwarden/chat",

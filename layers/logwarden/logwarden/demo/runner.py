@@ -31,6 +31,7 @@ from logwarden.demo.chat_sink import ChatSink
 from logwarden.demo.handlers import LocalLambdaContext, load_handler
 from logwarden.generate.delivery import cloudwatch_deliveries
 from logwarden.generate.traffic import Incident, IncidentKind, LogLine, TrafficGenerator, TrafficPlan
+from logwarden.local.aws import create_alert_plumbing
 
 # A Thursday noon in Moscow: the live window falls on a working day's peak, its history on the days before.
 LIVE_START: Final = datetime(2025, 11, 20, 9, 0, tzinfo=UTC)
@@ -428,18 +429,7 @@ class Demo:
         from moto import mock_aws
 
         stack.enter_context(mock_aws())
-        dynamodb = boto3.client("dynamodb")
-        dynamodb.create_table(
-            TableName="logwarden-alert-state",
-            KeySchema=[{"AttributeName": "alert", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "alert", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        sns, sqs = boto3.client("sns"), boto3.client("sqs")
-        topic = sns.create_topic(Name="logwarden-alerts")["TopicArn"]
-        queue = sqs.create_queue(QueueName="logwarden-alerts-mailbox")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+        plumbing = create_alert_plumbing(boto3)
         secret = {
             "slack_webhook_url": f"{chat.url}/slack",
             "teams_webhook_url": f"{chat.url}/teams",
@@ -450,12 +440,12 @@ class Demo:
         boto3.client("secretsmanager").create_secret(Name="logwarden/chat", SecretString=orjson.dumps(secret).decode())
         os.environ.update(
             {
-                "LOGWARDEN_ALERT_TOPIC_ARN": topic,
-                "LOGWARDEN_ALERT_STATE_TABLE": "logwarden-alert-state",
+                "LOGWARDEN_ALERT_TOPIC_ARN": plumbing.topic_arn,
+                "LOGWARDEN_ALERT_STATE_TABLE": plumbing.table,
                 "LOGWARDEN_CHAT_SECRET_NAME": "logwarden/chat",
             }
         )
-        return {"sqs": sqs, "queue": queue}
+        return {"sqs": boto3.client("sqs"), "queue": plumbing.mailbox_url}
 
     def _bootstrap(self) -> None:
         from logwarden.bootstrap.admin import OpenSearchAdmin
@@ -463,7 +453,7 @@ class Demo:
         from logwarden.bootstrap.desired import DesiredState
         from logwarden.bootstrap.params import BootstrapParams
 
-        params = BootstrapParams(prefix=self.options.prefix, name=f"logwarden-{self.options.prefix}", replicas=0)
+        params = BootstrapParams(prefix=self.options.prefix, replicas=0)
         result = bootstrap(DesiredState.build(params), OpenSearchAdmin(self._client))
         changed = sum(1 for change in result.changes if change.action in ("create", "update"))
         self._say(f"bootstrap: {changed} objects created or updated; " + "; ".join(result.notes))
