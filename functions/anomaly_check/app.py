@@ -9,15 +9,16 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from logwarden.config import AnomalyCheckConfig
 from logwarden.detect.service import AnomalyCheckFactory
+from logwarden.observability import masked_logger
 
-logger = Logger()
+logger = masked_logger()
 metrics = Metrics()
 tracer = Tracer()
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import CloudFormationCustomResourceEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -18,8 +17,9 @@ from logwarden.bootstrap.custom_resource import answer_cloudformation
 from logwarden.bootstrap.params import BootstrapParams
 from logwarden.bootstrap.run import run_request
 from logwarden.errors import ConfigurationError
+from logwarden.observability import masked_logger
 
-logger = Logger(service="logwarden-bootstrap")
+logger = masked_logger(service="logwarden-bootstrap")
 
 # Checked once at cold start; a bad environment is answered as FAILED rather than left for CloudFormation to wait on.
 try:

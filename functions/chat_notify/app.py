@@ -9,7 +9,7 @@ invocation fail, so the asynchronous retry tries again.
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
@@ -18,8 +18,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from logwarden.config import ChatNotifyConfig
 from logwarden.detect.chat import ChatNotifier, ChatTargets, Urllib3Poster, document_from_sns
 from logwarden.errors import RetryableError
+from logwarden.observability import masked_logger
 
-logger = Logger()
+logger = masked_logger()
 metrics = Metrics()
 tracer = Tracer()
 

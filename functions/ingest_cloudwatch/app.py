@@ -8,15 +8,15 @@ invocation succeeds, so the platform does not redeliver what already landed. The
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from logwarden.config import IngestConfig
 from logwarden.ingest.cloudwatch import decode_delivery
 from logwarden.ingest.service import IngestService
-from logwarden.observability import record_ingest_metrics
+from logwarden.observability import masked_logger, record_ingest_metrics
 
-logger = Logger()
+logger = masked_logger()
 metrics = Metrics()
 tracer = Tracer()
 

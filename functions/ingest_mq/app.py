@@ -10,7 +10,7 @@ dead-letter exchange and delivery limit are the backstop (docs/MQ.md).
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import event_source
 from aws_lambda_powertools.utilities.data_classes.rabbit_mq_event import RabbitMQEvent
@@ -20,9 +20,9 @@ from logwarden.config import IngestConfig
 from logwarden.errors import OpenSearchUnavailableError
 from logwarden.ingest.rabbitmq import ingest_rmq_event
 from logwarden.ingest.service import IngestService
-from logwarden.observability import record_ingest_metrics
+from logwarden.observability import masked_logger, record_ingest_metrics
 
-logger = Logger()
+logger = masked_logger()
 metrics = Metrics()
 tracer = Tracer()
 

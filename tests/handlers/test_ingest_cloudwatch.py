@@ -100,3 +100,13 @@ def test_bad_configuration_names_every_problem(monkeypatch: pytest.MonkeyPatch, 
         app.lambda_handler(load_event("cloudwatch_shop_logback.json"), lambda_context)
     problems = " ".join(raised.value.problems)
     assert "OPENSEARCH" in problems and "DEADLETTER" in problems and "LOGWARDEN_STAGE" in problems
+
+
+def test_own_logs_are_masked(capsys: pytest.CaptureFixture[str]) -> None:
+    from logwarden.observability import masked_logger
+
+    logger = masked_logger(service="logwarden-test")
+    logger.error("could not deliver to ivan.petrov@example.ru", extra={"card": "4111 1111 1111 1111"})
+    line = capsys.readouterr().out
+    assert "ivan.petrov@example.ru" not in line and "4111 1111 1111 1111" not in line
+    assert "could not deliver to" in line

@@ -1,9 +1,13 @@
-"""EMF metrics from ingest reports. Handlers pass their module-level powertools ``Metrics``."""
+"""Logging and metrics for the handlers: a powertools Logger whose every line is masked, and EMF metrics
+from ingest reports (handlers pass their module-level powertools ``Metrics``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+from aws_lambda_powertools.logging.types import LogRecord
 from aws_lambda_powertools.metrics import MetricUnit
 
 from logwarden.ingest.pipeline import IngestReport
@@ -29,3 +33,18 @@ def record_ingest_metrics(metrics: Any, report: IngestReport) -> None:
         metrics.add_metric(name="BulkLatency", unit=MetricUnit.Milliseconds, value=max(report.bulk_latency_ms))
     for kind, value in report.masked.items():
         metrics.add_metric(name=f"Masked_{kind}", unit=MetricUnit.Count, value=value)
+
+
+class MaskingFormatter(LambdaPowertoolsFormatter):
+    """Powertools' JSON log line, passed through the masker last: an exception message or an ``extra`` that
+    quotes a log record can never put personal data into logwarden's own logs."""
+
+    def serialize(self, log: LogRecord) -> str:
+        from logwarden.masking import default_masker
+
+        return default_masker().mask_text(super().serialize(log))
+
+
+def masked_logger(**kwargs: Any) -> Logger:
+    """The Logger every handler uses (``POWERTOOLS_SERVICE_NAME`` and ``POWERTOOLS_LOG_LEVEL`` apply as usual)."""
+    return Logger(logger_formatter=MaskingFormatter(), **kwargs)
