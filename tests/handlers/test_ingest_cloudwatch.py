@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 from collections.abc import Iterator
@@ -9,6 +10,8 @@ from typing import Any
 
 import boto3
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from moto import mock_aws
 from opensearchpy.exceptions import ConnectionError
 
@@ -110,3 +113,14 @@ def test_own_logs_are_masked(capsys: pytest.CaptureFixture[str]) -> None:
     line = capsys.readouterr().out
     assert "ivan.petrov@example.ru" not in line and "4111 1111 1111 1111" not in line
     assert "could not deliver to" in line
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.one_of(st.binary(max_size=512), st.text(max_size=200).map(str.encode)))
+def test_arbitrary_awslogs_data_never_crashes_the_handler(
+    aws: Any, transport: FakeBulkTransport, lambda_context: LambdaContext, data: bytes
+) -> None:
+    app = load_handler("ingest_cloudwatch")
+    for payload in (base64.b64encode(data).decode(), data.decode("latin-1")):
+        result = app.lambda_handler({"awslogs": {"data": payload}}, lambda_context)
+        assert result["rejected"] == 1 and result["indexed"] == 0  # kept in the dead-letter bucket, not dropped
