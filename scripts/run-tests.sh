@@ -10,9 +10,13 @@ $BIN/ruff check .
 $BIN/ruff format --check .
 $BIN/mypy
 
+echo "== the deployable stack (cfn-lint, sam validate, checkov, sam build, template tests)"
+scripts/check-template.sh
+
 echo "== local services"
 $BIN/logwarden opensearch up
 $BIN/logwarden rabbitmq up
 
 echo "== tests"
-$BIN/python -m pytest "$@"
+# tests/template ran above, inside check-template.sh, with the built artefacts
+$BIN/python -m pytest --ignore=tests/template "$@"

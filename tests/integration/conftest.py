@@ -9,7 +9,8 @@ from collections.abc import Iterator
 import pytest
 from opensearchpy import OpenSearch
 
-from logwarden import naming, schema
+from logwarden.bootstrap.desired import DesiredState
+from logwarden.bootstrap.params import BootstrapParams
 from logwarden.local import opensearch as local
 from logwarden.local import rabbitmq as local_rabbitmq
 from logwarden.sink.client import OpenSearchSettings, build_client
@@ -36,21 +37,15 @@ def os_client(opensearch_settings: OpenSearchSettings) -> OpenSearch:
     return build_client(opensearch_settings)
 
 
+def log_templates(prefix: str) -> dict[str, dict[str, object]]:
+    """The bootstrap's own index templates for a test prefix (one replica would never be allocated here)."""
+    return DesiredState.build(BootstrapParams(prefix=prefix, name=prefix, replicas=0)).index_templates
+
+
 def install_log_templates(client: OpenSearch, prefix: str) -> None:
-    """The data-stream templates ingest relies on (bootstrap installs the full set in a deployment)."""
-    for subsystem in naming.SUBSYSTEMS:
-        client.indices.put_index_template(
-            name=f"{prefix}-{subsystem}",
-            body={
-                "index_patterns": [naming.subsystem_pattern(subsystem, prefix)],
-                "data_stream": {},
-                "priority": 200,
-                "template": {
-                    "settings": {"number_of_shards": 1, "number_of_replicas": 0},
-                    "mappings": schema.index_mapping(),
-                },
-            },
-        )
+    """The data-stream templates ingest relies on, exactly as the bootstrap installs them on deploy."""
+    for name, body in log_templates(prefix).items():
+        client.indices.put_index_template(name=name, body=body)
 
 
 @pytest.fixture
@@ -59,8 +54,8 @@ def index_prefix(os_client: OpenSearch) -> Iterator[str]:
     install_log_templates(os_client, prefix)
     yield prefix
     os_client.indices.delete_data_stream(name=f"{prefix}-*", ignore=[404])
-    for subsystem in naming.SUBSYSTEMS:
-        os_client.indices.delete_index_template(name=f"{prefix}-{subsystem}", ignore=[404])
+    for name in log_templates(prefix):
+        os_client.indices.delete_index_template(name=name, ignore=[404])
 
 
 def count(client: OpenSearch, prefix: str, query: dict[str, object] | None = None) -> int:

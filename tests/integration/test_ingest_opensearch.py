@@ -22,7 +22,7 @@ from logwarden.sink.bulk import BulkIndexer
 from logwarden.sink.client import OpenSearchSettings, build_client
 from logwarden.sink.deadletter import LocalDeadLetterStore
 from tests.conftest import EVENTS, load_event
-from tests.integration.conftest import count
+from tests.integration.conftest import count, log_templates
 
 pytestmark = pytest.mark.integration
 
@@ -86,17 +86,9 @@ def test_mapping_conflict_is_set_aside_with_its_reason(
     os_client: OpenSearch, index_prefix: str, tmp_path: Path
 ) -> None:
     # GIVEN an operator changed the shop template so that order.id is numeric
-    mapping = schema.index_mapping()
-    mapping["properties"]["order"]["properties"]["id"] = {"type": "long"}
-    os_client.indices.put_index_template(
-        name=f"{index_prefix}-shop",
-        body={
-            "index_patterns": [f"{index_prefix}-shop-*"],
-            "data_stream": {},
-            "priority": 200,
-            "template": {"mappings": mapping},
-        },
-    )
+    name, template = next((n, t) for n, t in log_templates(index_prefix).items() if n.endswith("-shop"))
+    template["template"]["mappings"]["properties"]["order"]["properties"]["id"] = {"type": "long"}  # type: ignore[index]
+    os_client.indices.put_index_template(name=name, body=template)
     store = LocalDeadLetterStore(tmp_path)
     # WHEN a delivery with alphanumeric order ids arrives
     report = ingest(load_event("cloudwatch_shop_logback.json"), os_client, index_prefix, store)

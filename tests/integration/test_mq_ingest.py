@@ -192,6 +192,7 @@ def test_real_broker_lines_are_classified(
     _poll(rabbitmq, rabbitmq.logs_queue, _handler(service, reports), idle_timeout_s=3)
 
     assert sum(r.indexed for r in reports) > 0 and sum(r.parked for r in reports) == 0
+    os_client.indices.refresh(index=f"{index_prefix}-*")
     kinds = {
         bucket["key"]
         for bucket in os_client.search(

@@ -15,6 +15,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "mask": ("logwarden.commands.mask", "mask personal data in log lines (stdin or FILE); --explain tells what fired"),
     "rabbitmq": ("logwarden.commands.rabbitmq", "install, start, stop and inspect the local RabbitMQ broker"),
     "replay": ("logwarden.commands.replay", "re-drive the dead-letter store into OpenSearch, idempotently"),
+    "bootstrap": ("logwarden.commands.bootstrap", "create or update index templates, ISM policies, roles, dashboards"),
+    "demo": ("logwarden.commands.demo", "run the whole pipeline locally on generated order-system traffic"),
+    "backtest": ("logwarden.commands.backtest", "replay a per-minute count table through the anomaly rules"),
 }
 
 

@@ -172,3 +172,93 @@ class IngestConfig:
         if reader.problems:
             raise ConfigurationError(reader.problems)
         return config
+
+
+def _index_prefix(reader: _Reader) -> str:
+    prefix = reader.text("LOGWARDEN_INDEX_PREFIX", naming.DEFAULT_INDEX_PREFIX) or naming.DEFAULT_INDEX_PREFIX
+    if not prefix.islower() or not prefix.replace("-", "").isalnum():
+        reader.problems.append(f"LOGWARDEN_INDEX_PREFIX must be lower-case letters, digits and '-', got {prefix!r}")
+    return prefix
+
+
+def _positive_int(reader: _Reader, name: str, default: int) -> int:
+    value = reader.number(name, default)
+    if value < 1 or value != int(value):
+        reader.problems.append(f"{name} must be a positive integer, got {value!r}")
+        return default
+    return int(value)
+
+
+@dataclass(frozen=True, slots=True)
+class AnomalyCheckConfig:
+    """The scheduled anomaly check (functions/anomaly_check); docs/ANOMALY.md lists every variable."""
+
+    opensearch: OpenSearchSettings
+    index_prefix: str
+    stage: str
+    alert_topic_arn: str
+    alert_state_table: str
+    rules_parameter: str | None  # SSM parameter holding a rules override (TOML or JSON)
+    dashboards_url: str | None
+    lag_minutes: int
+    max_series: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> AnomalyCheckConfig:
+        reader = _Reader(os.environ if env is None else env)
+        settings = opensearch_settings(reader)
+        topic = reader.text("LOGWARDEN_ALERT_TOPIC_ARN")
+        if topic is None:
+            reader.problems.append("LOGWARDEN_ALERT_TOPIC_ARN is not set")
+        elif not topic.startswith("arn:"):
+            reader.problems.append(f"LOGWARDEN_ALERT_TOPIC_ARN must be an SNS topic ARN, got {topic!r}")
+        table = reader.text("LOGWARDEN_ALERT_STATE_TABLE")
+        if table is None:
+            reader.problems.append("LOGWARDEN_ALERT_STATE_TABLE is not set")
+        lag = reader.number("LOGWARDEN_ANOMALY_LAG_MINUTES", 1)
+        if lag < 0 or lag != int(lag):
+            reader.problems.append(f"LOGWARDEN_ANOMALY_LAG_MINUTES must be a whole number >= 0, got {lag!r}")
+            lag = 1
+        config = cls(
+            opensearch=settings or OpenSearchSettings(url="http://127.0.0.1:9200"),
+            index_prefix=_index_prefix(reader),
+            stage=reader.choice("LOGWARDEN_STAGE", ("dev", "test", "staging", "prod"), "dev"),
+            alert_topic_arn=topic or "",
+            alert_state_table=table or "",
+            rules_parameter=reader.text("LOGWARDEN_RULES_PARAMETER"),
+            dashboards_url=reader.text("LOGWARDEN_DASHBOARDS_URL"),
+            lag_minutes=int(lag),
+            max_series=_positive_int(reader, "LOGWARDEN_ANOMALY_MAX_SERIES", 5000),
+        )
+        if reader.problems:
+            raise ConfigurationError(reader.problems)
+        return config
+
+
+@dataclass(frozen=True, slots=True)
+class ChatNotifyConfig:
+    """SNS -> chat (functions/chat_notify); webhook URLs and tokens live in one Secrets Manager secret."""
+
+    chat_secret_name: str
+    timeout_s: float
+    max_attempts: int
+    secret_max_age_s: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ChatNotifyConfig:
+        reader = _Reader(os.environ if env is None else env)
+        secret = reader.text("LOGWARDEN_CHAT_SECRET_NAME")
+        if secret is None:
+            reader.problems.append("LOGWARDEN_CHAT_SECRET_NAME is not set")
+        timeout = reader.number("LOGWARDEN_CHAT_TIMEOUT_S", 5.0)
+        if timeout <= 0:
+            reader.problems.append(f"LOGWARDEN_CHAT_TIMEOUT_S must be positive, got {timeout!r}")
+        config = cls(
+            chat_secret_name=secret or "",
+            timeout_s=timeout,
+            max_attempts=_positive_int(reader, "LOGWARDEN_CHAT_MAX_ATTEMPTS", 4),
+            secret_max_age_s=_positive_int(reader, "LOGWARDEN_CHAT_SECRET_MAX_AGE_S", 300),
+        )
+        if reader.problems:
+            raise ConfigurationError(reader.problems)
+        return config

@@ -296,3 +296,35 @@ def classify_nested_key(name: str, parent: str | None) -> Kind | None:
     if kind is None and parent is not None and normalise(name) == "name" and is_person_word(parent):
         return Kind.NAME
     return kind
+
+
+_IDENTIFIER_SUFFIXES: Final = (
+    "id",
+    "ids",
+    "uuid",
+    "guid",
+    "number",
+    "no",
+    "nr",
+    "num",
+    "code",
+    "sku",
+    "ean",
+    "gtin",
+    "barcode",
+    "ts",
+    "timestamp",
+    "time",
+    "at",
+    "version",
+    "count",
+    "seq",
+    "offset",
+    "номер",
+)
+
+
+@lru_cache(maxsize=8192)
+def is_identifier_key(name: str) -> bool:
+    """``orderId``, ``invoice_number``, ``ts``: a bare number under such a key is an id or a time, never personal."""
+    return classify_key(name) is None and normalise(name).endswith(_IDENTIFIER_SUFFIXES)

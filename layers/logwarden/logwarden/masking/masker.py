@@ -11,7 +11,7 @@ from urllib.parse import unquote
 
 from logwarden import schema
 from logwarden.masking.config import MaskingConfig
-from logwarden.masking.fieldnames import classify_nested_key
+from logwarden.masking.fieldnames import classify_nested_key, is_identifier_key
 from logwarden.masking.hashkey import fetch_hash_key
 from logwarden.masking.kinds import Kind, Mode
 from logwarden.masking.text import Span, scan
@@ -154,10 +154,12 @@ class Masker:
         pieces: list[str] = []
         position = 0
         for span in spans:
-            if span.start < position or span.kind in self._disabled:
+            if span.end <= position or span.kind in self._disabled:
                 continue
-            pieces.append(text[position : span.start])
-            replacement = self.replacement(span.kind, text[span.start : span.end])
+            # A span reaching past one already masked masks the rest too: leaking its tail is worse.
+            start = max(span.start, position)
+            pieces.append(text[position:start])
+            replacement = self.replacement(span.kind, text[start : span.end])
             pieces.append(f'"{replacement}"' if span.quote else replacement)
             position = span.end
             self._count(span.kind)
@@ -178,7 +180,7 @@ class Masker:
                 new = self._mask_value(value, None, None, 0)
             elif isinstance(value, str):
                 kind = None if name in schema.FREE_TEXT_FIELDS else classify_nested_key(name.rsplit(".", 1)[-1], None)
-                new = self._mask_whole(kind, value) if kind is not None else self.mask_text(value)
+                new = self._mask_whole(kind, value) if kind is not None else self._mask_keyed_text(name, value)
             else:
                 new = self._mask_value(value, classify_nested_key(name.rsplit(".", 1)[-1], None), None, 0)
             if new is not value:
@@ -193,6 +195,12 @@ class Masker:
             kinds.update(str(kind) for kind in previous)
         result[schema.MASKED] = sorted(kinds)
         return result
+
+    def _mask_keyed_text(self, key: str, value: str) -> str:
+        """A string under a key that says nothing: scanned, except a bare number under an id-like key."""
+        if value.isdigit() and is_identifier_key(key.rsplit(".", 1)[-1]):
+            return value
+        return self.mask_text(value)
 
     def _mask_whole(self, kind: Kind, value: Any) -> Any:
         """A value under a key that names personal data: masked whatever it looks like."""
@@ -216,7 +224,9 @@ class Masker:
         if depth > _MAX_DEPTH:
             return value
         if isinstance(value, str):
-            return self._mask_whole(kind, value) if kind is not None else self.mask_text(value)
+            if kind is not None:
+                return self._mask_whole(kind, value)
+            return self.mask_text(value) if parent is None else self._mask_keyed_text(parent, value)
         if isinstance(value, dict):
             result: dict[Any, Any] | None = None
             for key, item in value.items():

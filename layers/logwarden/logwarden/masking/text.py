@@ -34,27 +34,68 @@ class Span(NamedTuple):
 # word character, dot, dash, '#', '+', '%' or '@' - so a match starts only where a number starts.
 _SEP: Final = r"(?:[ \-]|\)[ \-]?|[ \-]?\()"
 _NUMBER: Final = re.compile(
-    r"[0-9+(](?<![\w.\-#+%@].)(?:"
-    r"(?P<ip>(?<=\d)\d{0,2}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?!\w|\.\d))"
+    r"[0-9+(](?<![\w.\-#+%@\]].)(?:"
+    r"(?P<ip>(?<=\d)\d{0,2}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\w\[]|\.\d))"
     r"|(?:(?<=\+)\(?\d|(?<=\()\d|(?<=\d)(?!\d{3}-\d\d-\d\d|[0-9a-fA-F]{7}-[0-9a-fA-F]{4}-))"
-    r"(?:" + _SEP + r"?\d){5,22}\)?(?![\w]|[.,\-]\d)"
+    r"(?:" + _SEP + r"?\d){5,46}\)?(?![\w\[]|[.\-]\d)"
     r")"
 )
 _NON_DIGITS: Final = str.maketrans("", "", " -()+")
-_CONTEXT: Final = re.compile(
-    r"(?P<phone>phone|tel\b|mobile|msisdn|телеф|тел\.|тел\b|моб|whatsapp|viber|sms|звон|contact)"
-    r"|(?P<inn>\binn\b|инн|tax.?id|\btin\b)"
-    r"|(?P<snils>snils|снилс)"
-    r"|(?P<passport>passport|паспорт|серия)"
-    r"|(?P<card>card|карт|\bpan\b)"
-    r"|(?P<neutral>number|номер|\bno\b|\bnr\b|№|num\b)"
-    r"|(?P<neg>order|заказ|invoice|сч[её]т|txn|transaction|request|trace|span|correlation|sku|ean|barcode|gtin"
-    r"|article|артикул|timestamp|\bts\b|epoch|time|date|duration|elapsed|took|latency|amount|price|sum\b|total"
-    r"|qty|quantity|line|version|build|port|pid|seq|offset|size|bytes|count|status|id\b|_id|ids\b|#|account"
-    r"|acct|batch|shipment|tracking|parcel|посылк|накладн|ticket|case|partition|receipt|чек|код|code|msg"
-    r"|message|event|job|task|запрос|ref\b|product|item|товар|store|warehouse|склад|sequence|rrn|auth.?code|stan)"
+_RUN_GOES_ON: Final = re.compile(r"[ \-()]{1,2}\d")  # after a run cut at the bound above
+# Words that tell what the number after them is. One flat alternation of literals, so the regex engine skips to
+# their first letters; the kind of the matched word is a dictionary lookup. Short words must stand alone.
+_CONTEXT_WORDS: Final[dict[str, str]] = {
+    **dict.fromkeys(
+        ("phone", "tel", "mobile", "msisdn", "телеф", "тел", "моб", "whatsapp", "viber", "sms", "звон", "contact"),
+        "phone",
+    ),
+    **dict.fromkeys(("inn", "инн", "taxid", "tax_id", "tax id", "tin"), "inn"),
+    **dict.fromkeys(("snils", "снилс"), "snils"),
+    **dict.fromkeys(("passport", "паспорт", "серия"), "passport"),
+    **dict.fromkeys(("card", "карт", "pan"), "card"),
+    **dict.fromkeys(("number", "номер", "no", "nr", "№", "num"), "neutral"),
+    **dict.fromkeys(
+        (
+            "order", "заказ", "invoice", "счет", "счёт", "txn", "transaction", "request", "trace", "span",
+            "correlation", "sku", "ean", "barcode", "gtin", "article", "артикул", "timestamp", "ts", "epoch", "time",
+            "date", "duration", "elapsed", "took", "latency", "amount", "price", "sum", "total", "qty", "quantity",
+            "line", "version", "build", "port", "pid", "seq", "offset", "size", "bytes", "count", "status", "id",
+            "ids", "#", "account", "acct", "batch", "shipment", "tracking", "parcel", "посылк", "накладн", "ticket",
+            "case", "partition", "receipt", "чек", "код", "code", "msg", "message", "event", "job", "task",
+            "запрос", "ref", "product", "item", "товар", "store", "warehouse", "склад", "sequence", "rrn", "stan",
+        ),
+        "neg",
+    ),
+}  # fmt: skip
+_STANDALONE_WORDS: Final = frozenset(
+    [
+        "tel",
+        "тел",
+        "inn",
+        "tin",
+        "pan",
+        "no",
+        "nr",
+        "num",
+        "ts",
+        "sum",
+        "id",
+        "ids",
+        "ref",
+        "чек",
+        "код",
+        "case",
+        "line",
+        "time",
+        "date",
+        "item",
+        "store",
+        "build",
+    ]
 )
+_CONTEXT: Final = re.compile("|".join(re.escape(w) for w in sorted(_CONTEXT_WORDS, key=len, reverse=True)))
 _CONTEXT_WINDOW: Final = 40
+_LAST_DIGIT: Final = re.compile(r"\d(?=\D*\Z)")
 _SNILS_SHAPE: Final = re.compile(r"\d{3}[- ]\d{3}[- ]\d{3}[- ]\d{2}")
 _CARD_SHAPE: Final = re.compile(r"\d{4}([ \-])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?|\d{4}([ \-])\d{6}\2\d{4,5}")
 _PASSPORT_SHAPE: Final = re.compile(r"\d{2} ?\d{2}[ \-]?\d{6}")
@@ -63,13 +104,45 @@ _PASSPORT_SHAPE: Final = re.compile(r"\d{2} ?\d{2}[ \-]?\d{6}")
 _EPOCH_SECONDS: Final = range(1_480_000_000, 2_000_000_000)
 
 
-def _context(lower: str, start: int) -> str | None:
-    """The kind of the nearest telling word before ``start``: phone, inn, snils, passport, card, neg or None."""
+def _inside(spans: list[Span], position: int) -> Span | None:
+    for span in spans:
+        if span.start <= position < span.end:
+            return span
+    return None
+
+
+def _context(lower: str, start: int, spans: list[Span] | None = None) -> str | None:
+    """The kind of the nearest telling word before ``start``: phone, inn, snils, passport, card, neg or None.
+
+    A word followed by another number before this one speaks of that number ("order 4476295 ... sent to
+    89168709177"), so it does not count; nor does a placeholder such as "[phone]" left by an earlier pass.
+    """
     found = None
-    for match in _CONTEXT.finditer(lower, max(0, start - _CONTEXT_WINDOW), start):
-        group = match.lastgroup
-        if group != "neutral":
-            found = group
+    window_start = max(0, start - _CONTEXT_WINDOW)
+    end = start
+    # Words and digits inside values other detectors mask do not count: they are gone once masked, and masking
+    # the same text again must give the same answer.
+    while (last_digit := _LAST_DIGIT.search(lower, window_start, end)) is not None:
+        covering = _inside(spans, last_digit.start()) if spans else None
+        if covering is None:
+            window_start = last_digit.end()
+            break
+        end = covering.start
+    if start - window_start < 2:
+        return None
+    for match in _CONTEXT.finditer(lower, window_start, start):
+        word = match.group()
+        kind = _CONTEXT_WORDS[word]
+        if kind == "neutral":
+            continue
+        before = lower[match.start() - 1] if match.start() else " "
+        if before == "[" or (spans and _inside(spans, match.start())):
+            continue
+        if word in _STANDALONE_WORDS or (kind == "neg" and len(word) <= 4):
+            after = lower[match.end()] if match.end() < len(lower) else " "
+            if before.isalpha() or (after.isalpha() and word not in ("id", "ids")):
+                continue
+        found = kind
     return found
 
 
@@ -139,11 +212,11 @@ def _public_ipv4(text: str) -> bool:
 
 
 # ---------------------------------------------------------------- e-mail, IPv6, tokens, IBAN
-_EMAIL_LOCAL: Final = re.compile(r"(?<![\w.+'-])[\w.+'-]{1,64}\Z")
-_EMAIL_DOMAIN: Final = re.compile(r"[^\W_](?:[\w-]{0,62})(?:\.[\w-]{1,63}){0,8}\.[^\W\d_]{2,24}(?![\w-])")
+_EMAIL_LOCAL: Final = re.compile(r"(?<![\w.+'\]-])[\w.+'-]{1,64}\Z")
+_EMAIL_DOMAIN: Final = re.compile(r"[^\W_](?:[\w-]{0,62})(?:\.[\w-]{1,63}){0,8}\.[^\W\d_]{2,24}(?![\w\[-])")
 _IPV6_GATE: Final = re.compile(r"::|:[0-9a-fA-F]{1,4}:[0-9a-fA-F]{1,4}:")
-_IPV6: Final = re.compile(r"(?<![\w:.])[0-9a-fA-F:]{2,39}(?:\.\d{1,3}){0,3}(?![\w:])")
-_JWT: Final = re.compile(r"eyJ[\w-]{5,8192}\.[\w-]{2,16384}\.[\w-]{0,8192}")
+_IPV6: Final = re.compile(r"(?<![\w:.\]])[0-9a-fA-F:]{2,39}(?:\.\d{1,3}){0,3}(?![\w:\[])")
+_JWT: Final = re.compile(r"eyJ(?<![\w-]eyJ)[\w-]{5,8192}\.[\w-]{2,16384}\.[\w-]{0,8192}")
 _AUTH_SCHEME: Final = re.compile(r"(?i)(?<![\w])(?:bearer|basic|digest|negotiate)[ \t]+([\w\-.~+/]{8,8192}=*)")
 _AWS_KEY_ID: Final = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{16}(?![A-Za-z0-9])")
 _API_KEY_PREFIXES: Final = (
@@ -161,7 +234,7 @@ _API_KEY: Final = re.compile(
     r"(?<![\w-])(?:sk_live_|sk_test_|rk_live_|ghp_|gho_|github_pat_|xoxb-|xoxp-|glpat-)[\w\-]{10,512}"
 )
 _URL_PASSWORD: Final = re.compile(r"://[^\s/:@'\"]{1,128}:([^\s/@'\"]{1,256})@")
-_IBAN: Final = re.compile(r"[A-Z](?<![\w].)[A-Z]\d\d(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?!\w)")
+_IBAN: Final = re.compile(r"[A-Z](?<![\w\]].)[A-Z]\d\d(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![\w\[])")
 
 # ---------------------------------------------------------------- key = value, key: value, "key": "value"
 # Matched on the reversed string, so the scan jumps from one separator to the next and reads the key backwards.
@@ -170,8 +243,9 @@ _SKIP_VALUES: Final = frozenset(
     ("", "null", "none", "nil", "undefined", "true", "false", "n/a", "na", "-", "--", "empty", "unknown", "redacted")
 )
 _PLACEHOLDER: Final = re.compile(r"\[[A-Z]{2,9}(?:[ #][^\]\s]{1,40})?\]")
-_ATOMIC_END: Final = frozenset(" \t\r\n,;&\"'}]<>|)")
-_LONG_END: Final = frozenset("\r\n\t;&\"'}]<>|")
+# A value ends at a delimiter or where a placeholder of an earlier pass begins ("0![PHONE]" is "0!").
+_ATOMIC_VALUE: Final = re.compile(r"(?:(?!\[[A-Z]{2,9}[\] #])[^ \t\r\n,;&\"'}\]<>|)]){1,512}")
+_LONG_VALUE: Final = re.compile(r"(?:(?!\[[A-Z]{2,9}[\] #])[^\r\n\t;&\"'}\]<>|]){1,200}")
 _NEXT_KEY: Final = re.compile(r"[ ,]+[\w.\-]{1,40}[=:]")
 _NUMERIC_VALUE: Final = re.compile(r"\+?[\d(][\d ()\-]{0,30}\d|\d")
 _DATE_VALUE: Final = re.compile(
@@ -181,6 +255,8 @@ _AUTH_VALUE: Final = re.compile(r"(?i)(?:bearer|basic|digest|negotiate|ntlm|aws4
 _NUMERIC_KINDS: Final = frozenset((Kind.PHONE, Kind.CARD, Kind.INN, Kind.SNILS, Kind.PASSPORT))
 _PARENT_KEY: Final = re.compile(r"([\w\-]{1,40})[\"']?\s{0,3}[:=]\s{0,3}\{[^{}]{0,300}\Z")
 _MAX_VALUE: Final = 2048
+_PERCENT: Final = re.compile(r"%[0-9A-Fa-f]{2}")
+_URL_VALUE: Final = re.compile(r"(?:(?!\[[A-Z]{2,9}[\] #])[^\s&\"'<>#]){1,512}")
 
 
 def _looks_secret(value: str) -> bool:
@@ -230,18 +306,17 @@ def value_span(text: str, pos: int, kind: Kind, key_lower: str) -> Span | None:
     if char == "\\" and text.startswith('\\"', pos):
         start = pos + 2
         end = text.find('\\"', start, start + _MAX_VALUE)
-        if end < 0:
-            return None
+        if end < 0:  # no closing quote: the value runs to the end, masked rather than leaked
+            end = min(n, start + _MAX_VALUE)
     elif char in "\"'":
         start = pos + 1
         end = start
         limit = min(n, start + _MAX_VALUE)
         while end < limit and text[end] != char:
             end += 2 if text[end] == "\\" else 1
-        if end >= limit:
-            return None
+        end = min(end, limit)  # no closing quote: the value runs to the end, masked rather than leaked
     elif char in "{[":
-        if kind not in (Kind.NAME, Kind.ADDRESS, Kind.BIRTHDATE):
+        if kind not in (Kind.NAME, Kind.ADDRESS, Kind.BIRTHDATE) or _PLACEHOLDER.match(text, pos):
             return None
         end = _bracket_end(text, pos)
         if end < 0:
@@ -260,10 +335,11 @@ def value_span(text: str, pos: int, kind: Kind, key_lower: str) -> Span | None:
             match = _DATE_VALUE.match(text, pos)
             end = match.end() if match else _atomic_end(text, pos)
         elif kind is Kind.ADDRESS or (kind is Kind.TOKEN and "cookie" in key_lower):
-            end = pos
-            limit = min(n, pos + 200)
-            while end < limit and text[end] not in _LONG_END:
-                end += 1
+            while pos < n and text[pos] in ", ":
+                pos += 1
+            start = pos
+            long_value = _LONG_VALUE.match(text, pos)
+            end = long_value.end() if long_value else pos
             following = _NEXT_KEY.search(text, pos, end)
             if following:
                 end = following.start()
@@ -276,6 +352,11 @@ def value_span(text: str, pos: int, kind: Kind, key_lower: str) -> Span | None:
         if end <= start:
             return None
         value = text[start:end]
+        if "%" in value and _PERCENT.search(value):
+            # URL-encoded ("%2B7%20(916)%20601-87-24"): the whole parameter value, up to the next '&'
+            url_value = _URL_VALUE.match(text, start)
+            end = url_value.end() if url_value else end
+            value = text[start:end]
         if kind is Kind.TOKEN and not _looks_secret(value) and "cookie" not in key_lower:
             return None
         quote = kind is not Kind.TOKEN and kind is not Kind.PASSWORD and pos >= 2 and text[pos - 1] == ":"
@@ -294,11 +375,8 @@ def value_span(text: str, pos: int, kind: Kind, key_lower: str) -> Span | None:
 
 
 def _atomic_end(text: str, pos: int) -> int:
-    end = pos
-    limit = min(len(text), pos + _MAX_VALUE)
-    while end < limit and text[end] not in _ATOMIC_END:
-        end += 1
-    return end
+    match = _ATOMIC_VALUE.match(text, pos)
+    return match.end() if match else pos
 
 
 def _name_end(text: str, pos: int) -> int:
@@ -322,19 +400,44 @@ def _name_end(text: str, pos: int) -> int:
     return last_word_end
 
 
+_GENERIC: Final = "generic"
+_UNSEEN: Final = "unseen"
+_KEY_CACHE: dict[str, Kind | str | None] = {}
+_KEY_CACHE_MAX: Final = 20_000
+
+
+def _classify_reversed_key(reversed_key: str) -> Kind | str | None:
+    key = reversed_key[::-1]
+    kind = classify_key(key)
+    if kind is None and " " in key:
+        kind = classify_key(key.rsplit(" ", 1)[1])
+    if kind is None and (key.lower() in ("name", "имя") or key.lower().endswith(" name")):
+        return _GENERIC
+    return kind
+
+
 def _scan_keys(text: str, spans: list[Span]) -> None:
-    reversed_text = text[::-1]
     n = len(text)
-    for match in _REVERSED_KEY.finditer(reversed_text):
-        key = match.group(1)[::-1]
-        kind = classify_key(key)
-        if kind is None and " " in key:
-            kind = classify_key(key.rsplit(" ", 1)[1])
-        if kind is None:
-            if key.lower() in ("name", "имя", "value") or key.lower().endswith(" name"):
-                kind = _generic_name(text, n - match.end(1))
+    cache = _KEY_CACHE
+    for match in _REVERSED_KEY.finditer(text[::-1]):
+        raw = match.group(1)
+        found = cache.get(raw, _UNSEEN)
+        if found == _UNSEEN:
+            if len(cache) >= _KEY_CACHE_MAX:
+                cache.clear()
+            found = cache[raw] = _classify_reversed_key(raw)
+        if found is None:
+            continue
+        key_start = n - match.end(1)
+        if key_start and text[key_start - 1] == "[":
+            continue  # a placeholder such as "[PHONE]" before a separator names nothing
+        if found == _GENERIC:
+            kind = _generic_name(text, key_start)
             if kind is None:
                 continue
+        else:
+            kind = Kind(found)
+        key = raw[::-1]
         sep = n - 1 - match.start()
         span = value_span(text, sep + 1, kind, key.lower())
         if span is not None:
@@ -354,14 +457,16 @@ def _generic_name(text: str, key_start: int) -> Kind | None:
 
 def _scan_numbers(text: str, spans: list[Span], private_ips: bool) -> None:
     lower: str | None = None
-    for match in _NUMBER.finditer(text):
+    position = 0
+    while (match := _NUMBER.search(text, position)) is not None:
         run = match.group()
         start = match.start()
+        position = match.end()
         if lower is None:
             lower = text.lower()
             if len(lower) != len(text):  # a few characters change length when lowered; keep offsets exact
                 lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-        context = _context(lower, start)
+        context = _context(lower, start, spans)
         if match.group("ip") is not None:
             if context != "neg" and (_public_ipv4(run) or (private_ips and _valid_ipv4(run))):
                 spans.append(Span(start, match.end(), Kind.IP))
@@ -372,29 +477,41 @@ def _scan_numbers(text: str, spans: list[Span], private_ips: bool) -> None:
             end = start + len(run)
             quote = start >= 2 and text[start - 1] == ":" and text[start - 2] == '"' and not run.startswith("+")
             spans.append(Span(start, end, kind, quote=quote and end < len(text) and text[end] in ",}]"))
-        elif " " in run:
+        elif " " in run and len(run) - run.count(" ") >= 8:
             _split_run(text, lower, start, run, spans)
+            end = start + len(run)
+            if _RUN_GOES_ON.match(text, end):
+                # The run was cut at the bound: scan again from its first group no value was found in, which
+                # may start a value that goes on past the cut. Each step moves forward by at least one group.
+                covered = max((span.end for span in spans if span.start >= start), default=start)
+                groups = [start + i + 1 for i, char in enumerate(run) if char == " "]
+                later = [group for group in groups if group >= covered]
+                position = later[0] if covered > start and later else (groups[-1] if groups else end)
 
 
 def _split_run(text: str, lower: str, start: int, run: str, spans: list[Span]) -> None:
     """Several numbers joined by single spaces ("cards 4111 1111 1111 1111 5500 0000 0000 0004")."""
-    pieces: list[tuple[int, int]] = []
+    pieces: list[tuple[int, int, int]] = []  # start, end, digits up to and including this piece
     offset = 0
+    total = 0
     for piece in run.split(" "):
         if piece:
-            pieces.append((offset, offset + len(piece)))
+            total += len(piece.translate(_NON_DIGITS))
+            pieces.append((offset, offset + len(piece), total))
         offset += len(piece) + 1
     if len(pieces) > 12:
         return
     i = 0
     while i < len(pieces):
+        before = pieces[i - 1][2] if i else 0
         for j in range(len(pieces), i, -1):
-            if j - i == len(pieces):
+            count = pieces[j - 1][2] - before
+            if j - i == len(pieces) or not 7 <= count <= 19:
                 continue
             sub = run[pieces[i][0] : pieces[j - 1][1]]
-            if sub[0] in "(-" or sum(c.isdigit() for c in sub) < 7:
+            if sub[0] in "(-":
                 continue
-            kind = classify_number(sub, _context(lower, start + pieces[i][0]))
+            kind = classify_number(sub, _context(lower, start + pieces[i][0], spans))
             if kind is not None:
                 spans.append(Span(start + pieces[i][0], start + pieces[j - 1][1], kind))
                 i = j
@@ -406,14 +523,25 @@ def _split_run(text: str, lower: str, start: int, run: str, spans: list[Span]) -
 def _scan_emails(text: str, spans: list[Span]) -> None:
     at = text.find("@")
     while at >= 0:
+        if at == 0 or not (text[at - 1].isalnum() or text[at - 1] in "._+'-"):
+            at = text.find("@", at + 1)
+            continue
         local = _EMAIL_LOCAL.search(text, max(0, at - 64), at)
-        if local is not None:
+        if local is not None and not _url_userinfo(text, local.start()):
             domain = _EMAIL_DOMAIN.match(text, at + 1)
             if domain is not None:
                 spans.append(Span(local.start(), domain.end(), Kind.EMAIL))
                 at = text.find("@", domain.end())
                 continue
         at = text.find("@", at + 1)
+
+
+def _url_userinfo(text: str, start: int) -> bool:
+    """``scheme://user:password@host``: the password is masked as such, the host is not an e-mail domain."""
+    if start == 0 or text[start - 1] != ":":
+        return False
+    scheme = text.rfind("://", max(0, start - 140), start)
+    return scheme >= 0 and not any(c in text[scheme + 3 : start - 1] for c in " /@\t")
 
 
 def _scan_ipv6(text: str, spans: list[Span], private_ips: bool) -> None:
@@ -438,7 +566,6 @@ def scan(text: str, private_ips: bool = False) -> list[Span]:
     spans: list[Span] = []
     if "=" in text or ":" in text:
         _scan_keys(text, spans)
-    _scan_numbers(text, spans, private_ips)
     if "@" in text:
         _scan_emails(text, spans)
     if "://" in text and "@" in text:
@@ -457,6 +584,7 @@ def scan(text: str, private_ips: bool = False) -> list[Span]:
         compact = match.group().replace(" ", "")
         if checksums.iban_ok(compact):
             spans.append(Span(match.start(), match.end(), Kind.IBAN))
+    _scan_numbers(text, spans, private_ips)  # last: context words inside spans found above do not count
     return spans
 
 

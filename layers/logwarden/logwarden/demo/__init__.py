@@ -1,0 +1,1 @@
+"""``logwarden demo``: the whole pipeline on one machine, on generated order-system traffic."""

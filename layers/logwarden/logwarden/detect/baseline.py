@@ -1,0 +1,117 @@
+"""Seasonal expectations: what a series usually does at this time of day, on this kind of day.
+
+The hourly rate of a series is the median, over the previous ``history_days`` days of the same kind
+(weekday or weekend), of its count in the same clock hour, divided by 60. A median of days shrugs off
+yesterday's incident and last Friday's campaign. The expected rate of a minute interpolates linearly
+between the rates of the hours whose centres surround it, so expectations follow the morning rise
+smoothly instead of in hourly steps.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from logwarden.detect.counts import CountView
+from logwarden.detect.model import MINUTES_PER_HOUR, SeriesKey, weekday
+from logwarden.detect.rules import BaselineRules
+
+HOURS_PER_DAY: Final = 24
+_HALF_HOUR: Final = 29.5  # centre of the minutes 0..59 of an hour
+
+
+def history_hours(now: int, recent_minutes: int, trend_hours: int) -> tuple[int, int]:
+    """First and last clock hour (of today) whose baseline rate the detectors may need at ``now``.
+
+    Interpolation reads one hour on either side of the minutes it covers; past days are these hours
+    shifted by whole days.
+    """
+    current = now // MINUTES_PER_HOUR
+    earliest = min((now - recent_minutes + 1) // MINUTES_PER_HOUR, current - trend_hours + 1)
+    return earliest - 1, current + 1
+
+
+class SeasonalBaseline:
+    """Expected counts of series read through a view; hourly rates are cached, they never change."""
+
+    def __init__(self, view: CountView, rules: BaselineRules) -> None:
+        self._view = view
+        self._rules = rules
+        self._weekend = frozenset(rules.weekend_days)
+        self._rates: dict[tuple[SeriesKey, int], float | None] = {}
+        self._hours: dict[tuple[SeriesKey, int], float | None] = {}
+
+    def hourly_rate(self, key: SeriesKey, hour: int) -> float | None:
+        """Expected events per minute in clock hour ``hour``, or None without enough history."""
+        try:
+            return self._rates[(key, hour)]
+        except KeyError:
+            rate = self._rates[(key, hour)] = self._compute(key, hour)
+            return rate
+
+    def _compute(self, key: SeriesKey, hour: int) -> float | None:
+        first_hour = self._view.first_hour
+        if first_hour is None:
+            return None
+        weekend = self._weekend
+        is_weekend = weekday(hour * MINUTES_PER_HOUR) in weekend
+        same_kind: list[int] = []
+        every_day: list[int] = []
+        for day in range(1, self._rules.history_days + 1):
+            past = hour - day * HOURS_PER_DAY
+            if past < first_hour:
+                break
+            count = self._view.hour_count(key, past)
+            every_day.append(count)
+            if (weekday(past * MINUTES_PER_HOUR) in weekend) == is_weekend:
+                same_kind.append(count)
+        minimum = self._rules.min_history_days
+        if len(same_kind) >= minimum:
+            counts = same_kind
+        elif len(every_day) >= minimum:
+            counts = every_day
+        else:
+            return None
+        counts.sort()
+        mid = len(counts) // 2
+        median = counts[mid] if len(counts) % 2 else (counts[mid - 1] + counts[mid]) / 2
+        return max(median / MINUTES_PER_HOUR, self._rules.min_rate_per_minute)
+
+    def expected(self, key: SeriesKey, first: int, last: int) -> float | None:
+        """Expected count over minutes ``first..last`` inclusive, or None without enough history."""
+        total = 0.0
+        minute = first
+        while minute <= last:
+            left = (minute - 30) // MINUTES_PER_HOUR  # hour whose centre is at or before this minute
+            segment_end = min(last, left * MINUTES_PER_HOUR + 89)
+            low = self.hourly_rate(key, left)
+            high = self.hourly_rate(key, left + 1)
+            if low is None or high is None:
+                return None
+            span = segment_end - minute + 1
+            middle = (minute + segment_end) / 2
+            fraction = (middle - (left * MINUTES_PER_HOUR + _HALF_HOUR)) / MINUTES_PER_HOUR
+            total += span * (low + fraction * (high - low))
+            minute = segment_end + 1
+        return total
+
+    def expected_hour(self, key: SeriesKey, hour: int) -> float | None:
+        """Expected count of one whole clock hour (cached)."""
+        try:
+            return self._hours[(key, hour)]
+        except KeyError:
+            start = hour * MINUTES_PER_HOUR
+            value = self._hours[(key, hour)] = self.expected(key, start, start + MINUTES_PER_HOUR - 1)
+            return value
+
+    def expected_since(self, key: SeriesKey, first_hour: int, now: int) -> float | None:
+        """Expected count from the start of ``first_hour`` to ``now`` inclusive."""
+        current = now // MINUTES_PER_HOUR
+        total = self.expected(key, current * MINUTES_PER_HOUR, now)
+        if total is None:
+            return None
+        for hour in range(first_hour, current):
+            value = self.expected_hour(key, hour)
+            if value is None:
+                return None
+            total += value
+        return total

@@ -1,0 +1,404 @@
+"""The detectors: given a count view at one minute, which series are anomalous, how badly, and why.
+
+Every detector returns ``Finding``s, plain data. Seasonal detectors (spike, drop, ramp, decline) judge
+a series against its seasonal expectation scaled by the *lift* of the rest of the system, so a peak the
+whole system shares (a campaign, month-end) explains itself, while a flood on one series does not.
+Static thresholds, broker storms and the system-wide silence need no history.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from logwarden.detect.baseline import SeasonalBaseline
+from logwarden.detect.counts import CountView
+from logwarden.detect.model import ALL, ANY_EVENT, MINUTES_PER_HOUR, SeriesKey, Severity
+from logwarden.detect.poisson import lower_tail, upper_tail
+from logwarden.detect.rules import Rules, Selector, TrendRules, Window
+
+STORM_KEY: Final = SeriesKey(ALL, "mq_*", ALL)
+SILENCE_KEY: Final = SeriesKey(ALL, ANY_EVENT, ALL)
+_RECENT_ALPHA: Final = 0.01  # the hours-long test carries the evidence; this one only asks "still so now?"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One series is anomalous at ``minute`` according to ``rule``.
+
+    ``observed`` and ``expected`` are counts over the last ``window_minutes`` minutes (for static
+    thresholds, ``expected`` is the threshold itself); ``note`` is a short phrase for people.
+    """
+
+    rule: str
+    key: SeriesKey
+    minute: int
+    severity: Severity
+    observed: float
+    expected: float
+    window_minutes: int
+    note: str = ""
+
+
+class _Lift:
+    """Leave-one-out median of observed/expected ratios over the reference series of one window."""
+
+    def __init__(self, ratios: dict[SeriesKey, float]) -> None:
+        self._ratios = ratios
+        self._sorted = sorted(ratios.values())
+
+    def of_others(self, key: SeriesKey) -> float | None:
+        values = self._sorted
+        own = self._ratios.get(key)
+        count = len(values) - (1 if own is not None else 0)
+        if count <= 0:
+            return None
+        if own is None:
+            return _median_sorted(values)
+        # Median of the list without one occurrence of ``own``, without copying it.
+        position = _index_of(values, own)
+
+        def nth(i: int) -> float:
+            return values[i if i < position else i + 1]
+
+        mid = count // 2
+        return nth(mid) if count % 2 else (nth(mid - 1) + nth(mid)) / 2
+
+
+def _median_sorted(values: Sequence[float]) -> float:
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
+def _index_of(values: Sequence[float], value: float) -> int:
+    lo, hi = 0, len(values)
+    while lo < hi:
+        middle = (lo + hi) // 2
+        if values[middle] < value:
+            lo = middle + 1
+        else:
+            hi = middle
+    return lo
+
+
+class Detectors:
+    """All detectors over one view; the baseline cache may be reused across minutes (the backtest does)."""
+
+    def __init__(self, view: CountView, rules: Rules, baseline: SeasonalBaseline | None = None) -> None:
+        self.view = view
+        self.rules = rules
+        self.baseline = baseline or SeasonalBaseline(view, rules.baseline)
+        self._plans: dict[SeriesKey, dict[int, bool]] = {}
+        self._lifts: dict[tuple[int, int], _Lift] = {}
+
+    # ------------------------------------------------------------------------------------------ helpers
+
+    def _selected(self, selector: Selector, key: SeriesKey) -> bool:
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = {}
+        hit = plan.get(id(selector))
+        if hit is None:
+            hit = plan[id(selector)] = selector.matches(key)
+        return hit
+
+    def _references(self) -> list[SeriesKey]:
+        view = self.view
+        return [k for k in view.series() if not view.is_derived(k) and self._selected(self.rules.lift.selector, k)]
+
+    def _lift(self, first: int, last: int) -> _Lift:
+        """Reference ratios over recent minutes ``first..last``; computed once per window per evaluation."""
+        cached = self._lifts.get((first, last))
+        if cached is not None:
+            return cached
+        ratios: dict[SeriesKey, float] = {}
+        for key in self._references():
+            expected = self.baseline.expected(key, first, last)
+            if expected is None or expected < self.rules.lift.min_expected:
+                continue
+            ratios[key] = (self.view.minute_sum(key, first, last) + 1.0) / (expected + 1.0)
+        lift = self._lifts[(first, last)] = _Lift(ratios)
+        return lift
+
+    def _lift_hours(self, first_hour: int) -> _Lift:
+        """Reference ratios from the start of ``first_hour`` to now, read at hour resolution."""
+        now = self.view.now
+        cache_key = (-first_hour - 1, now)  # never collides with a minute window (minutes are positive)
+        cached = self._lifts.get(cache_key)
+        if cached is not None:
+            return cached
+        ratios: dict[SeriesKey, float] = {}
+        current = now // MINUTES_PER_HOUR
+        for key in self._references():
+            expected = self.baseline.expected_since(key, first_hour, now)
+            if expected is None or expected < self.rules.lift.min_expected:
+                continue
+            observed = sum(self.view.hour_count(key, h) for h in range(first_hour, current + 1))
+            ratios[key] = (observed + 1.0) / (expected + 1.0)
+        lift = self._lifts[cache_key] = _Lift(ratios)
+        return lift
+
+    def _lift_up(self, key: SeriesKey, lift: _Lift) -> float:
+        value = lift.of_others(key)
+        return 1.0 if value is None else min(max(value, 1.0), self.rules.lift.cap)
+
+    def _lift_down(self, key: SeriesKey, lift: _Lift) -> float | None:
+        """Downward lift for drops; None when the rest of the system is not demonstrably alive."""
+        value = lift.of_others(key)
+        if value is None or value < self.rules.lift.alive_min:
+            return None
+        return max(min(value, 1.0), self.rules.lift.floor)
+
+    def _lift_window(self) -> tuple[int, int]:
+        now = self.view.now
+        return now - self.rules.lift.window_minutes + 1, now
+
+    # ------------------------------------------------------------------------------------------ detectors
+
+    def evaluate(self) -> list[Finding]:
+        """Every finding at ``view.now``, at most one per rule and series."""
+        self._lifts.clear()
+        findings: list[Finding] = []
+        keys = list(self.view.series())
+        findings += self.static(keys)
+        for key in keys:
+            if key.event == "-":
+                continue
+            for found in (self.spike(key), self.drop(key), self.trend(key, self.rules.ramp, "ramp")):
+                if found is not None:
+                    findings.append(found)
+            found = self.trend(key, self.rules.decline, "decline")
+            if found is not None:
+                findings.append(found)
+        storm = self.mq_storm(keys)
+        if storm is not None:
+            findings.append(storm)
+        silence = self.silence(keys)
+        if silence is not None:
+            findings.append(silence)
+        return self._without_explained_totals(findings)
+
+    def _without_explained_totals(self, findings: list[Finding]) -> list[Finding]:
+        """Drop a finding on a derived ``any`` total when one of its own event kinds fired the same rule."""
+        specific = {
+            (f.rule, f.key.subsystem, f.key.level)
+            for f in findings
+            if f.key.event != ANY_EVENT and not self.view.is_derived(f.key)
+        }
+        return [
+            f
+            for f in findings
+            if not (self.view.is_derived(f.key) and (f.rule, f.key.subsystem, f.key.level) in specific)
+        ]
+
+    def static(self, keys: Iterable[SeriesKey]) -> list[Finding]:
+        now = self.view.now
+        findings = []
+        for key in keys:
+            claimed: set[str] = set()
+            for rule in self.rules.static:
+                if rule.name in claimed or not self._selected(rule.selector, key):
+                    continue
+                claimed.add(rule.name)
+                counts = [self.view.minute_sum(key, m, m) for m in range(now - rule.for_minutes + 1, now + 1)]
+                if all(count > rule.above for count in counts):
+                    findings.append(
+                        Finding(rule.name, key, now, rule.severity, counts[-1], rule.above, 1, "above threshold")
+                    )
+        return findings
+
+    def spike(self, key: SeriesKey) -> Finding | None:
+        spike = self.rules.spike
+        if not spike.enabled or not self._selected(spike.selector, key):
+            return None
+        now = self.view.now
+        best: Finding | None = None
+        for window in spike.windows:
+            found = self._spike_window(key, window, now)
+            if found is not None and (best is None or found.severity > best.severity):
+                best = found
+        return best
+
+    def _spike_window(self, key: SeriesKey, window: Window, now: int) -> Finding | None:
+        first = now - window.minutes + 1
+        observed = self.view.minute_sum(key, first, now)
+        if observed < window.min_excess:
+            return None
+        expected = self.baseline.expected(key, first, now)
+        if expected is None or observed <= window.factor * expected or observed - expected < window.min_excess:
+            return None
+        expected *= self._lift_up(key, self._lift(*self._lift_window()))
+        threshold = window.factor * expected
+        if observed <= threshold or observed - expected < window.min_excess:
+            return None
+        if upper_tail(observed, threshold) >= window.alpha:
+            return None
+        ratio = observed / expected
+        severity = self.rules.spike.severity.of(ratio)
+        if key.level in self.rules.spike.escalate_levels:
+            severity = Severity(min(severity + 1, Severity.CRITICAL))
+        return Finding("rate_spike", key, now, severity, observed, expected, window.minutes, f"x{ratio:.1f}")
+
+    def drop(self, key: SeriesKey) -> Finding | None:
+        drop = self.rules.drop
+        if not drop.enabled or not self._selected(drop.selector, key):
+            return None
+        now = self.view.now
+        best: Finding | None = None
+        for window in drop.windows:
+            found = self._drop_window(key, window, now)
+            if found is not None and (best is None or found.severity > best.severity):
+                best = found
+        return best
+
+    def _drop_window(self, key: SeriesKey, window: Window, now: int) -> Finding | None:
+        first = now - window.minutes + 1
+        expected = self.baseline.expected(key, first, now)
+        drop = self.rules.drop
+        # A silence needs only that zero be improbable; anything else must miss by min_excess.
+        silence_floor = -math.log(drop.silence_alpha) if drop.silence_alpha > 0 else math.inf
+        if expected is None or expected < min(window.min_excess, silence_floor):
+            return None
+        observed = self.view.minute_sum(key, first, now)
+        # Cheap test first: downward lift only lowers the expectation, so if even the full expectation
+        # is not clearly missed, nothing below will be.
+        if observed >= window.factor * expected and observed > 0:
+            return None
+        lift = self._lift_down(key, self._lift(*self._lift_window()))
+        if lift is None:
+            return None
+        expected *= lift
+        if observed == 0 and math.exp(-expected) < drop.silence_alpha:
+            return Finding("drop", key, now, drop.silence_severity, 0, expected, window.minutes, "silent")
+        threshold = window.factor * expected
+        if observed >= threshold or expected - observed < window.min_excess:
+            return None
+        if lower_tail(observed, threshold) >= window.alpha:
+            return None
+        ratio = observed / expected
+        return Finding("drop", key, now, drop.severity.of(ratio), observed, expected, window.minutes, f"x{ratio:.2f}")
+
+    def trend(self, key: SeriesKey, rules: TrendRules, name: str) -> Finding | None:
+        if not rules.enabled or not self._selected(rules.selector, key):
+            return None
+        upward = rules.severity.upward
+        now = self.view.now
+        current = now // MINUTES_PER_HOUR
+        best: Finding | None = None
+        checked_recent = False
+        for hours in rules.hours:
+            first_hour = current - hours + 1
+            first = first_hour * MINUTES_PER_HOUR
+            expected = self.baseline.expected_since(key, first_hour, now)
+            if expected is None:
+                continue
+            observed = sum(self.view.hour_count(key, h) for h in range(first_hour, current + 1))
+            if upward and (observed <= rules.factor * expected or observed - expected < rules.min_excess):
+                continue
+            if not upward and (observed >= rules.factor * expected or expected - observed < rules.min_excess):
+                continue
+            if not checked_recent:
+                if not self._still_moving(key, rules):
+                    return None
+                checked_recent = True
+            if not self._trending(key, first_hour - 1, current - 1, rules):
+                continue
+            if upward:
+                expected *= self._lift_up(key, self._lift_hours(first_hour))
+            else:
+                lift = self._lift_down(key, self._lift_hours(first_hour))
+                if lift is None:
+                    continue
+                expected *= lift
+            threshold = rules.factor * expected
+            if upward:
+                significant = (
+                    observed > threshold
+                    and observed - expected >= rules.min_excess
+                    and upper_tail(int(observed), threshold) < rules.alpha
+                )
+            else:
+                significant = (
+                    observed < threshold
+                    and expected - observed >= rules.min_excess
+                    and lower_tail(int(observed), threshold) < rules.alpha
+                )
+            if not significant:
+                continue
+            ratio = observed / expected
+            found = Finding(
+                name, key, now, rules.severity.of(ratio), observed, expected, now - first + 1, f"x{ratio:.2f}"
+            )
+            if best is None or found.severity > best.severity:
+                best = found
+        return best
+
+    def _still_moving(self, key: SeriesKey, rules: TrendRules) -> bool:
+        """The last minutes are still beyond ``factor`` times their expectation: the tail of a burst is not."""
+        now = self.view.now
+        first = now - rules.recent_minutes + 1
+        expected = self.baseline.expected(key, first, now)
+        if expected is None:
+            return False
+        observed = self.view.minute_sum(key, first, now)
+        threshold = rules.factor * expected
+        if rules.severity.upward:
+            return observed > threshold and upper_tail(observed, threshold) < _RECENT_ALPHA
+        return observed < threshold and lower_tail(observed, threshold) < _RECENT_ALPHA
+
+    def _trending(self, key: SeriesKey, before_hour: int, last_hour: int, rules: TrendRules) -> bool:
+        """The latest complete hour moved away from the hour before the window, relative to baseline."""
+        if last_hour <= before_hour:
+            return False
+        ratios = []
+        for hour in (before_hour, last_hour):
+            expected = self.baseline.expected_hour(key, hour)
+            if expected is None:
+                return False
+            ratios.append((self.view.hour_count(key, hour) + 1.0) / (expected + 1.0))
+        if rules.severity.upward:
+            return ratios[1] >= rules.growth * ratios[0]
+        return ratios[1] <= rules.growth * ratios[0]
+
+    def mq_storm(self, keys: Iterable[SeriesKey]) -> Finding | None:
+        storm = self.rules.mq_storm
+        if not storm.enabled:
+            return None
+        now = self.view.now
+        first = now - storm.window_minutes + 1
+        observed = 0
+        expected = 0.0
+        subsystems: set[str] = set()
+        for key in keys:
+            if self.view.is_derived(key) or not self._selected(storm.selector, key):
+                continue
+            count = self.view.minute_sum(key, first, now)
+            if count:
+                observed += count
+                subsystems.add(key.subsystem)
+            expected += self.baseline.expected(key, first, now) or 0.0
+        if observed < storm.min_count or observed < storm.factor * expected:
+            return None
+        spread = len(subsystems) >= storm.spread_subsystems
+        severity = storm.spread_severity if spread else storm.severity
+        note = "from " + ", ".join(sorted(subsystems))
+        return Finding("mq_storm", STORM_KEY, now, severity, observed, expected, storm.window_minutes, note)
+
+    def silence(self, keys: Iterable[SeriesKey]) -> Finding | None:
+        rules = self.rules.silence
+        if not rules.enabled:
+            return None
+        now = self.view.now
+        first = now - rules.window_minutes + 1
+        expected = 0.0
+        for key in keys:
+            if self.view.is_derived(key):
+                continue
+            if self.view.minute_sum(key, first, now):
+                return None
+            expected += self.baseline.expected(key, first, now) or 0.0
+        if expected < rules.min_expected:
+            return None
+        return Finding("silence", SILENCE_KEY, now, rules.severity, 0, expected, rules.window_minutes, "no logs at all")

@@ -1,0 +1,137 @@
+"""The artefacts of `sam build`: every handler imports with nothing but the built layer and its own folder on the
+path, so the layer's requirements and the code can never diverge; the deployed build carries arm64 binaries.
+
+scripts/check-template.sh builds twice: ``.aws-sam/build`` (arm64, what `sam deploy` uploads) and
+``.aws-sam/host/build`` (this machine's architecture, so its native wheels can be imported here).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ROOT, of_type
+
+DEPLOYED = ROOT / ".aws-sam" / "build"
+HOST = ROOT / ".aws-sam" / "host" / "build"
+ELF_MACHINE = {183: "arm64", 62: "x86_64"}  # e_machine of EM_AARCH64 and EM_X86_64
+
+# What Lambda gives the function at import time, with stand-in values; no AWS call happens on import.
+FAKE_VALUES = {
+    "LOGWARDEN_OPENSEARCH_ENDPOINT": "https://search-logwarden-abc.eu-central-1.es.amazonaws.com",
+    "LOGWARDEN_DASHBOARDS_ENDPOINT": "https://search-logwarden-abc.eu-central-1.es.amazonaws.com/_dashboards",
+    "LOGWARDEN_DASHBOARDS_URL": "https://search-logwarden-abc.eu-central-1.es.amazonaws.com/_dashboards",
+    "LOGWARDEN_DEADLETTER_BUCKET": "logwarden-dead-letters",
+    "LOGWARDEN_DEADLETTER_KMS_KEY_ID": "arn:aws:kms:eu-central-1:123456789012:key/00000000-0000-0000-0000-000000000000",
+    "LOGWARDEN_ALERT_TOPIC_ARN": "arn:aws:sns:eu-central-1:123456789012:logwarden-alerts",
+    "LOGWARDEN_ALERT_STATE_TABLE": "logwarden-alert-state",
+    "LOGWARDEN_MASKING_HMAC_SECRET": "logwarden/masking-hmac-key",
+    "LOGWARDEN_CHAT_SECRET_NAME": "logwarden/chat-webhooks",
+}
+LAMBDA_ENV = {
+    "AWS_REGION": "eu-central-1",
+    "AWS_DEFAULT_REGION": "eu-central-1",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_LAMBDA_FUNCTION_NAME": "logwarden-test",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_DEV": "false",
+}
+
+
+def _need(build: Path) -> Path:
+    if not (build / "template.yaml").exists():
+        if os.environ.get("LOGWARDEN_TEMPLATE_BUILD") == "1":
+            pytest.fail(f"{build} missing although scripts/check-template.sh built it")
+        pytest.skip(f"{build} missing: run scripts/check-template.sh")
+    return build
+
+
+def _environment(function: dict[str, Any], sam: dict[str, Any]) -> dict[str, str]:
+    """The function's variables from the template, with parameter defaults and stand-ins for resource values."""
+    variables = {**sam["Globals"]["Function"]["Environment"]["Variables"]}
+    variables.update(function["Properties"].get("Environment", {}).get("Variables", {}))
+    env: dict[str, str] = {"PATH": os.environ.get("PATH", ""), **LAMBDA_ENV}
+    for name, value in variables.items():
+        if isinstance(value, str):
+            env[name] = value
+        elif name in FAKE_VALUES:
+            env[name] = FAKE_VALUES[name]
+        elif "Ref" in value and value["Ref"] in sam["Parameters"]:
+            env[name] = str(sam["Parameters"][value["Ref"]].get("Default", ""))
+        elif "Fn::If" in value:
+            env[name] = str(value["Fn::If"][1])  # the prod branch (Stage defaults to prod)
+        else:
+            pytest.fail(f"{name}: add a stand-in value for {value}")
+    return env
+
+
+def _functions(sam: dict[str, Any]) -> list[str]:
+    return sorted(of_type(sam, "AWS::Serverless::Function"))
+
+
+@pytest.fixture(scope="module")
+def functions(sam: dict[str, Any]) -> list[str]:
+    return _functions(sam)
+
+
+def test_every_handler_imports_from_the_build_with_only_the_layer(sam: dict[str, Any], functions: list[str]) -> None:
+    build = _need(HOST)
+    layer = build / "LogwardenLayer" / "python"
+    assert (layer / "logwarden" / "__init__.py").exists()
+    failures = {}
+    for name in functions:
+        function = sam["Resources"][name]
+        module, handler = function["Properties"].get("Handler", sam["Globals"]["Function"]["Handler"]).split(".")
+        # -I -S: no site-packages, no user site, no PYTHONPATH: the standard library, the function, the layer.
+        code = (
+            "import sys; sys.path[:0] = sys.argv[1:3]; "
+            f"import {module}; assert callable({module}.{handler}), 'no {handler}'; "
+            f"assert {module}.__file__.startswith(sys.argv[1]); "
+            "import logwarden; assert logwarden.__file__.startswith(sys.argv[2]), logwarden.__file__"
+        )
+        done = subprocess.run(
+            [sys.executable, "-I", "-S", "-c", code, str(build / name), str(layer)],
+            capture_output=True,
+            text=True,
+            env=_environment(function, sam),
+            cwd=build / name,
+            timeout=120,
+        )
+        if done.returncode != 0:
+            failures[name] = done.stderr.strip().splitlines()[-3:]
+    assert failures == {}
+
+
+def test_the_layer_carries_the_package_exactly_as_in_the_repo() -> None:
+    build = _need(DEPLOYED)
+    source = ROOT / "layers" / "logwarden" / "logwarden"
+    built = build / "LogwardenLayer" / "python" / "logwarden"
+    ours = {p.relative_to(source) for p in source.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    theirs = {p.relative_to(built) for p in built.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    assert ours == theirs
+    assert all((source / p).read_bytes() == (built / p).read_bytes() for p in ours)
+
+
+def test_the_deployed_build_carries_only_arm64_binaries(sam: dict[str, Any]) -> None:
+    build = _need(DEPLOYED)
+    assert sam["Parameters"]["Architecture"]["Default"] == "arm64"
+    machines = {}
+    for library in (build / "LogwardenLayer" / "python").rglob("*.so*"):
+        header = library.read_bytes()[:20]
+        if header[:4] == b"\x7fELF":
+            machines[library.name] = ELF_MACHINE.get(int.from_bytes(header[18:20], "little"), "other")
+    assert machines, "expected native extensions (orjson at least)"
+    assert {m for m in machines.values()} == {"arm64"}, {k: v for k, v in machines.items() if v != "arm64"}
+
+
+def test_the_host_build_matches_this_machine() -> None:
+    build = _need(HOST)
+    host = {"x86_64": "x86_64", "AMD64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}[platform.machine()]
+    orjson = next((build / "LogwardenLayer" / "python" / "orjson").glob("*.so"))
+    assert ELF_MACHINE[int.from_bytes(orjson.read_bytes()[18:20], "little")] == host

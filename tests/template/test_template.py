@@ -1,0 +1,494 @@
+"""What the stack promises a security review, checked on the CloudFormation that SAM produces from template.yaml."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from typing import Any
+
+import pytest
+from conftest import DOMAIN_ARN, KEY, ROOT, TOPIC, as_list, branches, of_type, statements
+
+FUNCTIONS = {
+    "IngestCloudWatchFunction": "ingest_cloudwatch",
+    "IngestMqFunction": "ingest_mq",
+    "AnomalyCheckFunction": "anomaly_check",
+    "ChatNotifyFunction": "chat_notify",
+    "BootstrapFunction": "bootstrap",
+}
+# The HTTP methods each function may use on the domain: the same in its IAM role and in the domain access policy.
+ES_METHODS = {
+    "IngestCloudWatchRole": {"es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost"},
+    "IngestMqRole": {"es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost"},
+    "AnomalyCheckRole": {"es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost"},
+    "ChatNotifyRole": set(),
+    "BootstrapRole": {f"es:ESHttp{m}" for m in ("Delete", "Get", "Head", "Patch", "Post", "Put")},
+}
+# Actions AWS cannot scope to a resource; the only ones an identity policy may grant on "*".
+UNSCOPABLE = {
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeVpcs",
+}
+COMMON_ENV = {
+    "LOGWARDEN_OPENSEARCH_ENDPOINT",
+    "LOGWARDEN_INDEX_PREFIX",
+    "LOGWARDEN_STAGE",
+    "LOGWARDEN_DROP_DEBUG",
+    "LOGWARDEN_DEADLETTER_BUCKET",
+    "LOGWARDEN_MASKING_HMAC_SECRET",
+    "POWERTOOLS_SERVICE_NAME",
+    "POWERTOOLS_METRICS_NAMESPACE",
+    "LOG_LEVEL",
+}
+
+
+def identity_policies(cfn: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for name, role in of_type(cfn, "AWS::IAM::Role").items():
+        for policy in role["Properties"].get("Policies", []):
+            found.extend((name, s) for s in statements(policy["PolicyDocument"]))
+    for name, policy in of_type(cfn, "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy").items():
+        found.extend((name, s) for s in statements(policy["Properties"]["PolicyDocument"]))
+    return found
+
+
+def resource_policies(cfn: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for name, resource in cfn["Resources"].items():
+        props = resource.get("Properties", {})
+        for key in ("KeyPolicy", "PolicyDocument", "AccessPolicies"):
+            document = props.get(key)
+            if resource["Type"] == "AWS::Logs::ResourcePolicy" and document is not None:
+                text = re.sub(r"\$\{[^}]+\}", "X", document["Fn::Sub"])
+                document = json.loads(text)
+            if isinstance(document, dict) and resource["Type"] not in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+                found.extend((name, s) for s in statements(document))
+    return found
+
+
+def actions(statement: dict[str, Any]) -> list[str]:
+    return [a for a in as_list(statement.get("Action", [])) if isinstance(a, str)]
+
+
+# --- IAM ---------------------------------------------------------------------------------------------------------
+
+
+def test_no_allow_statement_grants_a_wildcard_action(cfn: dict[str, Any]) -> None:
+    # Deny statements may say s3:* (the TLS-only idiom restricts, it grants nothing).
+    allows = [(n, s) for n, s in identity_policies(cfn) + resource_policies(cfn) if s["Effect"] == "Allow"]
+    assert len(allows) > 40
+    wildcards = [(n, a) for n, s in allows for a in actions(s) if "*" in a]
+    assert wildcards == []
+    assert all("NotAction" not in s for _, s in allows)
+
+
+def test_no_role_has_managed_policies(cfn: dict[str, Any]) -> None:
+    # Managed policies cannot be reviewed from the template; every permission is written out here.
+    assert [n for n, r in of_type(cfn, "AWS::IAM::Role").items() if r["Properties"].get("ManagedPolicyArns")] == []
+
+
+def test_identity_policies_grant_star_resources_only_for_unscopable_actions(cfn: dict[str, Any]) -> None:
+    loose = [
+        (name, action)
+        for name, s in identity_policies(cfn)
+        if s["Effect"] == "Allow" and "*" in as_list(s["Resource"])
+        for action in actions(s)
+        if action not in UNSCOPABLE
+    ]
+    assert loose == []
+
+
+def test_es_actions_only_on_this_domain(cfn: dict[str, Any]) -> None:
+    es_statements = [(n, s) for n, s in identity_policies(cfn) if any(a.startswith("es:") for a in actions(s))]
+    assert es_statements
+    for name, statement in es_statements:
+        assert all(a.startswith("es:ESHttp") for a in actions(statement)), name
+        assert as_list(statement["Resource"]) == [DOMAIN_ARN], name
+
+
+@pytest.mark.parametrize("role", sorted(ES_METHODS))
+def test_each_function_role_has_exactly_its_http_methods(cfn: dict[str, Any], role: str) -> None:
+    granted = {
+        a for n, s in identity_policies(cfn) if n == role and s["Effect"] == "Allow" for a in actions(s) if "es:" in a
+    }
+    assert granted == ES_METHODS[role]
+
+
+def test_domain_access_policy_allows_only_stack_roles_with_their_methods(cfn: dict[str, Any]) -> None:
+    policy = cfn["Resources"]["OpenSearchDomain"]["Properties"]["AccessPolicies"]
+    by_role: dict[str, set[str]] = {}
+    for statement in statements(policy):
+        assert statement["Effect"] == "Allow"
+        principals = as_list(statement["Principal"]["AWS"])
+        if principals == ["*"]:
+            # Only for SAML sign-in, and only the Dashboards path; FGAC authenticates the SAML assertion.
+            assert statement["Resource"]["Fn::Sub"].endswith("domain/${DomainName}/_dashboards*")
+            continue
+        assert statement["Resource"] == DOMAIN_ARN
+        for principal in principals:
+            for candidate in branches(principal):
+                if isinstance(candidate, dict) and "Fn::GetAtt" in candidate:
+                    by_role.setdefault(candidate["Fn::GetAtt"][0], set()).update(actions(statement))
+                else:  # roles given as parameters
+                    assert candidate == {"Fn::Split": [",", candidate["Fn::Split"][1]]}
+    for role, methods in ES_METHODS.items():
+        assert by_role.pop(role, set()) == methods
+    assert set(by_role) == {"SupportUserRole", "DevopsUserRole"}
+
+
+def test_function_roles_trust_only_lambda(cfn: dict[str, Any]) -> None:
+    for name in ES_METHODS:
+        trust = cfn["Resources"][name]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        assert trust == [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ]
+
+
+def test_key_policy_gives_no_principal_unconditional_use(cfn: dict[str, Any]) -> None:
+    key = cfn["Resources"]["Key"]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    use = {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"}
+    for statement in statements(key["KeyPolicy"]):
+        principal = statement["Principal"]
+        assert principal != "*" and principal.get("AWS") != "*"
+        if "AWS" in principal and use & set(actions(statement)):
+            # Account principals use the key only through the stack's services.
+            assert "kms:ViaService" in statement["Condition"]["StringEquals"]
+
+
+def test_every_lambda_permission_is_scoped_by_source(cfn: dict[str, Any]) -> None:
+    permissions = of_type(cfn, "AWS::Lambda::Permission")
+    assert len(permissions) >= 14
+    for name, permission in permissions.items():
+        props = permission["Properties"]
+        assert "SourceArn" in props, name
+        if props["Principal"] == "logs.amazonaws.com":
+            assert props["SourceAccount"] == {"Ref": "AWS::AccountId"}, name
+
+
+# --- encryption ----------------------------------------------------------------------------------------------------
+
+# Where each storing resource type names its key; every one must name the stack's key.
+KEY_PATHS = {
+    "AWS::SNS::Topic": ("KmsMasterKeyId",),
+    "AWS::SQS::Queue": ("KmsMasterKeyId",),
+    "AWS::DynamoDB::Table": ("SSESpecification", "KMSMasterKeyId"),
+    "AWS::Logs::LogGroup": ("KmsKeyId",),
+    "AWS::Lambda::Function": ("KmsKeyArn",),
+    "AWS::SecretsManager::Secret": ("KmsKeyId",),
+    "AWS::OpenSearchService::Domain": ("EncryptionAtRestOptions", "KmsKeyId"),
+}
+# Resource types that hold no data of their own.
+NOT_STORES = {
+    "AWS::CloudWatch::Alarm",
+    "AWS::Cognito::IdentityPool",
+    "AWS::Cognito::IdentityPoolRoleAttachment",
+    "AWS::Cognito::UserPoolDomain",
+    "AWS::Cognito::UserPoolGroup",
+    "AWS::EC2::SecurityGroup",
+    "AWS::Events::Rule",
+    "AWS::IAM::Role",
+    "AWS::KMS::Alias",
+    "AWS::KMS::Key",
+    "AWS::Lambda::EventInvokeConfig",
+    "AWS::Lambda::EventSourceMapping",
+    "AWS::Lambda::LayerVersion",
+    "AWS::Lambda::Permission",
+    "AWS::Logs::ResourcePolicy",
+    "AWS::Logs::SubscriptionFilter",
+    "AWS::S3::BucketPolicy",
+    "AWS::SNS::Subscription",
+    "AWS::SNS::TopicPolicy",
+    "AWS::SQS::QueuePolicy",
+    "Custom::LogwardenBootstrap",
+}
+
+
+def test_every_resource_type_is_classified(cfn: dict[str, Any]) -> None:
+    # A new kind of store must be added to KEY_PATHS (and encrypted) before this passes.
+    known = set(KEY_PATHS) | NOT_STORES | {"AWS::S3::Bucket", "AWS::Cognito::UserPool"}
+    assert {r["Type"] for r in cfn["Resources"].values()} - known == set()
+
+
+@pytest.mark.parametrize("resource_type", sorted(KEY_PATHS))
+def test_every_store_is_encrypted_with_the_stack_key(cfn: dict[str, Any], resource_type: str) -> None:
+    resources = of_type(cfn, resource_type)
+    assert resources
+    for name, resource in resources.items():
+        value: Any = resource["Properties"]
+        for step in KEY_PATHS[resource_type]:
+            value = value.get(step) if isinstance(value, dict) else None
+        assert value == KEY, name
+
+
+def test_dead_letter_bucket_is_encrypted_private_tls_only_and_expires(cfn: dict[str, Any]) -> None:
+    (bucket,) = of_type(cfn, "AWS::S3::Bucket").values()
+    props = bucket["Properties"]
+    (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": KEY}
+    assert all(props["PublicAccessBlockConfiguration"].values()) and len(props["PublicAccessBlockConfiguration"]) == 4
+    assert props["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"] == {"Ref": "DeadLetterExpirationDays"}
+    policy = cfn["Resources"]["DeadLetterBucketPolicy"]["Properties"]["PolicyDocument"]
+    tls = [s for s in statements(policy) if s.get("Condition", {}).get("Bool") == {"aws:SecureTransport": "false"}]
+    assert tls and tls[0]["Effect"] == "Deny" and tls[0]["Action"] == "s3:*"
+
+
+def test_cognito_pool_requires_mfa_and_admin_created_users(cfn: dict[str, Any]) -> None:
+    (pool,) = of_type(cfn, "AWS::Cognito::UserPool").values()
+    assert pool["Properties"]["MfaConfiguration"] == "ON"
+    assert pool["Properties"]["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    (identity_pool,) = of_type(cfn, "AWS::Cognito::IdentityPool").values()
+    assert identity_pool["Properties"]["AllowUnauthenticatedIdentities"] is False
+    groups = {g["Properties"]["GroupName"] for g in of_type(cfn, "AWS::Cognito::UserPoolGroup").values()}
+    assert groups == {"support", "devops"}
+
+
+# --- failure paths -------------------------------------------------------------------------------------------------
+
+
+def test_every_function_has_a_failure_destination_or_dead_letter_path(cfn: dict[str, Any]) -> None:
+    functions = of_type(cfn, "AWS::Lambda::Function")
+    assert set(functions) == set(FUNCTIONS)
+    queues = of_type(cfn, "AWS::SQS::Queue")
+    destinations = {
+        c["Properties"]["FunctionName"]["Ref"]: c["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]
+        for c in of_type(cfn, "AWS::Lambda::EventInvokeConfig").values()
+    }
+    mapped = {m["Properties"]["FunctionName"]["Ref"] for m in of_type(cfn, "AWS::Lambda::EventSourceMapping").values()}
+    for name, function in functions.items():
+        if name in destinations:
+            queue = destinations[name]["Fn::GetAtt"][0]
+            assert queue in queues and queues[queue]["Properties"]["KmsMasterKeyId"] == KEY
+        else:
+            # Invoked synchronously by an event source mapping: bad records are set aside to the bucket.
+            assert name in mapped
+            role = function["Properties"]["Role"]["Fn::GetAtt"][0]
+            writes = [s for n, s in identity_policies(cfn) if n == role and "s3:PutObject" in actions(s)]
+            assert writes and writes[0]["Resource"] == {"Fn::Sub": "${DeadLetterBucket.Arn}/*"}
+    assert set(destinations) == set(FUNCTIONS) - mapped
+    # The asynchronous sources have their own dead-letter queue too.
+    (rule,) = of_type(cfn, "AWS::Events::Rule").values()
+    assert all("DeadLetterConfig" in target for target in rule["Properties"]["Targets"])
+    lambda_subscriptions = [
+        s for s in of_type(cfn, "AWS::SNS::Subscription").values() if s["Properties"]["Protocol"] == "lambda"
+    ]
+    assert lambda_subscriptions and all("RedrivePolicy" in s["Properties"] for s in lambda_subscriptions)
+
+
+def test_every_function_writes_to_a_log_group_of_its_own(cfn: dict[str, Any]) -> None:
+    groups = of_type(cfn, "AWS::Logs::LogGroup")
+    for name, function in of_type(cfn, "AWS::Lambda::Function").items():
+        group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        assert group in groups, name
+        assert groups[group].get("Condition") == function.get("Condition"), name
+
+
+# --- subscriptions -------------------------------------------------------------------------------------------------
+
+
+def test_every_subscription_has_a_scoped_permission_and_a_delivery_alarm(cfn: dict[str, Any]) -> None:
+    filters = of_type(cfn, "AWS::Logs::SubscriptionFilter")
+    assert len(filters) == 12  # ten slots for LogGroupNames, the broker's general and connection logs
+    alarms = of_type(cfn, "AWS::CloudWatch::Alarm")
+    for name, subscription in filters.items():
+        condition = subscription["Condition"]
+        permission_name = next(d for d in subscription["DependsOn"] if "Permission" in d)
+        permission = cfn["Resources"][permission_name]
+        assert permission["Condition"] == condition
+        # The permission's source ARN is built from the very same log group name as the filter.
+        log_group = subscription["Properties"]["LogGroupName"]
+        arn_template, arn_names = permission["Properties"]["SourceArn"]["Fn::Sub"]
+        if "Fn::Select" in log_group:
+            assert arn_template.endswith(":log-group:${Name}:*") and arn_names["Name"] == log_group
+        else:
+            group_template, group_names = log_group["Fn::Sub"]
+            assert arn_template.endswith(f":log-group:{group_template}:*") and arn_names == group_names
+        delivery = [
+            a
+            for a in alarms.values()
+            if a["Properties"]["MetricName"] == "DeliveryErrors" and a.get("Condition") == condition
+        ]
+        assert len(delivery) == 1, name
+        dimensions = {d["Name"]: d["Value"] for d in delivery[0]["Properties"]["Dimensions"]}
+        assert dimensions["LogGroupName"] == subscription["Properties"]["LogGroupName"]
+        assert dimensions["FilterName"] == subscription["Properties"]["FilterName"]
+
+
+def test_everything_about_the_broker_is_conditional(cfn: dict[str, Any]) -> None:
+    mq = [n for n, r in cfn["Resources"].items() if "Mq" in n]
+    assert len(mq) >= 10
+    assert all(cfn["Resources"][n].get("Condition", "").startswith(("HasMq", "SubscribeMq")) for n in mq)
+    (mapping,) = of_type(cfn, "AWS::Lambda::EventSourceMapping").values()
+    access = {c["Type"]: c["URI"] for c in mapping["Properties"]["SourceAccessConfigurations"]}
+    assert access == {"BASIC_AUTH": {"Ref": "MqCredentialsSecretArn"}, "VIRTUAL_HOST": {"Ref": "MqVirtualHost"}}
+
+
+# --- alarms --------------------------------------------------------------------------------------------------------
+
+
+def _metric(alarm: dict[str, Any]) -> tuple[str, str]:
+    return alarm["Properties"]["Namespace"], alarm["Properties"]["MetricName"]
+
+
+SIGNALS = {
+    "set-aside documents": ("logwarden", "SetAside"),
+    "dead-letter bucket growth": ("AWS/S3", "PutRequests"),
+    "dead letters waiting": ("AWS/S3", "NumberOfObjects"),
+    "on-failure queue depth": ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+    "subscription delivery errors": ("AWS/Logs", "DeliveryErrors"),
+    "MQ mapping not consuming": ("AWS/AmazonMQ", "ConsumerCount"),
+    "cluster red": ("AWS/ES", "ClusterStatus.red"),
+    "cluster yellow": ("AWS/ES", "ClusterStatus.yellow"),
+    "free storage": ("AWS/ES", "FreeStorageSpace"),
+    "JVM memory pressure": ("AWS/ES", "JVMMemoryPressure"),
+    "automated snapshot failure": ("AWS/ES", "AutomatedSnapshotFailure"),
+}
+
+
+@pytest.mark.parametrize("signal", sorted(SIGNALS))
+def test_an_alarm_watches_each_signal(cfn: dict[str, Any], signal: str) -> None:
+    assert any(_metric(a) == SIGNALS[signal] for a in of_type(cfn, "AWS::CloudWatch::Alarm").values())
+
+
+@pytest.mark.parametrize("metric", ["Errors", "Throttles"])
+def test_every_function_has_error_and_throttle_alarms(cfn: dict[str, Any], metric: str) -> None:
+    watched = {
+        a["Properties"]["Dimensions"][0]["Value"]["Ref"]
+        for a in of_type(cfn, "AWS::CloudWatch::Alarm").values()
+        if _metric(a) == ("AWS/Lambda", metric)
+    }
+    assert watched == set(FUNCTIONS)
+
+
+def test_asynchronously_invoked_functions_alarm_on_dropped_events(cfn: dict[str, Any]) -> None:
+    watched = {
+        a["Properties"]["Dimensions"][0]["Value"]["Ref"]
+        for a in of_type(cfn, "AWS::CloudWatch::Alarm").values()
+        if _metric(a) == ("AWS/Lambda", "AsyncEventsDropped")
+    }
+    assert watched == {"IngestCloudWatchFunction", "AnomalyCheckFunction", "ChatNotifyFunction"}
+
+
+def test_anomaly_check_not_running_is_an_alarm(cfn: dict[str, Any]) -> None:
+    (alarm,) = (
+        a
+        for a in of_type(cfn, "AWS::CloudWatch::Alarm").values()
+        if _metric(a) == ("AWS/Lambda", "Invocations")
+        and a["Properties"]["Dimensions"][0]["Value"] == {"Ref": "AnomalyCheckFunction"}
+    )
+    # Missing data is the very symptom here, so it must count as breaching.
+    assert alarm["Properties"]["TreatMissingData"] == "breaching"
+    assert alarm["Properties"]["ComparisonOperator"] == "LessThanThreshold"
+
+
+def test_every_alarm_notifies_the_alert_topic(cfn: dict[str, Any]) -> None:
+    alarms = of_type(cfn, "AWS::CloudWatch::Alarm")
+    assert len(alarms) >= 40
+    for name, alarm in alarms.items():
+        assert alarm["Properties"]["AlarmActions"] == [TOPIC], name
+        assert alarm["Properties"]["OKActions"] == [TOPIC], name
+
+
+def test_subscriptions_filter_by_severity_and_let_alarms_through(cfn: dict[str, Any]) -> None:
+    for name in ("AlertEmailSubscription", "ChatSubscription"):
+        props = cfn["Resources"][name]["Properties"]
+        template, _ = props["FilterPolicy"]["Fn::Sub"]
+        policy = json.loads(template.replace("${Severities}", "high"))
+        # CloudWatch alarm notifications carry no attributes: "exists: false" lets them reach every subscriber.
+        assert policy == {"severity": ["high", {"exists": False}]}
+        assert props["FilterPolicyScope"] == "MessageAttributes"
+
+
+# --- functions and configuration ---------------------------------------------------------------------------------
+
+
+def test_functions_run_python312_with_tracing_and_the_layer(sam: dict[str, Any], cfn: dict[str, Any]) -> None:
+    globals_ = sam["Globals"]["Function"]
+    assert globals_["Runtime"] == "python3.12" and globals_["Handler"] == "app.lambda_handler"
+    assert globals_["Architectures"] == [{"Ref": "Architecture"}]
+    assert sam["Parameters"]["Architecture"]["Default"] == "arm64"
+    for name, function in of_type(cfn, "AWS::Lambda::Function").items():
+        props = function["Properties"]
+        assert props["TracingConfig"] == {"Mode": "Active"}, name
+        assert "ReservedConcurrentExecutions" in props, name
+        assert len(props["Layers"]) == 1, name
+    for name, folder in FUNCTIONS.items():
+        assert sam["Resources"][name]["Properties"]["CodeUri"] == f"functions/{folder}/"
+    layer = sam["Resources"]["LogwardenLayer"]
+    assert layer["Properties"]["ContentUri"] == "layers/logwarden/"
+    assert layer["Metadata"]["BuildMethod"] == "python3.12"
+
+
+def test_functions_get_their_environment(cfn: dict[str, Any]) -> None:
+    env = {
+        name: set(f["Properties"]["Environment"]["Variables"])
+        for name, f in of_type(cfn, "AWS::Lambda::Function").items()
+    }
+    assert all(variables >= COMMON_ENV for variables in env.values())
+    assert {
+        "LOGWARDEN_ALERT_TOPIC_ARN",
+        "LOGWARDEN_ALERT_STATE_TABLE",
+        "LOGWARDEN_RULES_PARAMETER",
+        "LOGWARDEN_DASHBOARDS_URL",
+    } <= env["AnomalyCheckFunction"]
+    assert "LOGWARDEN_CHAT_SECRET_NAME" in env["ChatNotifyFunction"]
+    assert {"LOGWARDEN_ALLOW_NO_ISM", "LOGWARDEN_DASHBOARDS_ENDPOINT"} <= env["BootstrapFunction"]
+    bootstrap_env = cfn["Resources"]["BootstrapFunction"]["Properties"]["Environment"]["Variables"]
+    assert bootstrap_env["LOGWARDEN_ALLOW_NO_ISM"] == "false"
+
+
+def test_bootstrap_gets_retention_and_rollover_from_parameters(sam: dict[str, Any]) -> None:
+    props = sam["Resources"]["OpenSearchBootstrap"]["Properties"]
+    assert props["retention_info"] == {"Fn::Sub": "${RetentionInfoDays}d"}
+    defaults = {name: sam["Parameters"][name]["Default"] for name in sam["Parameters"]}
+    assert (defaults["RetentionInfoDays"], defaults["RetentionWarnDays"], defaults["RetentionErrorDays"]) == (
+        30,
+        90,
+        180,
+    )
+    assert (defaults["RolloverPrimaryShardSize"], defaults["RolloverIndexSize"]) == ("50gb", "100gb")
+    assert props["debug_enabled"] == {"Fn::If": ["IsProd", "false", "true"]}
+
+
+def test_outputs_name_what_operators_need(cfn: dict[str, Any]) -> None:
+    outputs = cfn["Outputs"]
+    assert {"DomainEndpoint", "DashboardsUrl", "AlertTopicArn", "DeadLetterBucketName", "UserPoolId"} <= set(outputs)
+    assert outputs["UserPoolId"]["Condition"] == "UseCognito"
+
+
+# --- samconfig.toml and docs ---------------------------------------------------------------------------------------
+
+
+def test_samconfig_has_the_three_environments_and_only_known_parameters(sam: dict[str, Any]) -> None:
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text(encoding="utf-8"))
+    assert {"default", "dev", "prod"} <= set(config)
+    for env, commands in config.items():
+        if not isinstance(commands, dict):
+            continue
+        for command in commands.values():
+            overrides = command.get("parameters", {}).get("parameter_overrides", [])
+            for override in as_list(overrides):
+                name = override.split("=", 1)[0]
+                assert name in sam["Parameters"], f"{env}: {name}"
+                assert not re.search(r"(?i)password|secret=|token", override), f"{env}: {override}"
+
+
+def test_docs_list_every_environment_variable_and_checkov_skip(sam: dict[str, Any], cfn: dict[str, Any]) -> None:
+    deploy = (ROOT / "docs" / "DEPLOY.md").read_text(encoding="utf-8")
+    variables = {
+        v for f in of_type(cfn, "AWS::Lambda::Function").values() for v in f["Properties"]["Environment"]["Variables"]
+    }
+    assert sorted(v for v in variables if f"`{v}`" not in deploy) == []
+    skips = {
+        (skip["id"], name)
+        for name, resource in sam["Resources"].items()
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])
+    }
+    assert skips
+    assert sorted((i, n) for i, n in skips if not re.search(rf"{i}.*{n}|{n}.*{i}", deploy)) == []
+    assert sorted(p for p in sam["Parameters"] if f"`{p}`" not in deploy) == []

@@ -1,0 +1,46 @@
+"""``logwarden mask``: one line out per line in, same order, byte-identical when clean; --explain on stderr."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from logwarden.cli import main as cli_main
+from logwarden.commands.mask import mask_stream
+from logwarden.masking import Masker
+
+
+def test_lines_keep_order_and_clean_lines_are_byte_identical() -> None:
+    source = io.BytesIO(
+        b"plain line 12345\r\nmail ivan@mail.ru\n\xff\xfe not utf-8 at all\n\nlast without newline 8 (912) 345-67-89"
+    )
+    sink, explain = io.BytesIO(), io.BytesIO()
+    totals = mask_stream(source, sink, Masker(), explain)
+    assert sink.getvalue().split(b"\n") == [
+        b"plain line 12345\r",
+        b"mail [EMAIL]",
+        b"\xff\xfe not utf-8 at all",
+        b"",
+        b"last without newline [PHONE]",
+    ]
+    assert explain.getvalue().decode() == "line 2: email\nline 5: phone\n"
+    assert totals == {"email": 1, "phone": 1}
+
+
+def test_cli_reads_a_file_and_explains_without_values(
+    tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    log = tmp_path / "app.log"
+    log.write_text("ok\npassword=hunter2 card 4111111111111111\n", encoding="utf-8")
+    assert cli_main(["mask", str(log), "--explain"]) == 0
+    out, err = capsysbinary.readouterr()
+    assert out == b"ok\npassword=[PASSWORD] card [CARD ****1111]\n"
+    assert b"line 2: card, password" in err
+    assert b"hunter2" not in err and b"4111" not in err
+
+
+def test_cli_missing_file_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["mask", str(tmp_path / "absent.log")]) == 2
+    assert "absent.log" in capsys.readouterr().err
