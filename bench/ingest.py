@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/ingest.py                 # CPU figures
     .venv/bin/python bench/ingest.py --opensearch    # plus end-to-end into the local OpenSearch
+    .venv/bin/python bench/ingest.py --stages        # plus CPU per stage (median of 3 rounds)
 
 Figures and the machine they were taken on go to docs/BENCHMARKS.md.
 """
@@ -21,12 +22,17 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from logwarden.generate.delivery import cloudwatch_deliveries
 from logwarden.generate.traffic import Incident, TrafficGenerator, TrafficPlan
 from logwarden.ingest.cloudwatch import decode_delivery, encode_delivery
+from logwarden.ingest.normalise import normalise
 from logwarden.ingest.pipeline import IngestPipeline
 from logwarden.masking import default_masker
+from logwarden.naming import data_stream_name
 from logwarden.routing import Router
+from logwarden.sink.bulk import IndexAction
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,6 +85,41 @@ def fixed_cost(pipeline: IngestPipeline, router: Router) -> float:
         built = pipeline.build(decode_delivery(delivery, router))
         b"".join(action.bulk_lines() for action in built.actions)
     return (time.process_time() - started) / rounds * 1000
+
+
+def stage_split(deliveries: list[dict[str, Any]], router: Router, rounds: int = 3) -> dict[str, float]:
+    """Microseconds of CPU per event in each stage, the median of ``rounds`` passes over every delivery.
+
+    Delivery by delivery, as the handler runs, so no stage pays for holding the whole data set in memory.
+    """
+    masker = default_masker()
+    runs: dict[str, list[float]] = {}
+    for _ in range(rounds + 1):  # the first pass warms the caches and is not counted
+        spent = dict.fromkeys(("decode", "parse_normalise", "mask", "bulk_body"), 0.0)
+        events = 0
+        for delivery in deliveries:
+            started = time.process_time()
+            batch = decode_delivery(delivery, router, "eu-central-1")
+            decoded = time.process_time()
+            docs = [normalise(record, "2025-11-25T13:40:00.000Z") for record in batch.records]
+            normalised = time.process_time()
+            docs = [masker.mask_document(doc) for doc in docs]
+            masked = time.process_time()
+            actions = [
+                IndexAction(data_stream_name(r.route.subsystem, d.get("log.level")), r.doc_id, orjson.dumps(d))
+                for r, d in zip(batch.records, docs, strict=True)
+            ]
+            body = b"".join(action.bulk_lines() for action in actions)
+            done = time.process_time()
+            assert body
+            events += batch.events
+            spent["decode"] += decoded - started
+            spent["parse_normalise"] += normalised - decoded
+            spent["mask"] += masked - normalised
+            spent["bulk_body"] += done - masked
+        for stage, seconds in spent.items():
+            runs.setdefault(stage, []).append(seconds * 1e6 / events)
+    return {stage: round(statistics.median(values[1:]), 2) for stage, values in runs.items()}
 
 
 def cold_import_ms() -> float:
@@ -169,6 +210,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--opensearch", action="store_true", help="also measure end-to-end into the local engine")
     parser.add_argument("--e2e-events", type=int, default=50_000)
+    parser.add_argument("--stages", action="store_true", help="also report CPU microseconds per event per stage")
     args = parser.parse_args()
     deliveries, _, median_bytes = generate(args.events)
     router = Router()
@@ -184,6 +226,8 @@ def main() -> None:
     }
     compressed, peak = peak_memory_mb(deliveries, pipeline, router)
     report["peak_heap_mb_for_delivery"] = {"compressed_mb": round(compressed, 2), "peak_mb": round(peak, 1)}
+    if args.stages:
+        report["stage_us_per_event"] = stage_split(deliveries, router)
     if args.opensearch:
         subset = []
         total = 0

@@ -57,11 +57,21 @@ _LEVEL_CLASS: Final[dict[str, str]] = {
 }
 
 
+# The spellings services actually write (``INFO``, ``info``, ``Information``), looked up as they are; anything
+# else (padding, odd case) is stripped and upper-cased first. Same answers, fewer string copies per record.
+_LEVEL_SPELLINGS: Final[dict[str, str]] = {
+    spelling: level
+    for alias, level in _LEVEL_ALIASES.items()
+    for spelling in (alias, alias.lower(), alias.capitalize())
+}
+
+
 def normalise_level(raw: object) -> str | None:
     """Map a level as any of our services spells it (``Information``, ``warning``, ``ERR``) to a canonical one."""
     if not isinstance(raw, str):
         return None
-    return _LEVEL_ALIASES.get(raw.strip().upper())
+    level = _LEVEL_SPELLINGS.get(raw)
+    return level if level is not None else _LEVEL_ALIASES.get(raw.strip().upper())
 
 
 def level_class(level: str | None) -> str:

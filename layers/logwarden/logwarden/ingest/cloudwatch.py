@@ -16,7 +16,7 @@ import orjson
 from aws_lambda_powertools.utilities.data_classes import CloudWatchLogsEvent
 
 from logwarden import schema
-from logwarden.ingest.records import RejectedInput, SourceBatch, SourceRecord, payload_text, stable_id
+from logwarden.ingest.records import RejectedInput, SourceBatch, SourceRecord, payload_text, stable_ids
 from logwarden.routing import Router
 
 # A line that can only be the continuation of the record before it (the awslogs agent and the
@@ -60,43 +60,46 @@ def decode_delivery(event: dict[str, Any], router: Router, region: str | None = 
         batch.rejected.append(RejectedInput("malformed_delivery", "logEvents is not a list", origin, raw.decode()))
         return batch
     route = router.route(str(group))
+    id_of = stable_ids(str(group), str(stream))
+    records = batch.records
+    previous: SourceRecord | None = None
     for item in events:
-        if not _is_log_event(item):
+        log_event = _log_event(item)
+        if log_event is None:
             batch.rejected.append(
                 RejectedInput("malformed_log_event", "needs id, timestamp and message", origin, _json_text(item))
             )
             continue
-        text: str = item["message"]
-        previous = batch.records[-1] if batch.records else None
+        event_id, timestamp, text = log_event
         if previous is not None and _CONTINUATION.match(text):
-            batch.records[-1] = SourceRecord(
-                previous.doc_id,
-                previous.text.rstrip("\n") + "\n" + text.rstrip("\n"),
-                previous.receive_ms,
-                previous.route,
-                previous.origin,
-                previous.merged_events + 1,
+            previous = previous._replace(
+                text=previous.text.rstrip("\n") + "\n" + text.rstrip("\n"), merged_events=previous.merged_events + 1
             )
+            records[-1] = previous
             continue
         record_origin = dict(origin)
-        record_origin[schema.ORIGIN_EVENT_ID] = item["id"]
-        batch.records.append(
-            SourceRecord(
-                stable_id(str(group), str(stream), item["id"]), text, int(item["timestamp"]), route, record_origin
-            )
-        )
+        record_origin[schema.ORIGIN_EVENT_ID] = event_id
+        previous = SourceRecord(id_of(event_id), text, timestamp, route, record_origin)
+        records.append(previous)
     return batch
 
 
-def _is_log_event(item: Any) -> bool:
-    return (
-        isinstance(item, dict)
-        and isinstance(item.get("id"), str)
-        and item["id"] != ""
-        and isinstance(item.get("timestamp"), int)
-        and not isinstance(item.get("timestamp"), bool)
-        and isinstance(item.get("message"), str)
-    )
+def _log_event(item: Any) -> tuple[str, int, str] | None:
+    """(id, timestamp, message) of a proper log event; None for anything else."""
+    if not isinstance(item, dict):
+        return None
+    event_id = item.get("id")
+    timestamp = item.get("timestamp")
+    message = item.get("message")
+    if (
+        isinstance(event_id, str)
+        and event_id != ""
+        and isinstance(timestamp, int)
+        and not isinstance(timestamp, bool)
+        and isinstance(message, str)
+    ):
+        return event_id, int(timestamp), message
+    return None
 
 
 def _json_text(item: Any) -> str:

@@ -45,7 +45,9 @@ def bounded_labels(labels: dict[str, Any], flags: list[str]) -> dict[str, Any]:
         if len(bounded) >= _MAX_LABELS:
             flags.append("labels_truncated")
             break
-        bounded[str(key).replace(".", "_") or "_"] = _bounded_value(value)
+        # Most labels are short strings: skip the call for them.
+        short = isinstance(value, str) and len(value) <= _MAX_LABEL_TEXT
+        bounded[str(key).replace(".", "_") or "_"] = value if short else _bounded_value(value)
     return bounded
 
 

@@ -17,9 +17,8 @@ from logwarden import schema
 Fields = dict[str, Any]
 
 
-@lru_cache(maxsize=8192)
 def _key(name: str) -> str:
-    """``order_id``, ``OrderId``, ``order-id`` and ``order.id`` are one key. Cached: services reuse few names."""
+    """``order_id``, ``OrderId``, ``order-id`` and ``order.id`` are one key."""
     return name.replace("_", "").replace("-", "").replace(".", "").replace("@", "").lower()
 
 
@@ -115,6 +114,12 @@ _rule(schema.THREAD, _as_str, "threadid", "threadname", "thread")
 _rule(schema.LOGGER, _as_str, "sourcecontext", "loggername", "logger")
 
 
+@lru_cache(maxsize=8192)
+def _rule_for(name: str) -> tuple[str, Callable[[Any], Any]] | None:
+    """The rule for a property name as written; cached, as services reuse few names."""
+    return _PROPERTY_RULES.get(_key(name))
+
+
 def lift_properties(properties: dict[str, Any], fields: Fields) -> dict[str, Any]:
     """Move properties that name schema fields into ``fields``; return the rest (the labels).
 
@@ -123,7 +128,7 @@ def lift_properties(properties: dict[str, Any], fields: Fields) -> dict[str, Any
     """
     labels: dict[str, Any] = {}
     for name, value in properties.items():
-        rule = _PROPERTY_RULES.get(_key(name))
+        rule = _rule_for(name)
         if rule is not None:
             field, convert = rule
             converted = convert(value)
@@ -197,20 +202,59 @@ _DURATION_IN_TEXT: Final = re.compile(r"\b(?:took|in|duration[:=]?)\s+(?P<durati
 _ORDER_IN_TEXT: Final = re.compile(r"\border\s+" + _ID, re.I)
 
 
+def _price(value: str) -> float:
+    return float(value.replace(",", "."))
+
+
+def _currency(value: str) -> str:
+    return "RUB" if value[0] in "р₽" else value
+
+
+def _same(value: str) -> str:
+    return value
+
+
+# (group, schema field, converter) in the order a match's values are taken; a field already set wins.
+_GROUP_FIELDS: Final[tuple[tuple[str, str, Callable[[str], Any]], ...]] = (
+    ("order", schema.ORDER_ID, _same),
+    ("order2", schema.ORDER_ID, _same),
+    ("old", schema.ORDER_PREVIOUS_STATUS, _same),
+    ("new", schema.ORDER_STATUS, _same),
+    ("price", schema.ORDER_PRICE, _price),
+    ("currency", schema.ORDER_CURRENCY, _currency),
+    ("method", schema.HTTP_METHOD, _same),
+    ("path", schema.URL_PATH, _path_only),
+    ("status", schema.HTTP_STATUS, int),
+    ("duration", schema.DURATION_MS, float),
+)
+
+# Per pattern, precomputed: its keywords and only the groups it has (so a match reads just those).
+_EVENT_RULES: Final = tuple(
+    (kind, pattern, _KEYWORDS[kind], tuple(g for g in _GROUP_FIELDS if g[0] in pattern.groupindex))
+    for kind, pattern in _EVENT_PATTERNS
+)
+
+
 def classify_message(message: str, fields: Fields) -> None:
     """Set the event kind and the values it carries from a free-text message, if it matches one."""
     if not message:
         return
     lowered = message[:2000].lower()
     if schema.EVENT_KIND not in fields:
-        for kind, pattern in _EVENT_PATTERNS:
-            if not any(word in lowered for word in _KEYWORDS[kind]):
+        for kind, pattern, keywords, groups in _EVENT_RULES:
+            for word in keywords:
+                if word in lowered:
+                    break
+            else:
                 continue
             match = pattern.search(message)
             if match is None:
                 continue
             fields[schema.EVENT_KIND] = kind
-            _take_groups(match.groupdict(), fields)
+            for group, field, convert in groups:
+                value = match.group(group)
+                if value and field not in fields:
+                    fields[field] = convert(value)
             break
     if schema.ORDER_ID not in fields and "order" in lowered:
         order = _ORDER_IN_TEXT.search(message)
@@ -220,29 +264,6 @@ def classify_message(message: str, fields: Fields) -> None:
         duration = _DURATION_IN_TEXT.search(message)
         if duration is not None:
             fields[schema.DURATION_MS] = float(duration.group("duration"))
-
-
-def _take_groups(groups: dict[str, str | None], fields: Fields) -> None:
-    order = groups.get("order") or groups.get("order2")
-    if order and schema.ORDER_ID not in fields:
-        fields[schema.ORDER_ID] = order
-    if groups.get("old"):
-        fields.setdefault(schema.ORDER_PREVIOUS_STATUS, groups["old"])
-    if groups.get("new"):
-        fields.setdefault(schema.ORDER_STATUS, groups["new"])
-    if groups.get("price"):
-        fields.setdefault(schema.ORDER_PRICE, float(str(groups["price"]).replace(",", ".")))
-    currency = groups.get("currency")
-    if currency:
-        fields.setdefault(schema.ORDER_CURRENCY, "RUB" if currency[0] in "р₽" else currency)
-    if groups.get("method"):
-        fields.setdefault(schema.HTTP_METHOD, groups["method"])
-    if groups.get("path"):
-        fields.setdefault(schema.URL_PATH, _path_only(groups["path"]))
-    if groups.get("status"):
-        fields.setdefault(schema.HTTP_STATUS, int(str(groups["status"])))
-    if groups.get("duration"):
-        fields.setdefault(schema.DURATION_MS, float(str(groups["duration"])))
 
 
 _EXCEPTION_LINE: Final = re.compile(

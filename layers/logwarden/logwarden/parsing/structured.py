@@ -121,8 +121,8 @@ def _parse_clef(record: dict[str, Any]) -> tuple[Fields, dict[str, Any], int | N
     fields[schema.LEVEL] = naming.normalise_level(record.get("@l", "Information")) or "INFO"
     properties = {k: v for k, v in record.items() if k not in _CLEF_KEYS}
     message = record.get("@m")
+    template = record.get("@mt")
     if not isinstance(message, str):
-        template = record.get("@mt")
         message = render_message_template(template, properties) if isinstance(template, str) else None
     if message is not None:
         fields[schema.MESSAGE] = message
@@ -137,7 +137,6 @@ def _parse_clef(record: dict[str, Any]) -> tuple[Fields, dict[str, Any], int | N
     event_id = record.get("@i")
     if event_id is not None:
         labels["serilog_event_id"] = event_id
-    template = record.get("@mt")
     if isinstance(template, str):
         labels["message_template"] = template
     return fields, labels, line_ms, had_offset

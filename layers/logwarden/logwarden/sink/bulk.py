@@ -30,8 +30,10 @@ class IndexAction:
     source: bytes
 
     def bulk_lines(self) -> bytes:
-        header = orjson.dumps({"create": {"_index": self.index, "_id": self.doc_id}})
-        return header + b"\n" + self.source + b"\n"
+        # The header is ``{"create":{"_index":...,"_id":...}}`` as orjson would write it, assembled in one join
+        # (orjson.dumps of each string does the JSON escaping).
+        index, doc_id = orjson.dumps(self.index), orjson.dumps(self.doc_id)
+        return b"".join((b'{"create":{"_index":', index, b',"_id":', doc_id, b"}}\n", self.source, b"\n"))
 
 
 @dataclass(frozen=True, slots=True)
