@@ -198,8 +198,9 @@ class Demo:
             self._ingest_mq = load_handler("ingest_mq")
             self._check = load_handler("anomaly_check")
             self._chat = load_handler("chat_notify")
-            poller = self._start_poller(stack) if self.options.use_rabbitmq else None
             personal = self._backfill()
+            # Connect after the backfill: an AMQP connection left idle for minutes misses its heartbeats.
+            poller = self._start_poller(stack) if self.options.use_rabbitmq else None
             generator = TrafficGenerator(self.plan)
             self._stream(generator, poller, chat)
             self.summary.chat_posts = len(chat.received)
@@ -277,7 +278,8 @@ class Demo:
         from logwarden.local.mq_poller import MQPoller, PollerSettings
 
         settings = local_rabbitmq.ensure_running()
-        connection = pika.BlockingConnection(local_rabbitmq.connection_parameters(settings))
+        # A live minute with a flood can keep the process busy for longer than the default 60 s heartbeat.
+        connection = pika.BlockingConnection(local_rabbitmq.connection_parameters(settings, heartbeat=600))
         stack.callback(connection.close)
         channel = connection.channel()
         queue = f"{self.options.prefix}-crm-logs"
