@@ -27,9 +27,10 @@ def test_number_pattern_on_the_digit_shape_matches_the_plain_pattern(line: str, 
     shape = text._digit_shape(line.encode("ascii"))
     # WHEN both patterns scan it, from the start and from some place inside
     # THEN they find the same numbers
-    assert [(m.span(), m.group("ip") is None) for m in text._NUMBER.finditer(line)] == [
-        (m.span(), m.group("ip") is None) for m in text._NUMBER_IN_SHAPE.finditer(shape)
-    ]
+    found = [(m.span(), m.group("ip") is None) for m in text._NUMBER.finditer(line)]
+    assert found == [(m.span(), m.group("ip") is None) for m in text._NUMBER_IN_SHAPE.finditer(shape)]
+    if b"+0" not in shape and b"+(0" not in shape and b"(0" not in shape:
+        assert found == [(m.span(), m.group("ip") is None) for m in text._NUMBER_IN_SHAPE_AT_DIGIT.finditer(shape)]
     position = offset % (len(line) + 1)
     plain = text._NUMBER.search(line, position)
     shaped = text._NUMBER_IN_SHAPE.search(shape, position)
