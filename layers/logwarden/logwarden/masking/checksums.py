@@ -6,6 +6,7 @@ numbers, transaction ids and timestamps of the same length pass through untouche
 
 from __future__ import annotations
 
+from operator import mul
 from typing import Final
 
 _INN10_WEIGHTS: Final = (2, 4, 10, 3, 5, 9, 4, 6, 8)
@@ -27,7 +28,9 @@ def luhn_ok(digits: str) -> bool:
 
 
 def _weighted_check(digits: str, weights: tuple[int, ...]) -> int:
-    return sum((ord(d) - 48) * w for d, w in zip(digits, weights, strict=False)) % 11 % 10
+    # sum((ord(d) - 48) * w) over the first len(weights) digits (there are at least that many), in C
+    total: int = sum(map(mul, map(ord, digits), weights)) - 48 * sum(weights)
+    return total % 11 % 10
 
 
 def inn_ok(digits: str) -> bool:

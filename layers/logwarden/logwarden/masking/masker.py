@@ -14,7 +14,7 @@ from logwarden.masking.config import MaskingConfig
 from logwarden.masking.fieldnames import classify_nested_key, is_identifier_key
 from logwarden.masking.hashkey import fetch_hash_key
 from logwarden.masking.kinds import Kind, Mode
-from logwarden.masking.text import Span, scan
+from logwarden.masking.text import Span, scan, worth_scanning
 
 # Fields whose values the pipeline itself writes (levels, names, numbers): never personal, never scanned.
 _TRUSTED_FIELDS: Final = frozenset(
@@ -53,6 +53,11 @@ _PERCENT_ESCAPE: Final = re.compile(r"%[0-9A-Fa-f]{2}")
 _KEY_SUSPECT: Final = re.compile(r"[@0-9]")
 _MAX_DEPTH: Final = 32
 _HASH_HEX: Final = 16
+_EMPTY_VALUES: Final = ("null", "none", "n/a", "-")
+_KIND_VALUES: Final = {kind: kind.value for kind in Kind}  # Enum.value is a Python-level property: slow in a loop
+_FIELD_CACHE_MAX: Final = 10_000
+_CLEAN_VALUES_MAX: Final = 4096
+_CLEAN_VALUE_MAX_LEN: Final = 1024  # at most 4096 values of 1 KB: a few MB in the worst case
 
 
 def _unescape_unicode(match: re.Match[str]) -> str:
@@ -64,7 +69,7 @@ def _unescape_unicode(match: re.Match[str]) -> str:
 
 
 def _digits(value: str) -> str:
-    return "".join(c for c in value if c.isdigit())
+    return value if value.isdigit() else "".join(filter(str.isdigit, value))
 
 
 def _normalise(kind: Kind, value: str) -> str:
@@ -100,6 +105,12 @@ class Masker:
                 self._config.hash_key_source, self._config.hash_key_name
             )
         self._counts: dict[str, int] = {}
+        self._document_kinds: set[str] = set()  # kinds masked since mask_document began
+        self._clean_values: set[str] = set()  # document values masking leaves unchanged (see _mask_keyed_text)
+        self._placeholders = {kind: kind.placeholder for kind in Kind}
+        self._marks = {kind: f"[{kind.name}" for kind in Kind}  # how every replacement of a kind begins
+        # Per top-level field name (documents repeat the same few hundred): see _plan_field.
+        self._field_kinds: dict[str, tuple[Kind | None, Kind | None]] = {}
 
     # ------------------------------------------------------------------ counts
     def take_counts(self) -> dict[str, int]:
@@ -108,7 +119,9 @@ class Masker:
         return counts
 
     def _count(self, kind: Kind) -> None:
-        self._counts[kind.value] = self._counts.get(kind.value, 0) + 1
+        name = _KIND_VALUES[kind]
+        self._counts[name] = self._counts.get(name, 0) + 1
+        self._document_kinds.add(name)
 
     # ------------------------------------------------------------------ replacements
     def replacement(self, kind: Kind, value: str) -> str:
@@ -124,12 +137,12 @@ class Masker:
             if kind is Kind.EMAIL and "@" in value:
                 local, _, domain = value.partition("@")
                 return f"[EMAIL {local[:1]}***@{domain}]"
-        return kind.placeholder
+        return self._placeholders[kind]
 
     # ------------------------------------------------------------------ free text
     def mask_text(self, text: str) -> str:
         """``text`` with every personal value replaced; the very same string when there is none."""
-        if len(text) < _MIN_TEXT:
+        if len(text) < _MIN_TEXT or not worth_scanning(text):
             return text
         masked = self._mask_plain(text)
         if "\\u" in masked:
@@ -171,36 +184,60 @@ class Masker:
     # ------------------------------------------------------------------ documents
     def mask_document(self, doc: dict[str, Any]) -> dict[str, Any]:
         """The document with personal values masked and ``logwarden.masked`` listing the kinds; ``doc`` untouched."""
-        before = dict(self._counts)
+        self._document_kinds.clear()
         result: dict[str, Any] | None = None
+        skip = self._skip_fields
+        plans = self._field_kinds
         for name, value in doc.items():
-            if name in self._skip_fields or value is None:
+            if name in skip or value is None:
                 continue
+            text_kind, other_kind = plans.get(name) or self._plan_field(name)
             if name == schema.LABELS:
                 new = self._mask_value(value, None, None, 0)
             elif isinstance(value, str):
-                kind = None if name in schema.FREE_TEXT_FIELDS else classify_nested_key(name.rsplit(".", 1)[-1], None)
-                new = self._mask_whole(kind, value) if kind is not None else self._mask_keyed_text(name, value)
+                if text_kind is not None:
+                    new = self._mask_whole(text_kind, value)
+                else:
+                    new = self._mask_keyed_text(name, value)
             else:
-                new = self._mask_value(value, classify_nested_key(name.rsplit(".", 1)[-1], None), None, 0)
+                new = self._mask_value(value, other_kind, None, 0)
             if new is not value:
                 if result is None:
                     result = dict(doc)
                 result[name] = new
         if result is None:
             return doc
-        kinds = {kind for kind, count in self._counts.items() if count > before.get(kind, 0)}
+        kinds = set(self._document_kinds)
         previous = doc.get(schema.MASKED)
         if isinstance(previous, list):
             kinds.update(str(kind) for kind in previous)
         result[schema.MASKED] = sorted(kinds)
         return result
 
+    def _plan_field(self, name: str) -> tuple[Kind | None, Kind | None]:
+        """The kinds a field's name gives a string value and any other value, worked out once per name."""
+        if len(self._field_kinds) >= _FIELD_CACHE_MAX:
+            self._field_kinds.clear()
+        kind = classify_nested_key(name.rsplit(".", 1)[-1], None)
+        plan = self._field_kinds[name] = (None if name in schema.FREE_TEXT_FIELDS else kind, kind)
+        return plan
+
     def _mask_keyed_text(self, key: str, value: str) -> str:
         """A string under a key that says nothing: scanned, except a bare number under an id-like key."""
         if value.isdigit() and is_identifier_key(key.rsplit(".", 1)[-1]):
             return value
-        return self.mask_text(value)
+        if value in self._clean_values:
+            return value
+        masked = self.mask_text(value)
+        if masked is value and len(value) <= _CLEAN_VALUE_MAX_LEN and key != schema.MESSAGE:
+            # Field values repeat: thread names, Serilog templates, the same exception and stack trace a thousand
+            # times in an incident. Masking depends on the value alone, so a clean one stays clean; only clean
+            # values are kept (no personal data is held), a bounded number, and not the message, which carries
+            # each event's own ids and would only churn the set.
+            if len(self._clean_values) >= _CLEAN_VALUES_MAX:
+                self._clean_values.clear()
+            self._clean_values.add(value)
+        return masked
 
     def _mask_whole(self, kind: Kind, value: Any) -> Any:
         """A value under a key that names personal data: masked whatever it looks like."""
@@ -210,7 +247,7 @@ class Masker:
             return value
         if isinstance(value, str):
             stripped = value.strip()
-            if not stripped or stripped.lower() in ("null", "none", "n/a", "-") or stripped.startswith(f"[{kind.name}"):
+            if not stripped or stripped.lower() in _EMPTY_VALUES or stripped.startswith(self._marks[kind]):
                 return value
             self._count(kind)
             return self.replacement(kind, value)
@@ -231,12 +268,28 @@ class Masker:
             result: dict[Any, Any] | None = None
             for key, item in value.items():
                 new_key = key
-                if isinstance(key, str) and _key_suspect(key):
-                    new_key = self.mask_text(key)
                 child_kind = kind
-                if child_kind is None and isinstance(key, str):
-                    child_kind = classify_nested_key(key, parent)
-                new_item = self._mask_value(item, child_kind, key if isinstance(key, str) else None, depth + 1)
+                child_parent = None
+                if isinstance(key, str):
+                    if _key_suspect(key):
+                        new_key = self.mask_text(key)
+                    if child_kind is None:
+                        child_kind = classify_nested_key(key, parent)
+                    child_parent = key
+                # Strings and scalars, nearly every label value, are handled here without another call.
+                if depth >= _MAX_DEPTH:
+                    new_item = item
+                elif isinstance(item, str):
+                    if child_kind is not None:
+                        new_item = self._mask_whole(child_kind, item)
+                    elif child_parent is None:
+                        new_item = self.mask_text(item)
+                    else:
+                        new_item = self._mask_keyed_text(child_parent, item)
+                elif child_kind is None and (item is None or isinstance(item, bool | int | float)):
+                    new_item = item
+                else:
+                    new_item = self._mask_value(item, child_kind, child_parent, depth + 1)
                 if new_item is not item or new_key is not key:
                     if result is None:
                         result = {}

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Final, NamedTuple
+from functools import lru_cache
+from typing import Any, Final, NamedTuple
 
 from logwarden.masking import checksums
 from logwarden.masking.fieldnames import classify_key, is_person_word
@@ -32,14 +33,49 @@ class Span(NamedTuple):
 # ---------------------------------------------------------------- numbers (phones, cards, INN, SNILS, passports), IPv4
 # The lead character is consumed first (fast skipping); the two-character look-behind then says it did not follow a
 # word character, dot, dash, '#', '+', '%' or '@' - so a match starts only where a number starts.
+# Written once with <LEAD> (what may start a number), <D> (a digit; <d> inside a set), <W> (word characters) and <X>
+# (hex digits), and compiled for any text and for the digit shape of an ASCII line (see _digit_shape).
 _SEP: Final = r"(?:[ \-]|\)[ \-]?|[ \-]?\()"
-_NUMBER: Final = re.compile(
-    r"[0-9+(](?<![\w.\-#+%@\]].)(?:"
-    r"(?P<ip>(?<=\d)\d{0,2}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\w\[]|\.\d))"
-    r"|(?:(?<=\+)\(?\d|(?<=\()\d|(?<=\d)(?!\d{3}-\d\d-\d\d|[0-9a-fA-F]{7}-[0-9a-fA-F]{4}-))"
-    r"(?:" + _SEP + r"?\d){5,46}\)?(?![\w\[]|[.\-]\d)"
+_NUMBER_TEMPLATE: Final = (
+    r"<LEAD>(?<![<W>.\-#+%@\]].)(?:"
+    r"(?P<ip>(?<=<D>)<D>{0,2}\.<D>{1,3}\.<D>{1,3}\.<D>{1,3}(?![<W>\[]|\.<D>))"
+    r"|(?=[<d> ()\-]{5})"  # implied by what follows, and quick to refute: most runs that start are short
+    r"(?:(?<=\+)\(?<D>|(?<=\()<D>|(?<=<D>)(?!<D>{3}-<D><D>-<D><D>|[<X>]{7}-[<X>]{4}-))"
+    r"(?:" + _SEP + r"?<D>){5,46}\)?(?![<W>\[]|[.\-]<D>)"
     r")"
 )
+
+
+def _number_pattern(lead: str, digit: str, digits: str, word: str, hex_digits: str) -> str:
+    return (
+        _NUMBER_TEMPLATE.replace("<LEAD>", lead)
+        .replace("<D>", digit)
+        .replace("<d>", digits)
+        .replace("<W>", word)
+        .replace("<X>", hex_digits)
+    )
+
+
+_NUMBER: Final = re.compile(_number_pattern("[0-9+(]", r"\d", r"\d", r"\w", "0-9a-fA-F"))
+# In the digit shape a number's first digit is "0" and the digits after it are \x80, so the engine stops only where
+# a run of digits starts instead of at every digit (a timestamp alone has seventeen).
+_NUMBER_IN_SHAPE: Final = re.compile(_number_pattern("[0+(]", r"[0\x80]", r"0\x80", r"\w\x80", r"0\x80a-fA-F").encode())
+# The same led by a digit alone. A pattern that starts with a literal is searched for like a substring, several
+# times faster than one that starts with a set; it serves lines where no '+' or '(' stands before a digit.
+_NUMBER_IN_SHAPE_AT_DIGIT: Final = re.compile(
+    _number_pattern("0", r"[0\x80]", r"0\x80", r"\w\x80", r"0\x80a-fA-F").encode()
+)
+_DIGITS_TO_ZERO: Final = bytes.maketrans(b"0123456789", b"0000000000")
+_SHAPE_FROM: Final = 120  # characters; measured crossover on ingest messages and corpus lines
+
+
+def _digit_shape(ascii_text: bytes) -> bytes:
+    """The line with every digit that starts a run as "0" and every digit after it as \x80; same offsets."""
+    zeros = ascii_text.translate(_DIGITS_TO_ZERO)
+    # "0000" -> "0\x800\x80" -> "0\x80\x80\x80": the pairs of the first pass never overlap, so two passes do.
+    return zeros.replace(b"00", b"0\x80").replace(b"\x800", b"\x80\x80")
+
+
 _NON_DIGITS: Final = str.maketrans("", "", " -()+")
 _RUN_GOES_ON: Final = re.compile(r"[ \-()]{1,2}\d")  # after a run cut at the bound above
 # Words that tell what the number after them is. One flat alternation of literals, so the regex engine skips to
@@ -93,9 +129,38 @@ _STANDALONE_WORDS: Final = frozenset(
         "build",
     ]
 )
-_CONTEXT: Final = re.compile("|".join(re.escape(w) for w in sorted(_CONTEXT_WORDS, key=len, reverse=True)))
+
+
+def _trie_pattern(words: list[str]) -> str:
+    """One alternation of ``words`` written as a trie: ``p(?:an|ass(?:port)?)``, not ``passport|pass|pan``.
+
+    It matches what the flat longest-first alternation matches (the longest word at the leftmost place), but the
+    engine walks one branch per character instead of trying a hundred words at every letter of the window.
+    """
+    trie: dict[str, dict[str, Any]] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        # Greedy: the longer word is tried first, the word ending here only when no longer one matches.
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
+
+
+_CONTEXT: Final = re.compile(_trie_pattern(list(_CONTEXT_WORDS)))
 _CONTEXT_WINDOW: Final = 40
-_LAST_DIGIT: Final = re.compile(r"\d(?=\D*\Z)")
+_UNSEEN: Final = "unseen"
+_WINDOW_CACHE: dict[str, str | None] = {}
+_WINDOW_CACHE_MAX: Final = 20_000
+_LAST_DIGIT: Final = re.compile(r".*\d", re.DOTALL)  # match(s, a, b).end() - 1: the last digit, one backward walk
 _SNILS_SHAPE: Final = re.compile(r"\d{3}[- ]\d{3}[- ]\d{3}[- ]\d{2}")
 _CARD_SHAPE: Final = re.compile(r"\d{4}([ \-])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?|\d{4}([ \-])\d{6}\2\d{4,5}")
 _PASSPORT_SHAPE: Final = re.compile(r"\d{2} ?\d{2}[ \-]?\d{6}")
@@ -117,19 +182,34 @@ def _context(lower: str, start: int, spans: list[Span] | None = None) -> str | N
     A word followed by another number before this one speaks of that number ("order 4476295 ... sent to
     89168709177"), so it does not count; nor does a placeholder such as "[phone]" left by an earlier pass.
     """
-    found = None
     window_start = max(0, start - _CONTEXT_WINDOW)
     end = start
     # Words and digits inside values other detectors mask do not count: they are gone once masked, and masking
     # the same text again must give the same answer.
-    while (last_digit := _LAST_DIGIT.search(lower, window_start, end)) is not None:
-        covering = _inside(spans, last_digit.start()) if spans else None
+    while (last_digit := _LAST_DIGIT.match(lower, window_start, end)) is not None:
+        covering = _inside(spans, last_digit.end() - 1) if spans else None
         if covering is None:
             window_start = last_digit.end()
             break
         end = covering.start
     if start - window_start < 2:
         return None
+    if spans and any(span.start < start and span.end > window_start for span in spans):
+        return _window_kind(lower, window_start, start, spans)
+    # The window, with the character before it and the one after: all the words loop looks at. Log lines repeat
+    # the same words before their numbers ("for order ", "expires_at="), so the verdict is cached by that text.
+    window = lower[window_start - 1 : start + 1] if window_start else " " + lower[: start + 1]
+    found = _WINDOW_CACHE.get(window, _UNSEEN)
+    if found is _UNSEEN:
+        if len(_WINDOW_CACHE) >= _WINDOW_CACHE_MAX:
+            _WINDOW_CACHE.clear()
+        found = _WINDOW_CACHE[window] = _window_kind(window, 1, len(window) - 1, None)
+    return found
+
+
+def _window_kind(lower: str, window_start: int, start: int, spans: list[Span] | None) -> str | None:
+    """The last telling word in ``lower[window_start:start]``; ``lower`` goes on one character either side."""
+    found = None
     for match in _CONTEXT.finditer(lower, window_start, start):
         word = match.group()
         kind = _CONTEXT_WORDS[word]
@@ -148,7 +228,7 @@ def _context(lower: str, start: int, spans: list[Span] | None = None) -> str | N
 
 def classify_number(run: str, context: str | None) -> Kind | None:
     """The kind of a digit run such as ``+7 (912) 345-67-89`` given the telling word before it."""
-    digits = run.translate(_NON_DIGITS)
+    digits = run if run.isdigit() else run.translate(_NON_DIGITS)  # str.translate is slow; most runs are bare
     n = len(digits)
     if n < 7 or not digits.isdigit():
         return None
@@ -158,6 +238,8 @@ def classify_number(run: str, context: str | None) -> Kind | None:
         if digits[0] == "7":
             return Kind.PHONE if n == 11 else None
         return Kind.PHONE if 8 <= n <= 15 and digits[0] != "0" else None
+    if n < 10:  # every kind below has ten digits or more, whatever the words before it
+        return None
     if context == "phone" and 10 <= n <= 12:
         return Kind.PHONE
     if context == "inn" and n in (10, 12):
@@ -168,8 +250,11 @@ def classify_number(run: str, context: str | None) -> Kind | None:
         return Kind.PASSPORT
     if context == "card" and 13 <= n <= 19:
         return Kind.CARD
-    card_shaped = _CARD_SHAPE.fullmatch(run) is not None or (not formatted and context != "neg")
-    if 12 <= n <= 19 and card_shaped and checksums.card_ok(digits):
+    if (
+        12 <= n <= 19
+        and ((not formatted and context != "neg") or _CARD_SHAPE.fullmatch(run) is not None)
+        and checksums.card_ok(digits)
+    ):
         return Kind.CARD
     if n == 11 and formatted and _SNILS_SHAPE.fullmatch(run) and checksums.snils_ok(digits):
         return Kind.SNILS
@@ -181,18 +266,20 @@ def classify_number(run: str, context: str | None) -> Kind | None:
         return None
     if n == 12 and checksums.inn_ok(digits):
         return Kind.INN
-    if n == 10 and checksums.inn_ok(digits) and int(digits) not in _EPOCH_SECONDS:
+    if n == 10 and int(digits) not in _EPOCH_SECONDS and checksums.inn_ok(digits):
         return Kind.INN
     if n == 11 and checksums.snils_ok(digits):
         return Kind.SNILS
     return None
 
 
+@lru_cache(maxsize=4096)  # the same few hosts and clients recur on every line
 def _valid_ipv4(text: str) -> bool:
     parts = text.split(".")
     return all(int(p) <= 255 and (len(p) == 1 or p[0] != "0") for p in parts)
 
 
+@lru_cache(maxsize=4096)
 def _public_ipv4(text: str) -> bool:
     parts = text.split(".")
     if any(len(p) > 1 and p[0] == "0" for p in parts):
@@ -214,7 +301,9 @@ def _public_ipv4(text: str) -> bool:
 # ---------------------------------------------------------------- e-mail, IPv6, tokens, IBAN
 _EMAIL_LOCAL: Final = re.compile(r"(?<![\w.+'\]-])[\w.+'-]{1,64}\Z")
 _EMAIL_DOMAIN: Final = re.compile(r"[^\W_](?:[\w-]{0,62})(?:\.[\w-]{1,63}){0,8}\.[^\W\d_]{2,24}(?![\w\[-])")
-_IPV6_GATE: Final = re.compile(r"::|:[0-9a-fA-F]{1,4}:[0-9a-fA-F]{1,4}:")
+# An address either has "::" or six colons with groups between them (eight groups, or six and an IPv4 tail), so
+# "2024:05:33:08" in an access log's time does not start the slower scan.
+_IPV6_GATE: Final = re.compile(r"::|:(?:[0-9a-fA-F]{1,4}:){5}")
 _IPV6: Final = re.compile(r"(?<![\w:.\]])[0-9a-fA-F:]{2,39}(?:\.\d{1,3}){0,3}(?![\w:\[])")
 _JWT: Final = re.compile(r"eyJ(?<![\w-]eyJ)[\w-]{5,8192}\.[\w-]{2,16384}\.[\w-]{0,8192}")
 _AUTH_SCHEME: Final = re.compile(r"(?i)(?<![\w])(?:bearer|basic|digest|negotiate)[ \t]+([\w\-.~+/]{8,8192}=*)")
@@ -230,15 +319,22 @@ _API_KEY_PREFIXES: Final = (
     "xoxp-",
     "glpat-",
 )
+_API_KEY_HINTS: Final = ("k_", "gh", "git", "xox", "glpat")  # each prefix holds one (see _maybe_api_key)
 _API_KEY: Final = re.compile(
     r"(?<![\w-])(?:sk_live_|sk_test_|rk_live_|ghp_|gho_|github_pat_|xoxb-|xoxp-|glpat-)[\w\-]{10,512}"
 )
 _URL_PASSWORD: Final = re.compile(r"://[^\s/:@'\"]{1,128}:([^\s/@'\"]{1,256})@")
 _IBAN: Final = re.compile(r"[A-Z](?<![\w\]].)[A-Z]\d\d(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![\w\[])")
+# An IBAN starts with two capital letters and two digits: "AA00" in this shape of an ASCII line.
+_IBAN_SHAPE: Final = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", b"A" * 26 + b"0" * 10)
 
 # ---------------------------------------------------------------- key = value, key: value, "key": "value"
 # Matched on the reversed string, so the scan jumps from one separator to the next and reads the key backwards.
-_REVERSED_KEY: Final = re.compile(r"[=:][ \t]{0,3}(?:\"\\{0,2}|'\\?)?([\w\-.]{0,47}[^\W\d](?: [\w\-]{0,23}[^\W\d])?)")
+_KEY_BEFORE_SEPARATOR: Final = r"[ \t]{0,3}(?:\"\\{0,2}|'\\?)?([\w\-.]{0,47}[^\W\d](?: [\w\-]{0,23}[^\W\d])?)"
+_REVERSED_KEY: Final = re.compile("[=:]" + _KEY_BEFORE_SEPARATOR)
+# For ASCII lines, one pattern per separator: a literal first character lets the engine jump with a plain character
+# search instead of testing a set at every position. Together they find the same keys (no key holds a separator).
+_REVERSED_ASCII_KEYS: Final = tuple(re.compile((sep + _KEY_BEFORE_SEPARATOR).encode()) for sep in "=:")
 _SKIP_VALUES: Final = frozenset(
     ("", "null", "none", "nil", "undefined", "true", "false", "n/a", "na", "-", "--", "empty", "unknown", "redacted")
 )
@@ -401,8 +497,9 @@ def _name_end(text: str, pos: int) -> int:
 
 
 _GENERIC: Final = "generic"
-_UNSEEN: Final = "unseen"
 _KEY_CACHE: dict[str, Kind | str | None] = {}
+_INERT_KEYS: set[str] = set()  # the reversed keys of _KEY_CACHE that name nothing
+_INERT_ASCII_KEYS: set[bytes] = set()  # the same, as bytes, for ASCII lines
 _KEY_CACHE_MAX: Final = 20_000
 
 
@@ -416,16 +513,39 @@ def _classify_reversed_key(reversed_key: str) -> Kind | str | None:
     return kind
 
 
-def _scan_keys(text: str, spans: list[Span]) -> None:
+def _key_kind(raw: str) -> Kind | str | None:
+    found = _KEY_CACHE.get(raw, _UNSEEN)
+    if found == _UNSEEN:
+        if len(_KEY_CACHE) >= _KEY_CACHE_MAX:
+            _KEY_CACHE.clear()
+            _INERT_KEYS.clear()
+            _INERT_ASCII_KEYS.clear()
+        found = _KEY_CACHE[raw] = _classify_reversed_key(raw)
+        if found is None:
+            _INERT_KEYS.add(raw)
+            if raw.isascii():
+                _INERT_ASCII_KEYS.add(raw.encode("ascii"))
+    return found
+
+
+def _scan_keys(text: str, spans: list[Span], ascii_text: bytes | None) -> None:
+    # Most keys of a line ("@timestamp", "level", "SourceContext") name nothing, and the same few thousand keys
+    # repeat on every line: one set comparison in C settles a line whose keys are all known to be inert, with
+    # no match object per key.
+    if ascii_text is not None:
+        reversed_ascii = ascii_text[::-1]
+        ascii_keys = _REVERSED_ASCII_KEYS[0].findall(reversed_ascii) + _REVERSED_ASCII_KEYS[1].findall(reversed_ascii)
+        if not ascii_keys or _INERT_ASCII_KEYS.issuperset(ascii_keys):
+            return
+    reversed_text = text[::-1]
+    if ascii_text is None:
+        raws = _REVERSED_KEY.findall(reversed_text)
+        if not raws or _INERT_KEYS.issuperset(raws):
+            return
     n = len(text)
-    cache = _KEY_CACHE
-    for match in _REVERSED_KEY.finditer(text[::-1]):
+    for match in _REVERSED_KEY.finditer(reversed_text):
         raw = match.group(1)
-        found = cache.get(raw, _UNSEEN)
-        if found == _UNSEEN:
-            if len(cache) >= _KEY_CACHE_MAX:
-                cache.clear()
-            found = cache[raw] = _classify_reversed_key(raw)
+        found = _key_kind(raw)
         if found is None:
             continue
         key_start = n - match.end(1)
@@ -455,29 +575,52 @@ def _generic_name(text: str, key_start: int) -> Kind | None:
     return None
 
 
-def _scan_numbers(text: str, spans: list[Span], private_ips: bool) -> None:
+def _lowered(text: str) -> str:
+    lower = text.lower()
+    if len(lower) != len(text):  # a few characters change length when lowered; keep offsets exact
+        lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return lower
+
+
+def _next_number(
+    text: str, shape: bytes | None, in_shape: re.Pattern[bytes], position: int
+) -> re.Match[str] | re.Match[bytes] | None:
+    return _NUMBER.search(text, position) if shape is None else in_shape.search(shape, position)
+
+
+def _scan_numbers(text: str, spans: list[Span], private_ips: bool, ascii_text: bytes | None) -> None:
     lower: str | None = None
     position = 0
-    while (match := _NUMBER.search(text, position)) is not None:
-        run = match.group()
+    # Building the shape costs more than it saves on a short line (most document messages).
+    shape = _digit_shape(ascii_text) if ascii_text is not None and len(ascii_text) > _SHAPE_FROM else None
+    in_shape = _NUMBER_IN_SHAPE
+    if shape is not None and b"+0" not in shape and b"+(0" not in shape and b"(0" not in shape:
+        in_shape = _NUMBER_IN_SHAPE_AT_DIGIT  # a '+' or '(' lead needs a digit (so "0") right after it
+    while (match := _next_number(text, shape, in_shape, position)) is not None:
         start = match.start()
         position = match.end()
-        if lower is None:
-            lower = text.lower()
-            if len(lower) != len(text):  # a few characters change length when lowered; keep offsets exact
-                lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-        context = _context(lower, start, spans)
+        run = text[start:position]
+        # The words before a number are read only where they can change the verdict (they cost more than the
+        # number): for a public address, and for a run without "+" of ten digits or more - shorter runs are no
+        # kind whatever the words say (see classify_number), "+" runs are phones by their shape alone.
         if match.group("ip") is not None:
-            if context != "neg" and (_public_ipv4(run) or (private_ips and _valid_ipv4(run))):
-                spans.append(Span(start, match.end(), Kind.IP))
+            if _public_ipv4(run) or (private_ips and _valid_ipv4(run)):
+                lower = lower or _lowered(text)
+                if _context(lower, start, spans) != "neg":
+                    spans.append(Span(start, match.end(), Kind.IP))
             continue
         run = run.rstrip(") -") if run.count("(") < run.count(")") else run
+        context = None
+        if run[0] != "+" and len(run) >= 10:
+            lower = lower or _lowered(text)
+            context = _context(lower, start, spans)
         kind = classify_number(run, context)
         if kind is not None:
             end = start + len(run)
             quote = start >= 2 and text[start - 1] == ":" and text[start - 2] == '"' and not run.startswith("+")
             spans.append(Span(start, end, kind, quote=quote and end < len(text) and text[end] in ",}]"))
         elif " " in run and len(run) - run.count(" ") >= 8:
+            lower = lower or _lowered(text)
             _split_run(text, lower, start, run, spans)
             end = start + len(run)
             if _RUN_GOES_ON.match(text, end):
@@ -496,7 +639,7 @@ def _split_run(text: str, lower: str, start: int, run: str, spans: list[Span]) -
     total = 0
     for piece in run.split(" "):
         if piece:
-            total += len(piece.translate(_NON_DIGITS))
+            total += len(piece) if piece.isdigit() else len(piece.translate(_NON_DIGITS))
             pieces.append((offset, offset + len(piece), total))
         offset += len(piece) + 1
     if len(pieces) > 12:
@@ -561,31 +704,55 @@ def _scan_ipv6(text: str, spans: list[Span], private_ips: bool) -> None:
             spans.append(Span(match.start(), match.end(), Kind.IP))
 
 
+# Text without one of these holds nothing scan finds: numbers and IBANs need digits, keys a separator, e-mails an
+# '@', tokens the markers scan looks for; the masker also decodes '\\uXXXX' and '%XX'. Keep in step with scan.
+_TRIGGER_CHARACTER: Final = re.compile(r"[\d=:@%\\]")
+_TRIGGER_WORD: Final = re.compile("eyJ|earer|EARER|asic |ASIC |AKIA|ASIA|AROA|AIDA|" + "|".join(_API_KEY_PREFIXES))
+
+
+def worth_scanning(text: str) -> bool:
+    """False when ``text`` certainly holds nothing to mask; settles most short values ("order_status_changed").
+
+    The first search usually stops within a few characters on a log line (a digit, a colon), so it costs little
+    where it does not help.
+    """
+    return _TRIGGER_CHARACTER.search(text) is not None or _TRIGGER_WORD.search(text) is not None
+
+
 def scan(text: str, private_ips: bool = False) -> list[Span]:
     """Every span of ``text`` to mask, possibly overlapping; the caller keeps the first of overlapping spans."""
     spans: list[Span] = []
+    # ASCII lines (most log lines) are also scanned as bytes, where cheaper gates and patterns apply: there \d and
+    # \w mean the same as in str patterns, and offsets are the same.
+    ascii_text = text.encode("ascii") if text.isascii() else None
     if "=" in text or ":" in text:
-        _scan_keys(text, spans)
+        _scan_keys(text, spans, ascii_text)
     if "@" in text:
         _scan_emails(text, spans)
-    if "://" in text and "@" in text:
-        spans.extend(Span(m.start(1), m.end(1), Kind.PASSWORD) for m in _URL_PASSWORD.finditer(text))
-    if "eyJ" in text:
+        if "://" in text:
+            spans.extend(Span(m.start(1), m.end(1), Kind.PASSWORD) for m in _URL_PASSWORD.finditer(text))
+    if "J" in text and "eyJ" in text:  # a one-character search is a memchr
         spans.extend(Span(m.start(), m.end(), Kind.TOKEN) for m in _JWT.finditer(text))
     if "earer" in text or "EARER" in text or "asic " in text or "ASIC " in text:
         spans.extend(Span(m.start(1), m.end(1), Kind.TOKEN) for m in _AUTH_SCHEME.finditer(text) if _auth_ok(m))
     if "AKIA" in text or "ASIA" in text or "AROA" in text or "AIDA" in text:
         spans.extend(Span(m.start(), m.end(), Kind.TOKEN) for m in _AWS_KEY_ID.finditer(text))
-    if "_" in text and any(prefix in text for prefix in _API_KEY_PREFIXES):
+    # Every prefix holds "k_", "gh", "git", "xox" or "glpat": five searches rule out the nine on most lines.
+    if "_" in text and _maybe_api_key(text) and any(prefix in text for prefix in _API_KEY_PREFIXES):
         spans.extend(Span(m.start(), m.end(), Kind.TOKEN) for m in _API_KEY.finditer(text))
     if ":" in text and _IPV6_GATE.search(text):
         _scan_ipv6(text, spans, private_ips)
-    for match in _IBAN.finditer(text):
-        compact = match.group().replace(" ", "")
-        if checksums.iban_ok(compact):
-            spans.append(Span(match.start(), match.end(), Kind.IBAN))
-    _scan_numbers(text, spans, private_ips)  # last: context words inside spans found above do not count
+    if ascii_text is None or b"AA00" in ascii_text.translate(_IBAN_SHAPE):
+        for match in _IBAN.finditer(text):
+            compact = match.group().replace(" ", "")
+            if checksums.iban_ok(compact):
+                spans.append(Span(match.start(), match.end(), Kind.IBAN))
+    _scan_numbers(text, spans, private_ips, ascii_text)  # last: context words inside spans found above do not count
     return spans
+
+
+def _maybe_api_key(text: str) -> bool:
+    return "k_" in text or "gh" in text or "git" in text or "xox" in text or "glpat" in text  # _API_KEY_HINTS
 
 
 def _auth_ok(match: re.Match[str]) -> bool:

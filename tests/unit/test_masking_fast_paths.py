@@ -1,0 +1,91 @@
+"""The fast paths of the masker find exactly what the plain patterns find: shortcuts, never different answers."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from logwarden.masking import Masker, text
+from logwarden.masking.text import scan, worth_scanning
+
+# Digit runs, separators and the characters the number pattern looks at around them.
+ASCII_NUMBERISH = st.lists(
+    st.one_of(
+        st.sampled_from([*'0123456789 -()+.#%@]_[:/"aZfFg', "2024-05-19", "+7 (", "127.0.0.1", "deadbee-1234-"]),
+        st.text(alphabet="0123456789", min_size=1, max_size=14),
+    ),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ASCII_NUMBERISH, st.integers(min_value=0, max_value=200))
+def test_number_pattern_on_the_digit_shape_matches_the_plain_pattern(line: str, offset: int) -> None:
+    # GIVEN an ASCII line and its digit shape (run starts "0", later digits \x80)
+    shape = text._digit_shape(line.encode("ascii"))
+    # WHEN both patterns scan it, from the start and from some place inside
+    # THEN they find the same numbers
+    found = [(m.span(), m.group("ip") is None) for m in text._NUMBER.finditer(line)]
+    assert found == [(m.span(), m.group("ip") is None) for m in text._NUMBER_IN_SHAPE.finditer(shape)]
+    if b"+0" not in shape and b"+(0" not in shape and b"(0" not in shape:
+        assert found == [(m.span(), m.group("ip") is None) for m in text._NUMBER_IN_SHAPE_AT_DIGIT.finditer(shape)]
+    position = offset % (len(line) + 1)
+    plain = text._NUMBER.search(line, position)
+    shaped = text._NUMBER_IN_SHAPE.search(shape, position)
+    assert (plain and plain.span()) == (shaped and shaped.span())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(sorted(set("".join(text._CONTEXT_WORDS)) | set(" 1.#"))), max_size=60))
+def test_context_trie_matches_the_flat_longest_first_alternation(window: str) -> None:
+    flat = re.compile("|".join(re.escape(w) for w in sorted(text._CONTEXT_WORDS, key=len, reverse=True)))
+    assert [m.span() for m in text._CONTEXT.finditer(window)] == [m.span() for m in flat.finditer(window)]
+
+
+TRIGGERS = st.sampled_from(
+    [
+        "ivan@mail.ru",
+        "x=1",
+        "a: b",
+        "8 912 345 67 89",
+        "DE89 3704 0044 0532 0130 00",
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig",
+        "Bearer abcdefgh12345",
+        "BASIC dXNlcjpwYXNz",
+        "AKIAIOSFODNN7EXAMPLE",
+        "ghp_abcdefghijklmnop1234",
+        "github_pat_abcdefghij1234",
+        "xoxb-1234567890-abc",
+        "\\u0444",
+        "%40",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(TRIGGERS, st.text(max_size=10)), max_size=8).map(" ".join))
+def test_text_not_worth_scanning_holds_nothing_to_mask(line: str) -> None:
+    if not worth_scanning(line):
+        assert scan(line) == []
+
+
+def test_every_api_key_prefix_holds_one_of_the_hints_its_gate_looks_for() -> None:
+    for prefix in text._API_KEY_PREFIXES:
+        assert any(hint in prefix for hint in text._API_KEY_HINTS), prefix
+        assert text._maybe_api_key(prefix), prefix
+
+
+def test_repeated_document_values_are_masked_the_same_every_time() -> None:
+    # GIVEN a masker that has seen a clean thread name and a dirty label value once
+    masker = Masker()
+    doc = {"message": "ok", "process.thread.name": "http-nio-8080-exec-7", "labels": {"note": "mail ivan@mail.ru"}}
+    first = masker.mask_document(doc)
+    # WHEN the same document comes again
+    second = masker.mask_document(doc)
+    # THEN the answer and the counts are the same, and the clean value is the very same object
+    assert first == second
+    assert first["labels"] == {"note": "mail [EMAIL]"}
+    assert second["process.thread.name"] is doc["process.thread.name"]
+    assert masker.take_counts() == {"email": 2}
