@@ -121,3 +121,23 @@ def test_disabled_kind_is_left_alone() -> None:
 
     masker = Masker(MaskingConfig(disabled_kinds=frozenset({Kind.IP})))
     assert masker.mask_text("from 85.140.1.20 a@b.ru") == "from 85.140.1.20 [EMAIL]"
+
+
+def test_a_value_masked_by_its_key_is_masked_where_the_message_quotes_it() -> None:
+    # GIVEN a Serilog event whose template rendered the customer's name and address into the message
+    doc = {
+        "message": "Customer Мария Сидорова moved to Казань, ул. Садовая, д. 5 (order ORD-1)",
+        "labels": {"CustomerName": "Мария Сидорова", "DeliveryAddress": "Казань, ул. Садовая, д. 5"},
+        "order.id": "ORD-1",
+    }
+    masked = Masker().mask_document(doc)
+    # THEN neither survives anywhere, and the order id does
+    assert "Сидорова" not in masked["message"] and "Садовая" not in masked["message"]
+    assert "ORD-1" in masked["message"] and masked["order.id"] == "ORD-1"
+    assert doc["message"].startswith("Customer Мария")  # the input is untouched
+
+
+def test_a_placeholder_ends_the_context_of_the_word_before_it() -> None:
+    # found by the idempotence property: the second pass must not read "ПАСПОРТ" as speaking of the next number
+    once = Masker().mask_text("ПАСПОРТ:00000000000000000000000000000000:0000000001")
+    assert Masker().mask_text(once) == once

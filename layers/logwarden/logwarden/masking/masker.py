@@ -106,6 +106,9 @@ class Masker:
             )
         self._counts: dict[str, int] = {}
         self._document_kinds: set[str] = set()  # kinds masked since mask_document began
+        # Values masked by their key in the current document, with their replacements: the same value quoted
+        # in the message (a Serilog template rendered with {CustomerName}) must go too.
+        self._document_values: dict[str, str] = {}
         self._clean_values: set[str] = set()  # document values masking leaves unchanged (see _mask_keyed_text)
         self._placeholders = {kind: kind.placeholder for kind in Kind}
         self._marks = {kind: f"[{kind.name}" for kind in Kind}  # how every replacement of a kind begins
@@ -185,6 +188,7 @@ class Masker:
     def mask_document(self, doc: dict[str, Any]) -> dict[str, Any]:
         """The document with personal values masked and ``logwarden.masked`` listing the kinds; ``doc`` untouched."""
         self._document_kinds.clear()
+        self._document_values.clear()
         result: dict[str, Any] | None = None
         skip = self._skip_fields
         plans = self._field_kinds
@@ -207,12 +211,26 @@ class Masker:
                 result[name] = new
         if result is None:
             return doc
+        if self._document_values:
+            self._mask_quoted_values(result)
         kinds = set(self._document_kinds)
         previous = doc.get(schema.MASKED)
         if isinstance(previous, list):
             kinds.update(str(kind) for kind in previous)
         result[schema.MASKED] = sorted(kinds)
         return result
+
+    def _mask_quoted_values(self, result: dict[str, Any]) -> None:
+        """Free text quoting a value that was masked by its key: names and addresses have no pattern of their
+        own, so the structured field is what identifies them, here and wherever else the document repeats them."""
+        for field in schema.FREE_TEXT_FIELDS:
+            text = result.get(field)
+            if not isinstance(text, str):
+                continue
+            for value, replacement in self._document_values.items():
+                if value in text:
+                    text = text.replace(value, replacement)
+            result[field] = text
 
     def _plan_field(self, name: str) -> tuple[Kind | None, Kind | None]:
         """The kinds a field's name gives a string value and any other value, worked out once per name."""
@@ -250,7 +268,10 @@ class Masker:
             if not stripped or stripped.lower() in _EMPTY_VALUES or stripped.startswith(self._marks[kind]):
                 return value
             self._count(kind)
-            return self.replacement(kind, value)
+            replacement = self.replacement(kind, value)
+            if len(stripped) >= _MIN_QUOTED:
+                self._document_values[stripped] = replacement
+            return replacement
         if isinstance(value, int | float):
             self._count(kind)
             return self.replacement(kind, str(value))
@@ -307,6 +328,9 @@ class Masker:
         if kind is not None:
             return self._mask_whole(kind, value)
         return value
+
+
+_MIN_QUOTED = 3  # shorter masked values ("M", "12") would replace unrelated text
 
 
 @lru_cache(maxsize=4096)

@@ -157,6 +157,7 @@ def _trie_pattern(words: list[str]) -> str:
 
 _CONTEXT: Final = re.compile(_trie_pattern(list(_CONTEXT_WORDS)))
 _CONTEXT_WINDOW: Final = 40
+_PLACEHOLDER_HEAD: Final = re.compile(r"(?:" + "|".join(kind.name.lower() for kind in Kind) + r")\b")
 _UNSEEN: Final = "unseen"
 _WINDOW_CACHE: dict[str, str | None] = {}
 _WINDOW_CACHE_MAX: Final = 20_000
@@ -192,6 +193,12 @@ def _context(lower: str, start: int, spans: list[Span] | None = None) -> str | N
             window_start = last_digit.end()
             break
         end = covering.start
+    # Likewise a placeholder an earlier pass left ("паспорт: [passport]: 0000000001"): the word spoke of it.
+    close = lower.rfind("]", window_start, start)
+    if close >= 0:
+        opening = lower.rfind("[", window_start, close)
+        if opening >= 0 and _PLACEHOLDER_HEAD.match(lower, opening + 1):
+            window_start = close + 1
     if start - window_start < 2:
         return None
     if spans and any(span.start < start and span.end > window_start for span in spans):
