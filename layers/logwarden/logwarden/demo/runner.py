@@ -33,6 +33,8 @@ from logwarden.generate.delivery import cloudwatch_deliveries
 from logwarden.generate.traffic import Incident, IncidentKind, LogLine, TrafficGenerator, TrafficPlan
 from logwarden.local.aws import create_alert_plumbing
 
+_WORD: Final = re.compile(r"\w+")
+
 # A Thursday noon in Moscow: the live window falls on a working day's peak, its history on the days before.
 LIVE_START: Final = datetime(2025, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -375,15 +377,19 @@ class Demo:
         self.summary.personal_values_checked = len(values)
         if not values:
             return
-        pattern = re.compile("|".join(re.escape(orjson.dumps(v).decode()[1:-1]) for v in values))
         from opensearchpy.helpers import scan
 
-        found: set[str] = set()
-        for hit in scan(client, index=f"{self.options.prefix}-*", query={"query": {"match_all": {}}}, size=2000):
-            raw = orjson.dumps(hit["_source"]).decode()
-            for match in pattern.finditer(raw):
-                found.add(match.group(0))
-        self.summary.personal_values_found = sorted(found)
+        hits = scan(client, index=f"{self.options.prefix}-*", query={"query": {"match_all": {}}}, size=2000)
+        blob = "\n".join(orjson.dumps(hit["_source"]).decode() for hit in hits)
+        # Values are looked for as the masker would have left them, as whole words: every word of a value must
+        # be a word of the indices before the (slow) substring search runs, and when masking works none passes.
+        words = set(_WORD.findall(blob))
+        found = []
+        for value in values:
+            quoted = orjson.dumps(value).decode()[1:-1]  # as it would appear inside the JSON source
+            if all(word in words for word in _WORD.findall(quoted)) and quoted in blob:
+                found.append(value)
+        self.summary.personal_values_found = found
 
     # -- set-up -------------------------------------------------------------------------------------------
 
