@@ -61,16 +61,21 @@ class DemoOptions:
     show_messages: bool = True
 
 
+# The live traffic starts this long before the live window, without checks, so that orders are in flight
+# when the checks begin (a cold start would look like a drop of status changes).
+WARMUP_MINUTES: Final = 30
+
+
 def default_incidents(options: DemoOptions) -> tuple[Incident, ...]:
-    """Spread over the live window, in minutes from its start."""
+    """Spread over the live window, in minutes from the start of the live plan (warm-up included)."""
     if not options.incidents:
         return ()
-    live = options.live_minutes
+    live, base = options.live_minutes, WARMUP_MINUTES
     return (
-        Incident("order_flood", int(live * 0.12), 2),
-        Incident("mes_error_burst", int(live * 0.30), 5),
-        Incident("mq_connection_storm", int(live * 0.48), 4),
-        Incident("order_silence", int(live * 0.62), max(10, int(live * 0.15))),
+        Incident("order_flood", base + int(live * 0.12), 2),
+        Incident("mes_error_burst", base + int(live * 0.30), 5),
+        Incident("mq_connection_storm", base + int(live * 0.48), 4),
+        Incident("order_silence", base + int(live * 0.62), max(10, int(live * 0.15))),
     )
 
 
@@ -177,14 +182,14 @@ class Demo:
         self.history = history_plans(options)
         self.plan = TrafficPlan(
             seed=options.seed,
-            start=LIVE_START,
-            minutes=options.live_minutes,
+            start=LIVE_START - timedelta(minutes=WARMUP_MINUTES),
+            minutes=WARMUP_MINUTES + options.live_minutes,
             orders_per_minute=options.orders_per_minute,
             flood_per_second=options.flood_per_second,
             incidents=default_incidents(options),
         )
         self.summary.incidents = [IncidentOutcome(incident) for incident in self.plan.incidents]
-        self._plan_start_minute = int(LIVE_START.timestamp()) // 60
+        self._plan_start_minute = int(LIVE_START.timestamp()) // 60 - WARMUP_MINUTES
 
     # -- the run --------------------------------------------------------------------------------------
 
@@ -227,8 +232,11 @@ class Demo:
         return personal
 
     def _stream(self, generator: TrafficGenerator, poller: Any, chat: ChatSink) -> None:
-        total = self.plan.minutes
+        total = self.plan.minutes - WARMUP_MINUTES
         for minute, lines in generator.minutes():
+            if minute < WARMUP_MINUTES:
+                self._deliver_cloudwatch(lines)
+                continue
             via_mq = [line for line in lines if poller is not None and line.service == "crm-api"]
             direct = [line for line in lines if poller is None or line.service != "crm-api"]
             self._deliver_cloudwatch(direct)
@@ -236,7 +244,7 @@ class Demo:
                 self._deliver_rabbitmq(poller, via_mq)
             self._refresh()
             self._run_check(minute, chat)
-            self._progress("live", minute + 1, total)
+            self._progress("live", minute + 1 - WARMUP_MINUTES, total)
         self.out.write("\n")
 
     # -- ingest -----------------------------------------------------------------------------------------

@@ -39,6 +39,9 @@ LOG_GROUPS: Final = {
 SUBSYSTEMS: Final = {"shop-api": "shop", "crm-api": "crm", "mes-api": "mes", "rabbitmq": "mq"}
 _API_CLIENTS: Final = ("acme-trading", "nord-logistics", "volga-retail", "ural-parts")
 _STATUSES: Final = ("NEW", "SENT_TO_CRM", "IN_CRM", "PRICED", "CONFIRMED", "SHIPPED")
+# An order moves on with this probability each minute: about 17 minutes from creation to shipping, so the
+# CRM and MES keep working through orders already in flight when the shop stops creating new ones.
+_ADVANCE_PER_MINUTE: Final = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +179,9 @@ class TrafficGenerator:
     def _advance_orders(self, base_ms: int, lines: list[LogLine]) -> None:
         still_open: list[_Order] = []
         for order in self._open_orders:
+            if self.rng.random() >= _ADVANCE_PER_MINUTE:
+                still_open.append(order)  # waiting in a queue, for a person, or for the MES
+                continue
             ts = base_ms + self.rng.randrange(60_000)
             order.status_index += 1
             status = _STATUSES[order.status_index]
