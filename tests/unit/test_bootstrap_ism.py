@@ -157,7 +157,7 @@ def good() -> dict[str, Any]:
     return ism_policy(BootstrapParams(ultrawarm=True, cold=True), "error")
 
 
-def _refused(body: dict[str, Any], fragment: str) -> None:
+def assert_refused(body: dict[str, Any], fragment: str) -> None:
     problems = policy_problems(body)
     assert problems, "ISM would refuse this policy"
     assert any(fragment in p for p in problems), problems
@@ -165,72 +165,72 @@ def _refused(body: dict[str, Any], fragment: str) -> None:
 
 def test_an_unknown_action_is_refused(good: dict[str, Any]) -> None:
     good["policy"]["states"][0]["actions"].append({"shrink_to_nothing": {}})
-    _refused(good, "states/0/actions/2")
+    assert_refused(good, "states/0/actions/2")
 
 
 def test_an_action_with_two_operations_is_refused(good: dict[str, Any]) -> None:
     good["policy"]["states"][0]["actions"][0]["delete"] = {}
-    _refused(good, "states/0/actions/0")
+    assert_refused(good, "states/0/actions/0")
 
 
 def test_a_transition_to_a_missing_state_is_refused(good: dict[str, Any]) -> None:
     good["policy"]["states"][0]["transitions"][0]["state_name"] = "lukewarm"
-    _refused(good, "transition to missing state 'lukewarm'")
+    assert_refused(good, "transition to missing state 'lukewarm'")
 
 
 def test_a_default_state_that_does_not_exist_is_refused(good: dict[str, Any]) -> None:
     good["policy"]["default_state"] = "boiling"
-    _refused(good, "default_state 'boiling'")
+    assert_refused(good, "default_state 'boiling'")
 
 
 @pytest.mark.parametrize("bad", ["30days", "4w", "1.5d", "30", "d", "P30D", "30 d"])
 def test_a_bad_time_unit_is_refused(good: dict[str, Any], bad: str) -> None:
     good["policy"]["states"][0]["transitions"][0]["conditions"] = {"min_index_age": bad}
-    _refused(good, "conditions/min_index_age")
+    assert_refused(good, "conditions/min_index_age")
 
 
 @pytest.mark.parametrize("bad", ["50 gigabytes", "50gib", "-5gb", "gb"])
 def test_a_bad_size_is_refused(good: dict[str, Any], bad: str) -> None:
     hot = good["policy"]["states"][0]
     next(a for a in hot["actions"] if "rollover" in a)["rollover"]["min_primary_shard_size"] = bad
-    _refused(good, "min_primary_shard_size")
+    assert_refused(good, "min_primary_shard_size")
 
 
 def test_a_rollover_condition_ism_does_not_know_is_refused(good: dict[str, Any]) -> None:
     hot = good["policy"]["states"][0]
     next(a for a in hot["actions"] if "rollover" in a)["rollover"]["max_size"] = "50gb"  # ILM's name, not ISM's
-    _refused(good, "rollover")
+    assert_refused(good, "rollover")
 
 
 def test_a_transition_with_two_conditions_is_refused(good: dict[str, Any]) -> None:
     good["policy"]["states"][0]["transitions"][0]["conditions"] = {"min_index_age": "1d", "min_doc_count": 5}
-    _refused(good, "conditions")
+    assert_refused(good, "conditions")
 
 
 def test_transitions_out_of_a_deleting_state_are_refused(good: dict[str, Any]) -> None:
     good["policy"]["states"][-1]["transitions"] = [{"state_name": "hot"}]
-    _refused(good, "cannot have transitions")
+    assert_refused(good, "cannot have transitions")
 
 
 def test_an_action_after_delete_is_refused(good: dict[str, Any]) -> None:
     good["policy"]["states"][-1]["actions"].append({"read_only": {}})
-    _refused(good, "follows a delete")
+    assert_refused(good, "follows a delete")
 
 
 def test_a_bad_retry_block_is_refused(good: dict[str, Any]) -> None:
     broken = copy.deepcopy(good)
     broken["policy"]["states"][0]["actions"][0]["retry"] = {"count": -1, "backoff": "fibonacci"}
-    _refused(broken, "retry")
+    assert_refused(broken, "retry")
 
 
 def test_duplicate_state_names_are_refused(good: dict[str, Any]) -> None:
     good["policy"]["states"].append(copy.deepcopy(good["policy"]["states"][0]))
-    _refused(good, "duplicate state names")
+    assert_refused(good, "duplicate state names")
 
 
 def test_an_ism_template_without_patterns_is_refused(good: dict[str, Any]) -> None:
     good["policy"]["ism_template"] = [{"index_patterns": [], "priority": 1}]
-    _refused(good, "ism_template")
+    assert_refused(good, "ism_template")
 
 
 def test_core_rollover_conditions_are_the_policys_own_thresholds() -> None:
