@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any, Final
 
 from logwarden import naming, schema
-from logwarden.parsing.enrich import error_from_stack_trace, lift_planned, lift_properties, rule_for
+from logwarden.parsing.enrich import error_from_stack_trace, lift_planned, rule_for
 from logwarden.parsing.timestamps import epoch_to_ms, iso_to_ms
 
 Fields = dict[str, Any]
@@ -44,6 +44,12 @@ def _time_of(value: Any) -> tuple[int | None, bool]:
     return None, False
 
 
+@lru_cache(maxsize=4096)
+def _logback_plan(keys: tuple[str, ...]) -> tuple[tuple[str, tuple[str, Callable[[Any], Any]] | None], ...]:
+    """MDC and structured arguments of a logback record with these keys, in order, each with its rule (or None)."""
+    return tuple((key, rule_for(key)) for key in keys if key not in _LOGBACK_KEYS and key not in _LOGBACK_DROPPED)
+
+
 def _parse_logback(record: dict[str, Any]) -> tuple[Fields, dict[str, Any], int | None, bool]:
     fields: Fields = {schema.FORMAT: "logback"}
     line_ms, had_offset = _time_of(record.get("@timestamp"))
@@ -60,8 +66,7 @@ def _parse_logback(record: dict[str, Any]) -> tuple[Fields, dict[str, Any], int 
     trace = record.get("stack_trace")
     if isinstance(trace, str) and trace.strip():
         error_from_stack_trace(trace, fields)
-    properties = {k: v for k, v in record.items() if k not in _LOGBACK_KEYS and k not in _LOGBACK_DROPPED}
-    labels = lift_properties(properties, fields)
+    labels = lift_planned(_logback_plan(tuple(record)), record, fields)
     return fields, labels, line_ms, had_offset
 
 
