@@ -71,7 +71,8 @@ def decode_delivery(event: dict[str, Any], router: Router, region: str | None = 
             )
             continue
         event_id, timestamp, text = log_event
-        if previous is not None and _CONTINUATION.match(text):
+        # A JSON record (most lines) cannot be a continuation: no alternative of the pattern starts with '{'.
+        if previous is not None and text[:1] != "{" and _CONTINUATION.match(text):
             previous = previous._replace(
                 text=previous.text.rstrip("\n") + "\n" + text.rstrip("\n"), merged_events=previous.merged_events + 1
             )

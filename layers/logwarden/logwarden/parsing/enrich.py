@@ -115,7 +115,7 @@ _rule(schema.LOGGER, _as_str, "sourcecontext", "loggername", "logger")
 
 
 @lru_cache(maxsize=8192)
-def _rule_for(name: str) -> tuple[str, Callable[[Any], Any]] | None:
+def rule_for(name: str) -> tuple[str, Callable[[Any], Any]] | None:
     """The rule for a property name as written; cached, as services reuse few names."""
     return _PROPERTY_RULES.get(_key(name))
 
@@ -128,7 +128,25 @@ def lift_properties(properties: dict[str, Any], fields: Fields) -> dict[str, Any
     """
     labels: dict[str, Any] = {}
     for name, value in properties.items():
-        rule = _rule_for(name)
+        rule = rule_for(name)
+        if rule is not None:
+            field, convert = rule
+            converted = convert(value)
+            if converted is not None:
+                if field not in fields:
+                    fields[field] = converted
+                continue
+        labels[name] = value
+    return labels
+
+
+def lift_planned(
+    plan: tuple[tuple[str, tuple[str, Callable[[Any], Any]] | None], ...], record: dict[str, Any], fields: Fields
+) -> dict[str, Any]:
+    """``lift_properties`` over ``record``'s properties with their rules looked up beforehand (see ``_clef_plan``)."""
+    labels: dict[str, Any] = {}
+    for name, rule in plan:
+        value = record[name]
         if rule is not None:
             field, convert = rule
             converted = convert(value)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, Final
 
 from logwarden import naming, schema
-from logwarden.parsing.enrich import error_from_stack_trace, lift_properties
+from logwarden.parsing.enrich import error_from_stack_trace, lift_planned, rule_for
 from logwarden.parsing.timestamps import epoch_to_ms, iso_to_ms
 
 Fields = dict[str, Any]
@@ -43,6 +44,12 @@ def _time_of(value: Any) -> tuple[int | None, bool]:
     return None, False
 
 
+@lru_cache(maxsize=4096)
+def _logback_plan(keys: tuple[str, ...]) -> tuple[tuple[str, tuple[str, Callable[[Any], Any]] | None], ...]:
+    """MDC and structured arguments of a logback record with these keys, in order, each with its rule (or None)."""
+    return tuple((key, rule_for(key)) for key in keys if key not in _LOGBACK_KEYS and key not in _LOGBACK_DROPPED)
+
+
 def _parse_logback(record: dict[str, Any]) -> tuple[Fields, dict[str, Any], int | None, bool]:
     fields: Fields = {schema.FORMAT: "logback"}
     line_ms, had_offset = _time_of(record.get("@timestamp"))
@@ -59,8 +66,7 @@ def _parse_logback(record: dict[str, Any]) -> tuple[Fields, dict[str, Any], int 
     trace = record.get("stack_trace")
     if isinstance(trace, str) and trace.strip():
         error_from_stack_trace(trace, fields)
-    properties = {k: v for k, v in record.items() if k not in _LOGBACK_KEYS and k not in _LOGBACK_DROPPED}
-    labels = lift_properties(properties, fields)
+    labels = lift_planned(_logback_plan(tuple(record)), record, fields)
     return fields, labels, line_ms, had_offset
 
 
@@ -114,16 +120,26 @@ def _template_pieces(template: str) -> tuple[tuple[str, str | None, str], ...]:
     return tuple(pieces)
 
 
+@lru_cache(maxsize=4096)
+def _clef_plan(keys: tuple[str, ...]) -> tuple[tuple[str, tuple[str, Callable[[Any], Any]] | None], ...]:
+    """The user properties of a CLEF record with these keys, in order, each with its lifting rule (or None).
+
+    Worked out once per key set: a service writes each template with the same properties every time, so the
+    per-record work is reading values, not sorting out names."""
+    return tuple((key, rule_for(key)) for key in keys if key not in _CLEF_KEYS)
+
+
 def _parse_clef(record: dict[str, Any]) -> tuple[Fields, dict[str, Any], int | None, bool]:
     fields: Fields = {schema.FORMAT: "serilog"}
     line_ms, had_offset = _time_of(record.get("@t"))
     # CLEF omits @l for Information.
     fields[schema.LEVEL] = naming.normalise_level(record.get("@l", "Information")) or "INFO"
-    properties = {k: v for k, v in record.items() if k not in _CLEF_KEYS}
+    plan = _clef_plan(tuple(record))
     message = record.get("@m")
     template = record.get("@mt")
     if not isinstance(message, str):
-        message = render_message_template(template, properties) if isinstance(template, str) else None
+        # Hole names never start with "@", so the record itself answers for its user properties.
+        message = render_message_template(template, record) if isinstance(template, str) else None
     if message is not None:
         fields[schema.MESSAGE] = message
     exception = record.get("@x")
@@ -133,7 +149,7 @@ def _parse_clef(record: dict[str, Any]) -> tuple[Fields, dict[str, Any], int | N
         value = record.get(key)
         if isinstance(value, str) and value:
             fields[field] = value
-    labels = lift_properties(properties, fields)
+    labels = lift_planned(plan, record, fields)
     event_id = record.get("@i")
     if event_id is not None:
         labels["serilog_event_id"] = event_id
