@@ -7,10 +7,14 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import ModuleType
+from typing import Any
 
+import boto3
 import pytest
+from moto import mock_aws
 
 from tests.conftest import ROOT
+from tests.fakes import FakeBulkTransport
 
 
 @dataclass
@@ -52,3 +56,26 @@ def _powertools_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     yield
+
+
+BUCKET = "logwarden-deadletter-test"  # the dead-letter bucket both ingest handlers park into (moto)
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    with mock_aws():
+        kms = boto3.client("kms")
+        key_id = kms.create_key(Description="logwarden test")["KeyMetadata"]["KeyId"]
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+        monkeypatch.setenv("LOGWARDEN_DEADLETTER_BUCKET", BUCKET)
+        monkeypatch.setenv("LOGWARDEN_DEADLETTER_KMS_KEY_ID", key_id)
+        yield s3
+
+
+@pytest.fixture
+def transport(monkeypatch: pytest.MonkeyPatch) -> FakeBulkTransport:
+    fake = FakeBulkTransport()
+    monkeypatch.setenv("OPENSEARCH_URL", "http://127.0.0.1:9")
+    monkeypatch.setattr("logwarden.ingest.service.build_client", lambda settings: fake)
+    return fake

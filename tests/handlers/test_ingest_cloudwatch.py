@@ -5,10 +5,8 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,29 +16,7 @@ from opensearchpy.exceptions import ConnectionError
 from logwarden.errors import ConfigurationError
 from tests.conftest import EVENTS, load_event
 from tests.fakes import FakeBulkTransport
-from tests.handlers.conftest import LambdaContext, load_handler
-
-BUCKET = "logwarden-deadletter-test"
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    with mock_aws():
-        kms = boto3.client("kms")
-        key_id = kms.create_key(Description="logwarden test")["KeyMetadata"]["KeyId"]
-        s3 = boto3.client("s3")
-        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
-        monkeypatch.setenv("LOGWARDEN_DEADLETTER_BUCKET", BUCKET)
-        monkeypatch.setenv("LOGWARDEN_DEADLETTER_KMS_KEY_ID", key_id)
-        yield s3
-
-
-@pytest.fixture
-def transport(monkeypatch: pytest.MonkeyPatch) -> FakeBulkTransport:
-    fake = FakeBulkTransport()
-    monkeypatch.setenv("OPENSEARCH_URL", "http://127.0.0.1:9")
-    monkeypatch.setattr("logwarden.ingest.service.build_client", lambda settings: fake)
-    return fake
+from tests.handlers.conftest import BUCKET, LambdaContext, load_handler
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in EVENTS.glob("cloudwatch_*.json")))

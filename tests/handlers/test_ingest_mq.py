@@ -4,37 +4,15 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 from opensearchpy.exceptions import ConnectionError
 
 from logwarden.errors import OpenSearchUnavailableError
 from tests.conftest import EVENTS, load_event
 from tests.fakes import FakeBulkTransport
-from tests.handlers.conftest import LambdaContext, load_handler
-
-BUCKET = "logwarden-deadletter-test"
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    with mock_aws():
-        s3 = boto3.client("s3")
-        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
-        monkeypatch.setenv("LOGWARDEN_DEADLETTER_BUCKET", BUCKET)
-        yield s3
-
-
-@pytest.fixture
-def transport(monkeypatch: pytest.MonkeyPatch) -> FakeBulkTransport:
-    fake = FakeBulkTransport()
-    monkeypatch.setenv("OPENSEARCH_URL", "http://127.0.0.1:9")
-    monkeypatch.setattr("logwarden.ingest.service.build_client", lambda settings: fake)
-    return fake
+from tests.handlers.conftest import BUCKET, LambdaContext, load_handler
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in EVENTS.glob("mq_*.json")))

@@ -126,18 +126,7 @@ def lift_properties(properties: dict[str, Any], fields: Fields) -> dict[str, Any
     A field already set by the format itself (a logback ``level``) is not overwritten, and a
     property that does not convert (``status: "SHIPPED"`` is no HTTP status) stays a label.
     """
-    labels: dict[str, Any] = {}
-    for name, value in properties.items():
-        rule = rule_for(name)
-        if rule is not None:
-            field, convert = rule
-            converted = convert(value)
-            if converted is not None:
-                if field not in fields:
-                    fields[field] = converted
-                continue
-        labels[name] = value
-    return labels
+    return lift_planned(tuple((name, rule_for(name)) for name in properties), properties, fields)
 
 
 def lift_planned(
