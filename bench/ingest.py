@@ -103,6 +103,7 @@ def stage_split(deliveries: list[dict[str, Any]], router: Router, rounds: int = 
             decoded = time.process_time()
             docs = [normalise(record, "2025-11-25T13:40:00.000Z") for record in batch.records]
             normalised = time.process_time()
+            masker.prepare(docs)  # as the pipeline does: one prefilter scan for the delivery's free text
             docs = [masker.mask_document(doc) for doc in docs]
             masked = time.process_time()
             actions = [

@@ -44,3 +44,29 @@ def test_cli_reads_a_file_and_explains_without_values(
 def test_cli_missing_file_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(["mask", str(tmp_path / "absent.log")]) == 2
     assert "absent.log" in capsys.readouterr().err
+
+
+def test_piped_lines_come_out_as_they_come_in_not_when_the_input_ends(tmp_path: Path) -> None:
+    # `tail -f app.log | logwarden mask`: a batch ends when no more input is waiting.
+    import select
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "logwarden.cli", "mask"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    try:
+        process.stdin.write(b"mail ivan@mail.ru\n")
+        process.stdin.flush()
+        ready, _, _ = select.select([process.stdout], [], [], 30)
+        assert ready, "the masked line did not come out while the input stayed open"
+        assert process.stdout.readline() == b"mail [EMAIL]\n"
+        process.stdin.write(b"ok\n")
+        process.stdin.close()
+        assert process.stdout.read() == b"ok\n"
+    finally:
+        process.kill()
+        process.wait()

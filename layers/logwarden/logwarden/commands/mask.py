@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import select
 import sys
+from collections.abc import Iterator
 from typing import BinaryIO
 
 from logwarden.errors import ConfigurationError
@@ -26,23 +28,56 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+_BATCH_LINES = 1000  # lines masked together: one prefilter scan serves them all
+
+
 def mask_stream(source: BinaryIO, sink: BinaryIO, masker: Masker, explain: BinaryIO | None = None) -> dict[str, int]:
     """Mask ``source`` line by line into ``sink``; returns the total count per kind."""
     totals: dict[str, int] = {}
-    for number, raw in enumerate(source, start=1):
-        body = raw.rstrip(b"\r\n")
-        ending = raw[len(body) :]
-        text = body.decode("utf-8", errors="surrogateescape")
-        masked = masker.mask_text(text)
-        sink.write(masked.encode("utf-8", errors="surrogateescape") + ending if masked is not text else raw)
-        counts = masker.take_counts()
-        if counts:
+    number = 0
+    for batch in _line_batches(source):
+        bodies = [raw.rstrip(b"\r\n") for raw in batch]
+        texts = [body.decode("utf-8", errors="surrogateescape") for body in bodies]
+        changed: dict[int, str] = {}
+        for index, masked, counts in masker.masked_lines(texts):
+            changed[index] = masked
             for kind, count in counts.items():
                 totals[kind] = totals.get(kind, 0) + count
-            if explain is not None:
+            if explain is not None and counts:
                 fired = ", ".join(f"{kind}×{count}" if count > 1 else kind for kind, count in sorted(counts.items()))
-                explain.write(f"line {number}: {fired}\n".encode())
+                explain.write(f"line {number + index + 1}: {fired}\n".encode())
+        for index, raw in enumerate(batch):
+            new = changed.get(index)
+            if new is None:
+                sink.write(raw)
+            else:
+                sink.write(new.encode("utf-8", errors="surrogateescape") + raw[len(bodies[index]) :])
+        number += len(batch)
     return totals
+
+
+def _line_batches(source: BinaryIO) -> Iterator[list[bytes]]:
+    """Lines in batches of up to ``_BATCH_LINES``; a batch also ends when no more input is waiting, so that
+    ``tail -f app.log | logwarden mask`` shows each line as it comes."""
+    try:
+        descriptor: int | None = source.fileno()
+    except (OSError, ValueError):  # an in-memory stream: everything is there already
+        descriptor = None
+    batch: list[bytes] = []
+    while raw := source.readline():
+        batch.append(raw)
+        if len(batch) >= _BATCH_LINES or (descriptor is not None and not _input_waiting(descriptor)):
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _input_waiting(descriptor: int) -> bool:
+    try:
+        return bool(select.select([descriptor], [], [], 0)[0])
+    except (OSError, ValueError):  # not selectable (some platforms' files): batch by size alone
+        return True
 
 
 def main(argv: list[str]) -> int:

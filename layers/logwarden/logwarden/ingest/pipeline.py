@@ -9,7 +9,7 @@ continuation line. ``IngestReport.unaccounted`` is zero or there is a bug.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -19,7 +19,7 @@ import orjson
 from logwarden import naming, schema
 from logwarden.errors import OpenSearchUnavailableError
 from logwarden.ingest.normalise import normalise
-from logwarden.ingest.records import RejectedInput, SourceBatch, b64
+from logwarden.ingest.records import RejectedInput, SourceBatch, SourceRecord, b64
 from logwarden.sink.bulk import BulkIndexer, BulkReport, Failure, IndexAction
 from logwarden.sink.deadletter import DeadLetterEntry, DeadLetterStore
 
@@ -28,6 +28,8 @@ class DocumentMasker(Protocol):
     def mask_text(self, text: str) -> str: ...
 
     def mask_document(self, doc: dict[str, Any]) -> dict[str, Any]: ...
+
+    def prepare(self, docs: Iterable[dict[str, Any]]) -> None: ...
 
     def take_counts(self) -> dict[str, int]: ...
 
@@ -106,28 +108,35 @@ class IngestPipeline:
         actions: list[IndexAction] = []
         rejected = [self._rejected_entry(item) for item in batch.rejected]
         filtered = fallbacks = 0
+        normalised: list[tuple[SourceRecord, dict[str, Any]]] = []
         for record in batch.records:
             try:
                 doc = normalise(record, ingested)
-                if self._drop_debug and doc.get(schema.LEVEL) in ("DEBUG", "TRACE"):
-                    filtered += 1
-                    continue
+            except Exception as error:
+                rejected.append(self._processing_error(record, error))
+                continue
+            if self._drop_debug and doc.get(schema.LEVEL) in ("DEBUG", "TRACE"):
+                filtered += 1
+                continue
+            normalised.append((record, doc))
+        # One prefilter pass over the delivery's free text clears most of it before documents are masked one by one.
+        self._masker.prepare(doc for _record, doc in normalised)
+        for record, doc in normalised:
+            try:
                 doc = self._masker.mask_document(doc)
                 source = orjson.dumps(doc)
             except Exception as error:
-                rejected.append(
-                    self._rejected_entry(
-                        RejectedInput(
-                            "processing_error", f"{type(error).__name__}: {error}", record.origin, record.text
-                        )
-                    )
-                )
+                rejected.append(self._processing_error(record, error))
                 continue
             if "parse_fallback" in doc.get(schema.FLAGS, ()):
                 fallbacks += 1
             index = naming.data_stream_name(record.route.subsystem, doc.get(schema.LEVEL), self._prefix)
             actions.append(IndexAction(index, record.doc_id, source))
         return BuiltBatch(actions, rejected, filtered, fallbacks)
+
+    def _processing_error(self, record: SourceRecord, error: Exception) -> DeadLetterEntry:
+        problem = RejectedInput("processing_error", f"{type(error).__name__}: {error}", record.origin, record.text)
+        return self._rejected_entry(problem)
 
     def run(
         self,

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import string
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, Final, NamedTuple
 
 from logwarden.masking import checksums
 from logwarden.masking.fieldnames import classify_key, is_person_word
 from logwarden.masking.kinds import Kind
+from logwarden.masking.prefilter import Found, Gate, prefilter, prefilter_lines
 
 
 class Span(NamedTuple):
@@ -67,6 +70,7 @@ _NUMBER_IN_SHAPE_AT_DIGIT: Final = re.compile(
 )
 _DIGITS_TO_ZERO: Final = bytes.maketrans(b"0123456789", b"0000000000")
 _SHAPE_FROM: Final = 120  # characters; measured crossover on ingest messages and corpus lines
+_PREFILTER_FROM: Final = 80  # characters; below this the plain gates cost less than a Hyperscan call
 
 
 def _digit_shape(ascii_text: bytes) -> bytes:
@@ -595,26 +599,44 @@ def _next_number(
     return _NUMBER.search(text, position) if shape is None else in_shape.search(shape, position)
 
 
-def _scan_numbers(text: str, spans: list[Span], private_ips: bool, ascii_text: bytes | None) -> None:
+def _scan_numbers(
+    text: str, spans: list[Span], private_ips: bool, ascii_text: bytes | None, starts: list[int] | None = None
+) -> None:
+    """Mask the numbers of ``text``; with ``starts`` (see prefilter), search only from those offsets.
+
+    Searching from each start in turn finds what one search from the beginning finds, less runs that start
+    elsewhere: those are shorter than ten digits, have no '+' and are no address, so they mask nothing.
+    """
     lower: str | None = None
     position = 0
-    # Building the shape costs more than it saves on a short line (most document messages).
-    shape = _digit_shape(ascii_text) if ascii_text is not None and len(ascii_text) > _SHAPE_FROM else None
+    shape = None
     in_shape = _NUMBER_IN_SHAPE
-    if shape is not None and b"+0" not in shape and b"+(0" not in shape and b"(0" not in shape:
-        in_shape = _NUMBER_IN_SHAPE_AT_DIGIT  # a '+' or '(' lead needs a digit (so "0") right after it
-    while (match := _next_number(text, shape, in_shape, position)) is not None:
-        start = match.start()
-        position = match.end()
+    if starts is None and ascii_text is not None and len(ascii_text) > _SHAPE_FROM:
+        # Building the shape costs more than it saves on a short line (most document messages).
+        shape = _digit_shape(ascii_text)
+        if b"+0" not in shape and b"+(0" not in shape and b"(0" not in shape:
+            in_shape = _NUMBER_IN_SHAPE_AT_DIGIT  # a '+' or '(' lead needs a digit (so "0") right after it
+    cursor = 0
+    while True:
+        if starts is None:
+            match = _next_number(text, shape, in_shape, position)
+            if match is None:
+                break
+            start, position, address = match.start(), match.end(), match.group("ip") is not None
+        else:
+            found, cursor = _number_at_start(text, starts, cursor, position)
+            if found is None:
+                break
+            start, position, address = found
         run = text[start:position]
         # The words before a number are read only where they can change the verdict (they cost more than the
         # number): for a public address, and for a run without "+" of ten digits or more - shorter runs are no
         # kind whatever the words say (see classify_number), "+" runs are phones by their shape alone.
-        if match.group("ip") is not None:
+        if address:
             if _public_ipv4(run) or (private_ips and _valid_ipv4(run)):
                 lower = lower or _lowered(text)
                 if _context(lower, start, spans) != "neg":
-                    spans.append(Span(start, match.end(), Kind.IP))
+                    spans.append(Span(start, position, Kind.IP))
             continue
         run = run.rstrip(") -") if run.count("(") < run.count(")") else run
         context = None
@@ -637,6 +659,57 @@ def _scan_numbers(text: str, spans: list[Span], private_ips: bool, ascii_text: b
                 groups = [start + i + 1 for i, char in enumerate(run) if char == " "]
                 later = [group for group in groups if group >= covered]
                 position = later[0] if covered > start and later else (groups[-1] if groups else end)
+
+
+def _number_at_start(
+    text: str, starts: list[int], cursor: int, position: int
+) -> tuple[tuple[int, int, bool] | None, int]:
+    """Start, end and whether it is an address, of the number at the first of ``starts[cursor:]`` not behind
+    ``position``; and the cursor past that start.
+
+    A start is the character before a number or its first one, so the number pattern is tried at both. Where it
+    matches neither, a search would go on to the next start, or to a run the prefilter left out, which masks
+    nothing and ends before the next start: trying the next start gives the same spans.
+    """
+    count = len(starts)
+    while cursor < count:
+        start = starts[cursor]
+        cursor += 1
+        if start + 1 < position:
+            continue
+        lead = start if text[start].isdigit() else start + 1  # a digit at a start is the line's first character
+        bare = _bare_number(text, lead) if lead >= position else None
+        if bare is not None:
+            return (lead, bare, False), cursor
+        match = (_NUMBER.match(text, start) if start >= position else None) or _NUMBER.match(text, start + 1)
+        if match is not None:
+            return (match.start(), match.end(), match.group("ip") is not None), cursor
+    return None, cursor
+
+
+_DIGIT_RUN: Final = re.compile(r"[0-9]+")
+_AFTER_BARE: Final = frozenset(" -()[_") | frozenset(string.ascii_letters) | frozenset(string.digits)
+
+
+def _bare_number(text: str, lead: int) -> int | None:
+    """The end of the number at ``lead`` when it is ten to 47 plain digits that nothing may lengthen or cut
+    (most ids and epoch times): what _NUMBER matches there, found without it; None leaves it to _NUMBER.
+
+    _NUMBER would take all the digits (its repetition allows 47), no separator or ')' can follow, its closing
+    look-ahead holds (no word character, '[', or '.' or '-' before a digit), and no date, UUID or address can
+    start a run whose first ten characters are digits. ``text`` is ASCII here (prefiltered lines are).
+    """
+    run = _DIGIT_RUN.match(text, lead)
+    if run is None:
+        return None
+    end = run.end()
+    if not 10 <= end - lead <= 47 or text[lead - 1 : lead] in ("(", "+"):
+        return None
+    if end < len(text):
+        after = text[end]
+        if after in _AFTER_BARE or (after == "." and text[end + 1 : end + 2].isdigit()):
+            return None
+    return end
 
 
 def _split_run(text: str, lower: str, start: int, run: str, spans: list[Span]) -> None:
@@ -726,12 +799,30 @@ def worth_scanning(text: str) -> bool:
     return _TRIGGER_CHARACTER.search(text) is not None or _TRIGGER_WORD.search(text) is not None
 
 
-def scan(text: str, private_ips: bool = False) -> list[Span]:
-    """Every span of ``text`` to mask, possibly overlapping; the caller keeps the first of overlapping spans."""
-    spans: list[Span] = []
+def scan(text: str, private_ips: bool = False, found: Found | None = None) -> list[Span]:
+    """Every span of ``text`` to mask, possibly overlapping; the caller keeps the first of overlapping spans.
+
+    ``found`` is what :func:`triage` found in an ASCII ``text``; without it the line is prefiltered here.
+    """
     # ASCII lines (most log lines) are also scanned as bytes, where cheaper gates and patterns apply: there \d and
     # \w mean the same as in str patterns, and offsets are the same.
     ascii_text = text.encode("ascii") if text.isascii() else None
+    if ascii_text is not None:
+        if found is None and len(ascii_text) >= _PREFILTER_FROM:
+            found = prefilter(ascii_text)
+        if found is not None:
+            spans: list[Span] = []
+            _scan_prefiltered(text, ascii_text, found, spans, private_ips)
+            return spans
+    return scan_unfiltered(text, private_ips, ascii_text)
+
+
+def scan_unfiltered(text: str, private_ips: bool = False, ascii_text: bytes | None = None) -> list[Span]:
+    """:func:`scan` with each detector behind its own gate, no prefilter: non-ASCII and short text, and the
+    reference the prefiltered scan is tested against. ``ascii_text`` is ``text`` encoded, when it is ASCII."""
+    spans: list[Span] = []
+    if ascii_text is None and text.isascii():
+        ascii_text = text.encode("ascii")
     if "=" in text or ":" in text:
         _scan_keys(text, spans, ascii_text)
     if "@" in text:
@@ -750,12 +841,66 @@ def scan(text: str, private_ips: bool = False) -> list[Span]:
     if ":" in text and _IPV6_GATE.search(text):
         _scan_ipv6(text, spans, private_ips)
     if ascii_text is None or b"AA00" in ascii_text.translate(_IBAN_SHAPE):
-        for match in _IBAN.finditer(text):
-            compact = match.group().replace(" ", "")
-            if checksums.iban_ok(compact):
-                spans.append(Span(match.start(), match.end(), Kind.IBAN))
+        _scan_iban(text, spans)
     _scan_numbers(text, spans, private_ips, ascii_text)  # last: context words inside spans found above do not count
     return spans
+
+
+def _scan_prefiltered(text: str, ascii_text: bytes, found: Found, spans: list[Span], private_ips: bool) -> None:
+    """What :func:`scan` does, running only the detectors the prefilter names; the same spans in the same order."""
+    gates = found.gates
+    if found.keys and ("=" in text or ":" in text):
+        _scan_keys(text, spans, ascii_text)
+    if gates & Gate.EMAIL:
+        _scan_emails(text, spans)
+    if gates & Gate.URL_PASSWORD:
+        spans.extend(Span(m.start(1), m.end(1), Kind.PASSWORD) for m in _URL_PASSWORD.finditer(text))
+    if gates & Gate.JWT:
+        spans.extend(Span(m.start(), m.end(), Kind.TOKEN) for m in _JWT.finditer(text))
+    if gates & Gate.AUTH_SCHEME:
+        spans.extend(Span(m.start(1), m.end(1), Kind.TOKEN) for m in _AUTH_SCHEME.finditer(text) if _auth_ok(m))
+    if gates & Gate.AWS_KEY_ID:
+        spans.extend(Span(m.start(), m.end(), Kind.TOKEN) for m in _AWS_KEY_ID.finditer(text))
+    if gates & Gate.API_KEY:
+        spans.extend(Span(m.start(), m.end(), Kind.TOKEN) for m in _API_KEY.finditer(text))
+    if gates & Gate.IPV6:
+        _scan_ipv6(text, spans, private_ips)
+    if gates & Gate.IBAN:
+        _scan_iban(text, spans)
+    if found.number_starts:
+        _scan_numbers(text, spans, private_ips, ascii_text, found.number_starts)
+
+
+def triage(lines: Sequence[str]) -> dict[int, Found | None]:
+    """The lines that may hold something to mask, by index, with what one prefilter scan of them all found.
+
+    None means a line is not ASCII and is scanned in full. A line left out holds nothing :func:`scan` would find:
+    no detector's gate, no number start, no key that is not already known to name nothing.
+    """
+    suspects: dict[int, Found | None] = {}
+    ascii_lines: list[bytes] = []
+    ascii_index: list[int] = []
+    for index, line in enumerate(lines):
+        if line.isascii():
+            ascii_lines.append(line.encode("ascii"))
+            ascii_index.append(index)
+        else:
+            suspects[index] = None
+    if not ascii_lines:
+        return suspects
+    found = prefilter_lines(ascii_lines)
+    if found is None:  # another thread holds the scanner: every line is scanned on its own
+        return dict.fromkeys(range(len(lines)))
+    for position, line_found in found.items():
+        suspects[ascii_index[position]] = line_found
+    return suspects
+
+
+def _scan_iban(text: str, spans: list[Span]) -> None:
+    for match in _IBAN.finditer(text):
+        compact = match.group().replace(" ", "")
+        if checksums.iban_ok(compact):
+            spans.append(Span(match.start(), match.end(), Kind.IBAN))
 
 
 def _maybe_api_key(text: str) -> bool:
