@@ -35,6 +35,7 @@ from logwarden.demo.alerts import (
 from logwarden.demo.chat_sink import ChatSink
 from logwarden.detect import scenarios
 from logwarden.detect.model import SeriesKey
+from logwarden.detect.publish import PublishError
 from tests.anomaly_fakes import FakeCountsSearch
 from tests.conftest import load_event
 from tests.handlers.conftest import LambdaContext, load_handler
@@ -193,3 +194,21 @@ def test_without_a_real_topic_the_inbox_shows_the_same_message(
     # AND the moto route never touches the account
     assert account.topics() == before
     assert len(account.received(queue)) == 1
+
+
+@pytest.mark.usefixtures("check_environment")
+def test_a_refused_publish_stops_the_check_and_shows_nothing(account: Account, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a topic the account does not have (a wrong ARN, or one in another account)
+    _point_at(account, monkeypatch)
+    real = connect_real_topic(f"arn:aws:sns:{REGION}:123456789012:logwarden-alerts-missing")
+    with ExitStack() as stack:
+        route = AlertRoute.start(stack, "http://127.0.0.1:9", real)
+        check = load_handler("anomaly_check")
+        route.wire(check)
+        # WHEN the check has an alert to send, THEN it fails as the Lambda would (so the schedule retries)
+        with pytest.raises(PublishError) as caught:
+            check.lambda_handler(load_event("anomaly_check_schedule.json"), LambdaContext())
+        assert "NotFound" in str(caught.value.__cause__)
+        # AND nothing is shown as sent, and the alert is not claimed: the next run sends it
+        assert list(route.drain()) == []
+        assert boto3.client("dynamodb").scan(TableName=STATE_TABLE)["Count"] == 0
