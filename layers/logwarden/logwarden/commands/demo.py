@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
+from logwarden.demo.alerts import ALERT_TOPIC_ENV
 from logwarden.demo.runner import Demo, DemoOptions, render_summary
+from logwarden.detect.publish import PublishError
+from logwarden.errors import ConfigurationError
 
 
 def main(argv: list[str]) -> int:
@@ -25,6 +29,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--no-rabbitmq", action="store_true", help="send everything through CloudWatch")
     parser.add_argument("--quiet", action="store_true", help="no alert texts, only the summary")
     parser.add_argument("--json", type=Path, help="also write the summary as JSON to this file")
+    parser.add_argument(
+        "--alert-topic-arn",
+        default=os.environ.get(ALERT_TOPIC_ENV) or None,
+        metavar="ARN",
+        help=f"also publish the alerts to this real SNS topic, with your AWS credentials (default: ${ALERT_TOPIC_ENV})",
+    )
     args = parser.parse_args(argv)
     options = DemoOptions(
         live_minutes=args.minutes,
@@ -36,8 +46,17 @@ def main(argv: list[str]) -> int:
         prefix=args.prefix,
         use_rabbitmq=not args.no_rabbitmq,
         show_messages=not args.quiet,
+        alert_topic_arn=args.alert_topic_arn,
     )
-    summary = Demo(options, sys.stdout).run()
+    try:
+        summary = Demo(options, sys.stdout).run()
+    except ConfigurationError as exc:
+        sys.stderr.write(f"logwarden demo: {'; '.join(exc.problems)}\n")
+        return 2
+    except PublishError as exc:  # the real topic refused (permissions, wrong account, expired credentials)
+        target = args.alert_topic_arn or "the local topic"
+        sys.stderr.write(f"logwarden demo: {exc} to {target}: {exc.__cause__}\n")
+        return 1
     sys.stdout.write(render_summary(summary, options.prefix))
     if args.json:
         args.json.write_text(json.dumps(summary.as_dict(), indent=2) + "\n")

@@ -6,8 +6,9 @@
    window minute by minute: CloudWatch deliveries into ``functions/ingest_cloudwatch``; the CRM's
    records through the real broker and the local poller into ``functions/ingest_mq``.
 3. After each live minute, invoke ``functions/anomaly_check`` with the schedule's event for that minute;
-   what it publishes to SNS (moto) is printed as the e-mail would read, and ``functions/chat_notify``
-   posts it to a local webhook server standing in for Slack, Teams and Telegram.
+   what it publishes to SNS (moto, or a real topic: see ``logwarden.demo.alerts``) is printed as the
+   e-mail would read, and ``functions/chat_notify`` posts it to a local webhook server standing in for
+   Slack, Teams and Telegram.
 4. Summarise: events, indexed, set aside, masked by kind, alerts, detection delay per incident, and
    that no generated personal value is anywhere in the indices.
 """
@@ -18,7 +19,7 @@ import os
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,11 +28,11 @@ from typing import Any, Final, TextIO
 
 import orjson
 
+from logwarden.demo.alerts import HANDLER_VARIABLES, AlertRoute, RealTopic, connect_real_topic, sns_lambda_event
 from logwarden.demo.chat_sink import ChatSink
 from logwarden.demo.handlers import LocalLambdaContext, load_handler
 from logwarden.generate.delivery import cloudwatch_deliveries
 from logwarden.generate.traffic import Incident, IncidentKind, LogLine, TrafficGenerator, TrafficPlan
-from logwarden.local.aws import create_alert_plumbing
 
 _WORD: Final = re.compile(r"\w+")
 
@@ -59,6 +60,7 @@ class DemoOptions:
     use_rabbitmq: bool = True
     workdir: Path = field(default_factory=lambda: Path.home() / ".cache" / "logwarden" / "demo")
     show_messages: bool = True
+    alert_topic_arn: str | None = None  # a real SNS topic to publish the alerts to (logwarden.demo.alerts)
 
 
 # The live traffic starts this long before the live window, without checks, so that orders are in flight
@@ -195,15 +197,18 @@ class Demo:
 
     def run(self) -> DemoSummary:
         started = time.monotonic()
+        # First, with the caller's AWS environment still in place; a bad ARN or no credentials stop here.
+        real_topic = connect_real_topic(self.options.alert_topic_arn) if self.options.alert_topic_arn else None
         with ExitStack() as stack:
             self._say("logwarden demo: starting the local engines")
             self._prepare_environment(stack)
             chat = stack.enter_context(ChatSink())
-            self._aws = self._prepare_aws(stack, chat)
+            self._alerts = self._prepare_aws(stack, chat, real_topic)
             self._bootstrap()
             self._ingest_cw = load_handler("ingest_cloudwatch")
             self._ingest_mq = load_handler("ingest_mq")
             self._check = load_handler("anomaly_check")
+            self._alerts.wire(self._check)
             self._chat = load_handler("chat_notify")
             personal = self._backfill()
             # Connect after the backfill: an AMQP connection left idle for minutes misses its heartbeats.
@@ -321,24 +326,13 @@ class Demo:
             "detail": {},
         }
         self._check.lambda_handler(event, LocalLambdaContext("logwarden-anomaly-check"))
-        for message in self._drain_alerts():
+        for message in self._alerts.drain():
             self._show_alert(message, minute)
             before = len(chat.received)
-            self._chat.lambda_handler(_sns_event(message), LocalLambdaContext("logwarden-chat-notify"))
+            self._chat.lambda_handler(sns_lambda_event(message), LocalLambdaContext("logwarden-chat-notify"))
             if self.options.show_messages:
                 for path, payload in chat.received[before:]:
                     self.out.write(f"    chat  {_channel_of(path)}: {_chat_text(payload)}\n")
-
-    def _drain_alerts(self) -> Iterator[dict[str, Any]]:
-        sqs, queue = self._aws["sqs"], self._aws["queue"]
-        while True:
-            response = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=0)
-            messages = response.get("Messages", [])
-            if not messages:
-                return
-            for message in messages:
-                sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
-                yield orjson.loads(message["Body"])
 
     def _show_alert(self, envelope: dict[str, Any], minute: int) -> None:
         document = orjson.loads(envelope["Message"])
@@ -419,6 +413,9 @@ class Demo:
             "AWS_SECRET_ACCESS_KEY": "demo",
             "LOGWARDEN_DASHBOARDS_URL": "http://127.0.0.1:5601",
         }
+        # Every AWS call of the run is moto's (a real topic's client is built before this): an endpoint
+        # override in the shell would send them elsewhere.
+        cleared = [name for name in os.environ if name.startswith("AWS_ENDPOINT_URL")]
         if not os.environ.get("OPENSEARCH_URL"):
             connection = local.ensure_running()
             env.update(
@@ -429,9 +426,11 @@ class Demo:
                     "OPENSEARCH_CA_CERTS": connection.ca_certs or "",
                 }
             )
-        saved = {name: os.environ.get(name) for name in env}
-        os.environ.update({k: v for k, v in env.items() if v})
+        saved = {name: os.environ.get(name) for name in (*env, *cleared, *HANDLER_VARIABLES)}
         stack.callback(_restore_environment, saved)
+        for name in cleared:
+            del os.environ[name]
+        os.environ.update({k: v for k, v in env.items() if v})
         from logwarden.config import IngestConfig
         from logwarden.sink.client import build_client
 
@@ -440,28 +439,13 @@ class Demo:
         self._client = build_client(settings)
         self._client.indices.delete_data_stream(name=f"{self.options.prefix}-*", ignore=[404])
 
-    def _prepare_aws(self, stack: ExitStack, chat: ChatSink) -> dict[str, Any]:
-        import boto3
-        from moto import mock_aws
-
-        stack.enter_context(mock_aws())
-        plumbing = create_alert_plumbing(boto3)
-        secret = {
-            "slack_webhook_url": f"{chat.url}/slack",
-            "teams_webhook_url": f"{chat.url}/teams",
-            "telegram_bot_token": "demo-token",
-            "telegram_chat_id": "-100200300",
-            "telegram_api_url": f"{chat.url}/telegram",
-        }
-        boto3.client("secretsmanager").create_secret(Name="logwarden/chat", SecretString=orjson.dumps(secret).decode())
-        os.environ.update(
-            {
-                "LOGWARDEN_ALERT_TOPIC_ARN": plumbing.topic_arn,
-                "LOGWARDEN_ALERT_STATE_TABLE": plumbing.table,
-                "LOGWARDEN_CHAT_SECRET_NAME": "logwarden/chat",
-            }
-        )
-        return {"sqs": boto3.client("sqs"), "queue": plumbing.mailbox_url}
+    def _prepare_aws(self, stack: ExitStack, chat: ChatSink, real_topic: RealTopic | None) -> AlertRoute:
+        route = AlertRoute.start(stack, chat.url, real_topic)
+        if real_topic is None:
+            self._say("alerts: SNS in moto (no AWS account needed), read back through a subscribed SQS queue")
+        else:
+            self._say(f"alerts: published to {real_topic.arn}; state and chat secret stay local (moto)")
+        return route
 
     def _bootstrap(self) -> None:
         from logwarden.bootstrap.admin import OpenSearchAdmin
@@ -500,28 +484,6 @@ def _restore_environment(saved: dict[str, str | None]) -> None:
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
-
-
-def _sns_event(envelope: dict[str, Any]) -> dict[str, Any]:
-    """The SNS -> Lambda event for one message received through the SQS subscription."""
-    return {
-        "Records": [
-            {
-                "EventSource": "aws:sns",
-                "EventVersion": "1.0",
-                "EventSubscriptionArn": f"{envelope.get('TopicArn', '')}:demo",
-                "Sns": {
-                    "Type": "Notification",
-                    "MessageId": envelope.get("MessageId", ""),
-                    "TopicArn": envelope.get("TopicArn", ""),
-                    "Subject": envelope.get("Subject"),
-                    "Message": envelope["Message"],
-                    "Timestamp": envelope.get("Timestamp", ""),
-                    "MessageAttributes": envelope.get("MessageAttributes", {}),
-                },
-            }
-        ]
-    }
 
 
 def _channel_of(path: str) -> str:
