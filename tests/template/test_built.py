@@ -108,6 +108,22 @@ def test_every_handler_imports_from_the_build_with_only_the_layer(sam: dict[str,
     assert failures == {}
 
 
+def test_the_layer_masks_through_its_own_hyperscan_build() -> None:
+    # The prefilter's native wheel comes from the layer's requirements: the layer alone must build and run it.
+    layer = _need(HOST) / "LogwardenLayer" / "python"
+    code = (
+        "import sys; sys.path[:0] = sys.argv[1:2]; import hyperscan; from logwarden.masking import Masker; "
+        "assert hyperscan.__file__.startswith(sys.argv[1]), hyperscan.__file__; "
+        "line = 'order 79958318034 created for customer 5521, contact ivan.petrov@mail.ru, +7 912 345-67-89'; "
+        "print(Masker().mask_lines([line, 'nothing to see here, just a long enough line of plain text'])[0])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", code, str(layer)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "order 79958318034 created for customer 5521, contact [EMAIL], [PHONE]"
+
+
 def test_the_layer_carries_the_package_exactly_as_in_the_repo() -> None:
     build = _need(DEPLOYED)
     source = ROOT / "layers" / "logwarden" / "logwarden"

@@ -76,7 +76,7 @@ _STRIPPED: Final = b"_-. "
 
 
 # Number starts. Only runs that can be masked are reported: ten digits or more (every kind without '+' needs ten),
-# a '+' lead (international phones), a dotted quad.
+# a '+' lead and eight digits (an international phone; "+0300" in an access log's time is none), a dotted quad.
 _RUN: Final = 1 << 16
 _PLUS: Final = 1 << 17
 _QUAD: Final = 1 << 18
@@ -108,7 +108,7 @@ def _run_pattern() -> str:
 
 _STARTS: Final[dict[int, str]] = {
     _RUN: _run_pattern(),
-    _PLUS: _BOUNDARY + r"\+\(?[0-9]",
+    _PLUS: _BOUNDARY + r"\+\(?[0-9](?:[ \-()]{0,2}[0-9]){7}",  # a '+' number needs eight digits to be a phone
     _QUAD: _BOUNDARY + r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]",
     _NOT_A_START: _BOUNDARY + "[0-9]" + _HEX + "{7}-" + _HEX + "{4}-",
 }

@@ -688,7 +688,8 @@ def _number_at_start(
 
 
 _DIGIT_RUN: Final = re.compile(r"[0-9]+")
-_AFTER_BARE: Final = frozenset(" -()[_") | frozenset(string.ascii_letters) | frozenset(string.digits)
+_AFTER_BARE: Final = frozenset("()[_") | frozenset(string.ascii_letters)  # after a run of digits, not a digit
+_GOES_ON: Final = frozenset("(0123456789")
 
 
 def _bare_number(text: str, lead: int) -> int | None:
@@ -707,7 +708,10 @@ def _bare_number(text: str, lead: int) -> int | None:
         return None
     if end < len(text):
         after = text[end]
-        if after in _AFTER_BARE or (after == "." and text[end + 1 : end + 2].isdigit()):
+        if after in " -":  # a separator goes on with a digit, or with '(' and a digit: then it is _NUMBER's
+            if text[end + 1 : end + 2] in _GOES_ON:
+                return None
+        elif after in _AFTER_BARE or (after == "." and text[end + 1 : end + 2].isdigit()):
             return None
     return end
 
