@@ -165,7 +165,7 @@ def test_a_date_led_run_is_no_number_start_but_a_number_after_it_is() -> None:
     found = prefilter(b"2024-05-19 12:00:01.123 INFO order 79958318034 created")
     assert found is not None
     assert found.number_starts == [len(b"2024-05-19 12:00:01.123 INFO order")]
-    assert prefilter(b"at 2024-05-19 12:00:01 nothing else") == (0, [], True)
+    assert prefilter(b"at 2024-05-19 12:00:01 nothing else") == (0, [], False)
 
 
 def test_key_words_are_found_whatever_separators_split_them() -> None:

@@ -117,10 +117,10 @@ _STARTS: Final[dict[int, str]] = {
 class Found(NamedTuple):
     gates: int  # Gate bits
     number_starts: list[int]  # ascending offsets from which text._NUMBER is searched; a start may be one early
-    keys: bool = True  # False when every key of the line is known to name nothing (see text.triage)
+    keys: bool = True  # False when no key of the line can name personal data (see _key_words, _GENERIC_NAME)
 
 
-_NOTHING: Final = Found(0, [])
+_NOTHING: Final = Found(0, [], keys=False)
 
 
 def _compile() -> tuple[hyperscan.Database, hyperscan.Database]:
@@ -189,12 +189,12 @@ def _found(hits: list[tuple[int, int, int]]) -> Found:
             refused.add(start)
         else:
             starts.add(start)
-    return Found(gates, sorted(starts - refused))
+    return Found(gates, sorted(starts - refused), keys=bool(gates & Gate.KEY))
 
 
 def prefilter(ascii_text: bytes) -> Found | None:
     """The detectors worth running on ``ascii_text`` and where a maskable number may start; None when busy."""
-    hits = _hits(ascii_text)
+    hits = _hits(ascii_text, keys=True)
     if hits is None:
         return None
     return _found(hits) if hits else _NOTHING

@@ -161,6 +161,8 @@ def _trie_pattern(words: list[str]) -> str:
 
 _CONTEXT: Final = re.compile(_trie_pattern(list(_CONTEXT_WORDS)))
 _CONTEXT_WINDOW: Final = 40
+_PLACEHOLDER_REACH: Final = 64  # the longest replacement: "[EMAIL j***@" and a domain, "[KIND#" and 16 hex digits
+_PLACEHOLDER_LOWER: Final = re.compile(r"\[[a-z]{2,9}(?:[ #][^\]\s]{1,40})?\]")  # _PLACEHOLDER, lowered
 _PLACEHOLDER_HEAD: Final = re.compile(r"(?:" + "|".join(kind.name.lower() for kind in Kind) + r")\b")
 _UNSEEN: Final = "unseen"
 _WINDOW_CACHE: dict[str, str | None] = {}
@@ -197,12 +199,17 @@ def _context(lower: str, start: int, spans: list[Span] | None = None) -> str | N
             window_start = last_digit.end()
             break
         end = covering.start
-    # Likewise a placeholder an earlier pass left ("паспорт: [passport]: 0000000001"): the word spoke of it.
-    close = lower.rfind("]", window_start, start)
-    if close >= 0:
-        opening = lower.rfind("[", window_start, close)
-        if opening >= 0 and _PLACEHOLDER_HEAD.match(lower, opening + 1):
-            window_start = close + 1
+    # A value masked before this number ends the window: the words before it spoke of that value. So does the
+    # placeholder an earlier pass left in its place ("паспорт: [passport]: 0000000001"), found by its closing
+    # bracket, so that both passes draw the same window whatever the placeholder's length.
+    if spans:
+        for span in spans:
+            if window_start < span.end <= start:
+                window_start = span.end
+    if lower.rfind("]", window_start, start) >= 0:
+        for placeholder in _PLACEHOLDER_LOWER.finditer(lower, max(0, window_start - _PLACEHOLDER_REACH), start):
+            if placeholder.end() > window_start and _PLACEHOLDER_HEAD.match(lower, placeholder.start() + 1):
+                window_start = placeholder.end()
     if start - window_start < 2:
         return None
     if spans and any(span.start < start and span.end > window_start for span in spans):
@@ -350,6 +357,8 @@ _SKIP_VALUES: Final = frozenset(
     ("", "null", "none", "nil", "undefined", "true", "false", "n/a", "na", "-", "--", "empty", "unknown", "redacted")
 )
 _PLACEHOLDER: Final = re.compile(r"\[[A-Z]{2,9}(?:[ #][^\]\s]{1,40})?\]")
+# A value left with nothing but placeholders (and the quotes around them) has nothing more to mask.
+_PLACEHOLDERS_ONLY: Final = re.compile(r"(?:\[[A-Z]{2,9}(?:[ #][^\]\s]{1,40})?\][\s\"'\\,;]{0,4}){1,64}")
 # A value ends at a delimiter or where a placeholder of an earlier pass begins ("0![PHONE]" is "0!").
 _ATOMIC_VALUE: Final = re.compile(r"(?:(?!\[[A-Z]{2,9}[\] #])[^ \t\r\n,;&\"'}\]<>|)]){1,512}")
 _LONG_VALUE: Final = re.compile(r"(?:(?!\[[A-Z]{2,9}[\] #])[^\r\n\t;&\"'}\]<>|]){1,200}")
@@ -381,7 +390,7 @@ def _skip_value(value: str) -> bool:
     return (
         stripped.lower() in _SKIP_VALUES
         or set(stripped) <= {"*", "x", "X", "•"}
-        or _PLACEHOLDER.fullmatch(stripped) is not None
+        or _PLACEHOLDERS_ONLY.fullmatch(stripped) is not None
     )
 
 
@@ -736,7 +745,7 @@ def _split_run(text: str, lower: str, start: int, run: str, spans: list[Span]) -
             if j - i == len(pieces) or not 7 <= count <= 19:
                 continue
             sub = run[pieces[i][0] : pieces[j - 1][1]]
-            if sub[0] in "(-":
+            if sub[0] == "-":
                 continue
             kind = classify_number(sub, _context(lower, start + pieces[i][0], spans))
             if kind is not None:
