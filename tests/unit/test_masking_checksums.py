@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from logwarden.masking import checksums
 
@@ -66,3 +68,21 @@ def test_iban_mod97(iban: str) -> None:
 
 def test_iban_with_a_changed_digit_fails() -> None:
     assert not checksums.iban_ok("DE89370400440532013001")
+
+
+def _textbook_luhn(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if index % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+@given(st.text(alphabet="0123456789", max_size=24))
+def test_luhn_is_the_textbook_check(digits: str) -> None:
+    assert checksums.luhn_ok(digits) == _textbook_luhn(digits)
+
+
+@given(st.sampled_from("01789"), st.text(alphabet="0123456789", min_size=11, max_size=18))
+def test_no_brand_issues_numbers_starting_with_0_1_7_8_or_9(first: str, rest: str) -> None:
+    assert checksums.card_brand(first + rest) is None
