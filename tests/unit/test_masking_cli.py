@@ -70,3 +70,17 @@ def test_piped_lines_come_out_as_they_come_in_not_when_the_input_ends(tmp_path: 
     finally:
         process.kill()
         process.wait()
+
+
+def test_long_lines_are_batched_by_size_and_lose_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from logwarden.commands import mask as command
+
+    monkeypatch.setattr(command, "_BATCH_BYTES", 64)
+    lines = [f"line {n} mail user{n}@mail.ru {'x' * 40}\n".encode() for n in range(50)]
+    sink = io.BytesIO()
+    totals = mask_stream(io.BytesIO(b"".join(lines)), sink, Masker())
+    out = sink.getvalue().splitlines()
+    assert len(out) == 50
+    assert all(line.startswith(f"line {n} mail [EMAIL] ".encode()) for n, line in enumerate(out))
+    assert totals == {"email": 50}
+    assert len(list(command._line_batches(io.BytesIO(b"".join(lines))))) == 50  # one 60-byte line per batch

@@ -29,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 _BATCH_LINES = 1000  # lines masked together: one prefilter scan serves them all
+_BATCH_BYTES = 4 << 20  # and at most this much text, whatever the lines' length
 
 
 def mask_stream(source: BinaryIO, sink: BinaryIO, masker: Masker, explain: BinaryIO | None = None) -> dict[str, int]:
@@ -57,18 +58,22 @@ def mask_stream(source: BinaryIO, sink: BinaryIO, masker: Masker, explain: Binar
 
 
 def _line_batches(source: BinaryIO) -> Iterator[list[bytes]]:
-    """Lines in batches of up to ``_BATCH_LINES``; a batch also ends when no more input is waiting, so that
-    ``tail -f app.log | logwarden mask`` shows each line as it comes."""
+    """Lines in batches of up to ``_BATCH_LINES`` lines and about ``_BATCH_BYTES``; a batch also ends when no
+    more input is waiting, so that ``tail -f app.log | logwarden mask`` shows each line as it comes."""
     try:
         descriptor: int | None = source.fileno()
     except (OSError, ValueError):  # an in-memory stream: everything is there already
         descriptor = None
     batch: list[bytes] = []
+    size = 0
     while raw := source.readline():
         batch.append(raw)
-        if len(batch) >= _BATCH_LINES or (descriptor is not None and not _input_waiting(descriptor)):
+        size += len(raw)
+        full = len(batch) >= _BATCH_LINES or size >= _BATCH_BYTES
+        if full or (descriptor is not None and not _input_waiting(descriptor)):
             yield batch
             batch = []
+            size = 0
     if batch:
         yield batch
 
