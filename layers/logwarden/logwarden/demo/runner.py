@@ -20,7 +20,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import ExitStack, redirect_stdout
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -202,6 +202,10 @@ class Demo:
         with ExitStack() as stack:
             self._say("logwarden demo: starting the local engines")
             self._prepare_environment(stack)
+            # The handlers print their metrics (EMF) to stdout, where Lambda hands them to CloudWatch; here they
+            # would bury the demo's own output, which goes to self.out. (Disabling powertools metrics instead
+            # leaves them to pile up and print every hundredth invocation.)
+            stack.enter_context(redirect_stdout(stack.enter_context(open(os.devnull, "w"))))
             chat = stack.enter_context(ChatSink())
             self._alerts = self._prepare_aws(stack, chat, real_topic)
             self._bootstrap()
@@ -405,7 +409,6 @@ class Demo:
             "POWERTOOLS_SERVICE_NAME": "logwarden",
             "POWERTOOLS_METRICS_NAMESPACE": "logwarden",
             "POWERTOOLS_TRACE_DISABLED": "true",
-            "POWERTOOLS_METRICS_DISABLED": "true",
             "POWERTOOLS_LOG_LEVEL": "ERROR",
             "AWS_DEFAULT_REGION": "eu-central-1",
             "AWS_REGION": "eu-central-1",
