@@ -150,8 +150,8 @@ _DATABASES: tuple[hyperscan.Database, hyperscan.Database] | None = None
 _BUSY: Final = threading.Lock()
 
 
-def _hits(data: bytes, keys: bool = False) -> list[tuple[int, int, int]] | None:
-    """(id, start, end) of every match in ``data``; with ``keys``, also the ends of key words (id Gate.KEY) in
+def _hits(data: bytes) -> list[tuple[int, int, int]] | None:
+    """(id, start, end) of every match in ``data``, and (Gate.KEY, -1, newlines before it) of every key word in
     ``data`` lowered and stripped, where offsets differ but newlines are kept. None when another thread scans."""
     global _DATABASES  # built once, on first use
     hits: list[tuple[int, int, int]] = []
@@ -163,41 +163,24 @@ def _hits(data: bytes, keys: bool = False) -> list[tuple[int, int, int]] | None:
             _DATABASES = _compile()
         lines, key_words = _DATABASES
         lines.scan(data, match_event_handler=lambda ident, start, end, _flags, _ctx: append((ident, start, end)))
-        if keys:
-            stripped = data.lower().translate(None, _STRIPPED)
-            key_ends: list[int] = []
-            key_words.scan(stripped, match_event_handler=lambda _ident, _start, end, _flags, _ctx: key_ends.append(end))
-            # The line of a key word: the newlines before it, which stripping kept (counted once over the text).
-            line = previous = 0
-            for end in key_ends:  # reported in order
-                line += stripped.count(b"\n", previous, end)
-                previous = end
-                hits.append((Gate.KEY, -1, line))
+        stripped = data.lower().translate(None, _STRIPPED)
+        key_ends: list[int] = []
+        key_words.scan(stripped, match_event_handler=lambda _ident, _start, end, _flags, _ctx: key_ends.append(end))
+        # The line of a key word: the newlines before it, which stripping kept (counted once over the text).
+        line = previous = 0
+        for end in key_ends:  # reported in order
+            line += stripped.count(b"\n", previous, end)
+            previous = end
+            append((Gate.KEY, -1, line))
     finally:
         _BUSY.release()
     return hits
 
 
-def _found(hits: list[tuple[int, int, int]]) -> Found:
-    gates = 0
-    starts: set[int] = set()
-    refused: set[int] = set()
-    for ident, start, _end in hits:
-        if ident < _RUN:
-            gates |= ident
-        elif ident == _NOT_A_START:
-            refused.add(start)
-        else:
-            starts.add(start)
-    return Found(gates, sorted(starts - refused), keys=bool(gates & Gate.KEY))
-
-
 def prefilter(ascii_text: bytes) -> Found | None:
     """The detectors worth running on ``ascii_text`` and where a maskable number may start; None when busy."""
-    hits = _hits(ascii_text, keys=True)
-    if hits is None:
-        return None
-    return _found(hits) if hits else _NOTHING
+    found = prefilter_lines([ascii_text])
+    return None if found is None else found.get(0, _NOTHING)
 
 
 def prefilter_lines(ascii_lines: list[bytes]) -> dict[int, Found] | None:
@@ -208,7 +191,7 @@ def prefilter_lines(ascii_lines: list[bytes]) -> dict[int, Found] | None:
     would give; a line that itself holds newlines only spans more offsets.
     """
     joined = b"\n".join(ascii_lines)
-    hits = _hits(joined, keys=True)
+    hits = _hits(joined)
     if hits is None:
         return None
     if not hits:
