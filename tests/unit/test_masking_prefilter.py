@@ -191,3 +191,14 @@ def test_prepared_documents_mask_as_unprepared_ones() -> None:
         prepared.prepare(batch)
         assert [prepared.mask_document(doc) for doc in batch] == expected[start : start + 100]
     assert prepared.take_counts() == plain.take_counts()
+
+
+def test_while_another_thread_holds_the_scanner_lines_are_masked_without_it() -> None:
+    from logwarden.masking import prefilter as module
+
+    lines = LINES[:120]
+    expected = _mask_unfiltered(lines, Masker())
+    with module._BUSY:  # as if a logging thread were in the middle of a scan
+        assert prefilter(b"call +7 912 345 67 89 or ivan@mail.ru") is None
+        assert Masker().mask_lines(lines) == expected
+        assert [Masker().mask_text(line) for line in lines] == expected
