@@ -328,3 +328,12 @@ _IDENTIFIER_SUFFIXES: Final = (
 def is_identifier_key(name: str) -> bool:
     """``orderId``, ``invoice_number``, ``ts``: a bare number under such a key is an id or a time, never personal."""
     return classify_key(name) is None and normalise(name).endswith(_IDENTIFIER_SUFFIXES)
+
+
+def latin_vocabulary() -> tuple[list[str], list[str]]:
+    """The Latin words that make a normalised key personal at its end (every exact name and ending, and
+    ``<person word>name``), and the stems that do so anywhere in it: what the masker's prefilter looks for."""
+    endings = {*_EXACT, *_SUFFIXES, *(f"{word}name" for word in _PERSON_WORDS)}
+    words = sorted(word for word in endings if word.isascii())
+    stems = sorted(stem for stem, _kind in _CONTAINED if stem.isascii())
+    return words, stems

@@ -1,13 +1,13 @@
-"""One Hyperscan pass over an ASCII line that says which detectors can find anything in it, and where numbers start.
+"""One Hyperscan pass over ASCII lines that says which detectors can find anything in each, and where numbers start.
 
 The detectors in :mod:`logwarden.masking.text` stay the judges of what is masked; this pass only spares them work.
 Every pattern here is a superset of what its detector can report, so skipping a detector the pass did not name, or
 a stretch of a line where it saw no number start, changes no answer (``tests/unit/test_masking_prefilter.py``
-compares both ways on the corpus and on generated text). It replaces about fifteen substring tests and the number
-pattern's walk over every character: on a clean 200-byte line that was about half of the masker's time.
+compares both ways on the corpus and on generated text). It replaces about fifteen substring tests, the key scan
+of lines whose keys cannot name personal data, and the number pattern's walk over every character.
 
-Hyperscan reports a match by calling back into Python (~0.3 µs each), so the gates report once per line
-(``SINGLEMATCH``) and the number patterns once per place a number starts.
+A batch of lines is one scan (a single line is a batch of one). Hyperscan reports a match by calling back into
+Python (~0.3 µs each), so the patterns report gates and the places where numbers start, not values.
 """
 
 from __future__ import annotations
@@ -37,12 +37,11 @@ class Gate:
     IPV6: Final = 64
     IBAN: Final = 128
     ESCAPE: Final = 256  # '\\uXXXX' or '%XX': the masker decodes the text and scans it again
-    KEY: Final = 512  # a key that may name personal data (see _key_gate); only batches use it
+    KEY: Final = 512  # a key that may name personal data (see _key_words and _GENERIC_NAME)
 
 
 # Where a number may start: not after a word character, dot, dash, '#', '+', '%', '@' or ']' (text.py's look-behind).
 _BOUNDARY: Final = r"(?:^|[^0-9A-Za-z_.\-#+%@\]])"
-_SEPARATOR: Final = r"(?:[ \-]|\)[ \-]?|[ \-]?\()"  # text._SEP
 _HEX: Final = "[0-9a-fA-F]"
 
 # Gates, each one a superset of what its detector matches, and most of them the very substring test it replaces.
@@ -63,9 +62,7 @@ def _key_words() -> str:
     """Keys that may name personal data, as they read in a line lowered and stripped of ``_-. `` (what a field
     name drops when it is classified, so ``Pass_Word`` reads ``password``): every Latin word of the field-name
     tables at a key's end, and the stems that count anywhere in a key."""
-    endings = {*fieldnames._EXACT, *fieldnames._SUFFIXES, *(f"{word}name" for word in fieldnames._PERSON_WORDS)}
-    words = sorted(word for word in endings if word.isascii())
-    stems = sorted(stem for stem, _kind in fieldnames._CONTAINED if stem.isascii())
+    words, stems = fieldnames.latin_vocabulary()
     return "(?:" + "|".join(words) + r")[\\\"'\t]*[=:]|" + "|".join(stems)
 
 
