@@ -144,6 +144,16 @@ def test_json_stays_json_when_a_bare_number_is_masked(masker: Masker) -> None:
     assert json.loads(out) == {"phone": "[PHONE]", "inn": "[INN]", "id": 1}
 
 
+def test_a_value_ending_before_an_escaped_quote_keeps_the_escape(masker: Masker) -> None:
+    import json
+
+    # A JSON document inside a JSON string: the masked value must not take the backslash of the closing \".
+    line = json.dumps({"message": json.dumps({"msg": "login password=hunter2 for ivan"})[:-2] + ' password=abc"}'})
+    out = masked(masker, line)
+    assert "hunter2" not in out and "abc" not in out
+    assert json.loads(json.loads(out)["message"])["msg"] == "login password=[PASSWORD] for ivan password=[PASSWORD]"
+
+
 def test_partial_card_keeps_the_last_four(masker: Masker) -> None:
     assert masked(masker, "card 4111 1111 1111 1111") == "card [CARD ****1111]"
 

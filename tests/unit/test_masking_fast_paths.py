@@ -89,3 +89,10 @@ def test_repeated_document_values_are_masked_the_same_every_time() -> None:
     assert first["labels"] == {"note": "mail [EMAIL]"}
     assert second["process.thread.name"] is doc["process.thread.name"]
     assert masker.take_counts() == {"email": 2}
+
+
+@given(ASCII_NUMBERISH, st.integers(min_value=0, max_value=200), st.integers(min_value=0, max_value=200))
+def test_last_digit_on_the_zeros_shape_is_the_one_the_pattern_finds(line: str, a: int, b: int) -> None:
+    start, end = sorted((a % (len(line) + 1), b % (len(line) + 1)))
+    zeros = line.encode("ascii").translate(text._DIGITS_TO_ZERO)
+    assert text._last_digit(line, zeros, start, end) == text._last_digit(line, None, start, end)
