@@ -40,7 +40,7 @@ def mask_stream(source: BinaryIO, sink: BinaryIO, masker: Masker, explain: Binar
         bodies = [raw.rstrip(b"\r\n") for raw in batch]
         texts = [body.decode("utf-8", errors="surrogateescape") for body in bodies]
         changed: dict[int, str] = {}
-        for index, masked, counts in masker.masked_lines(texts):
+        for index, masked, counts in masker.changed_lines(texts):
             changed[index] = masked
             for kind, count in counts.items():
                 totals[kind] = totals.get(kind, 0) + count

@@ -158,7 +158,7 @@ class Masker:
             masked[index] = self._mask_text(lines[index], found)
         return masked
 
-    def masked_lines(self, lines: Sequence[str]) -> Iterator[tuple[int, str, dict[str, int]]]:
+    def changed_lines(self, lines: Sequence[str]) -> Iterator[tuple[int, str, dict[str, int]]]:
         """Index, masked text and counts per kind of each line that masking changed, in order; the counts are
         handed over as :meth:`take_counts` would (``logwarden mask`` reports them per line)."""
         for index, found in sorted(triage(lines).items()):
