@@ -226,6 +226,11 @@ def _context(lower: str, start: int, spans: list[Span] | None = None, zeros: byt
     return found
 
 
+def _zeros(ascii_text: bytes | None) -> bytes | None:
+    """An ASCII line with every digit as "0" (see _context); None for other text."""
+    return None if ascii_text is None else ascii_text.translate(_DIGITS_TO_ZERO)
+
+
 def _last_digit(lower: str, zeros: bytes | None, start: int, end: int) -> int:
     if zeros is not None:
         return zeros.rfind(b"0", start, end)
@@ -628,8 +633,9 @@ def _scan_numbers(
     Searching from each start in turn finds what one search from the beginning finds, less runs that start
     elsewhere: those are shorter than ten digits, have no '+' and are no address, so they mask nothing.
     """
+    # The lowered line and its zeros shape are for reading the words before a number: made when first needed.
     lower: str | None = None
-    zeros = ascii_text.translate(_DIGITS_TO_ZERO) if ascii_text is not None else None
+    zeros: bytes | None = None
     position = 0
     shape = None
     in_shape = _NUMBER_IN_SHAPE
@@ -656,14 +662,16 @@ def _scan_numbers(
         # kind whatever the words say (see classify_number), "+" runs are phones by their shape alone.
         if address:
             if _public_ipv4(run) or (private_ips and _valid_ipv4(run)):
-                lower = lower or _lowered(text)
+                if lower is None:
+                    lower, zeros = _lowered(text), _zeros(ascii_text)
                 if _context(lower, start, spans, zeros) != "neg":
                     spans.append(Span(start, position, Kind.IP))
             continue
         run = run.rstrip(") -") if run.count("(") < run.count(")") else run
         context = None
         if run[0] != "+" and len(run) >= 10:
-            lower = lower or _lowered(text)
+            if lower is None:
+                lower, zeros = _lowered(text), _zeros(ascii_text)
             context = _context(lower, start, spans, zeros)
         kind = classify_number(run, context)
         if kind is not None:
@@ -671,7 +679,8 @@ def _scan_numbers(
             quote = start >= 2 and text[start - 1] == ":" and text[start - 2] == '"' and not run.startswith("+")
             spans.append(Span(start, end, kind, quote=quote and end < len(text) and text[end] in ",}]"))
         elif " " in run and len(run) - run.count(" ") >= 8:
-            lower = lower or _lowered(text)
+            if lower is None:
+                lower, zeros = _lowered(text), _zeros(ascii_text)
             _split_run(text, lower, start, run, spans)
             end = start + len(run)
             if _RUN_GOES_ON.match(text, end):
