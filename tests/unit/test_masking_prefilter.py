@@ -55,6 +55,11 @@ PIECES = st.sampled_from(
         "sk_live_abcdefghijklmn",
         "password=",
         "Pass_Word: ",
+        "Token ",
+        "token: ",
+        "x-Auth-Token\\\": ",
+        "secret ",
+        "Secret=",
         '"customerName": "',
         "customer name=",
         '{"name": "',
@@ -165,13 +170,26 @@ def test_a_date_led_run_is_no_number_start_but_a_number_after_it_is() -> None:
     found = prefilter(b"2024-05-19 12:00:01.123 INFO order 79958318034 created")
     assert found is not None
     assert found.number_starts == [len(b"2024-05-19 12:00:01.123 INFO order")]
-    assert prefilter(b"at 2024-05-19 12:00:01 nothing else") == (0, [], False)
+    assert prefilter(b"at 2024-05-19 12:00:01 nothing else") == (0, [])
 
 
 def test_key_words_are_found_whatever_separators_split_them() -> None:
     batch = prefilter_lines([b'{"Pass_Word": "x"}', b'{"logger_name": "x"}', b"customer name=Ivan", b'{"name": "x"}'])
     assert batch is not None
     assert sorted(index for index, found in batch.items() if found.keys) == [0, 2, 3]
+
+
+def test_a_stem_counts_only_inside_a_key() -> None:
+    lines = [
+        b'"message": "Token cache refreshed, expires_at=1714691141"',  # prose, and a key without the stem
+        b"Invalid token: signature verification failed",
+        b'{"x-Auth_Token\\": "abc"}',
+        b"secretValue\t= 7",
+        b"the secret, revealed: yes",
+    ]
+    batch = prefilter_lines(lines)
+    assert batch is not None
+    assert sorted(index for index, found in batch.items() if found.keys) == [1, 2, 3]
 
 
 def test_prepared_documents_mask_as_unprepared_ones() -> None:

@@ -61,9 +61,10 @@ _GATES: Final[dict[int, str]] = {
 def _key_words() -> str:
     """Keys that may name personal data, as they read in a line lowered and stripped of ``_-. `` (what a field
     name drops when it is classified, so ``Pass_Word`` reads ``password``): every Latin word of the field-name
-    tables at a key's end, and the stems that count anywhere in a key."""
+    tables at a key's end, and the stems that count anywhere in a key. A key runs up to its separator, with only
+    quotes, backslashes and tabs between, so a stem in prose ("Token cache refreshed, expires_at=") is no key."""
     words, stems = fieldnames.latin_vocabulary()
-    return "(?:" + "|".join(words) + r")[\\\"'\t]*[=:]|" + "|".join(stems)
+    return "(?:" + "|".join(words) + r")[\\\"'\t]*[=:]|(?:" + "|".join(stems) + r")[a-z0-9]*[\\\"'\t]*[=:]"
 
 
 # The generic key "name" counts as a whole key or a last word ("name":, customer name=), so it is looked for in the
@@ -114,10 +115,14 @@ _STARTS: Final[dict[int, str]] = {
 class Found(NamedTuple):
     gates: int  # Gate bits
     number_starts: list[int]  # ascending offsets from which text._NUMBER is searched; a start may be one early
-    keys: bool = True  # False when no key of the line can name personal data (see _key_words, _GENERIC_NAME)
+
+    @property
+    def keys(self) -> bool:
+        """False when no key of the line can name personal data (see _key_words, _GENERIC_NAME)."""
+        return bool(self.gates & Gate.KEY)
 
 
-_NOTHING: Final = Found(0, [], keys=False)
+_NOTHING: Final = Found(0, [])
 
 
 def _compile() -> tuple[hyperscan.Database, hyperscan.Database]:
@@ -193,32 +198,35 @@ def prefilter_lines(ascii_lines: list[bytes]) -> dict[int, Found] | None:
         return None
     if not hits:
         return {}
-    offsets = list(itertools.accumulate((len(line) + 1 for line in ascii_lines[:-1]), initial=0))
+    offsets = list(itertools.accumulate(map((1).__add__, map(len, ascii_lines[:-1])), initial=0))
     # Key words come with the newlines before them: the line's index, unless lines hold newlines of their own.
     newlines_before: list[int] | None = None
     if joined.count(b"\n") != len(ascii_lines) - 1:
         newlines_before = list(itertools.accumulate((line.count(b"\n") + 1 for line in ascii_lines[:-1]), initial=0))
     # The last character of a match lies in the line the match belongs to.
+    line_of = bisect.bisect_right
     gates: dict[int, int] = {}
     numbers: dict[int, int] = {}  # start -> end
     refused: set[int] = set()
     for ident, start, end in hits:
         if ident < _RUN:
             if start >= 0:
-                line = bisect.bisect_right(offsets, end - 1) - 1
+                line = line_of(offsets, end - 1) - 1
             else:
-                line = end if newlines_before is None else bisect.bisect_right(newlines_before, end) - 1
+                line = end if newlines_before is None else line_of(newlines_before, end) - 1
             gates[line] = gates.get(line, 0) | ident
         elif ident == _NOT_A_START:
             refused.add(start)
         else:
             numbers[start] = end
-    starts: dict[int, list[int]] = {}
-    for start in sorted(numbers.keys() - refused):
-        line = bisect.bisect_right(offsets, numbers[start] - 1) - 1
+    found = {line: Found(bits, []) for line, bits in gates.items()}
+    if refused:
+        numbers = {start: end for start, end in numbers.items() if start not in refused}
+    for start in sorted(numbers):
+        line = line_of(offsets, numbers[start] - 1) - 1
+        line_found = found.get(line)
+        if line_found is None:
+            line_found = found[line] = Found(0, [])
         # A start found on the newline before a line is its first character.
-        starts.setdefault(line, []).append(max(start - offsets[line], 0))
-    return {
-        line: Found(gates.get(line, 0), starts.get(line, []), keys=bool(gates.get(line, 0) & Gate.KEY))
-        for line in gates.keys() | starts.keys()
-    }
+        line_found.number_starts.append(start - offsets[line] if start > offsets[line] else 0)
+    return found
