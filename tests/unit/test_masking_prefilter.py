@@ -57,7 +57,7 @@ PIECES = st.sampled_from(
         "Pass_Word: ",
         "Token ",
         "token: ",
-        "x-Auth-Token\\\": ",
+        'x-Auth-Token\\": ',
         "secret ",
         "Secret=",
         '"customerName": "',
