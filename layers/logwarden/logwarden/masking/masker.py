@@ -177,7 +177,8 @@ class Masker:
         self._prepared = {texts[index]: found for index, found in suspects.items() if found is not None}
 
     def _mask_text(self, text: str, found: Found | None) -> str:
-        if len(text) < _MIN_TEXT or not worth_scanning(text):
+        # A line the prefilter found something in holds a character worth_scanning looks for.
+        if len(text) < _MIN_TEXT or (found is None and not worth_scanning(text)):
             return text
         masked = self._mask_plain(text, found)
         if "\\u" in masked:

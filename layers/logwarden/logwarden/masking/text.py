@@ -708,11 +708,15 @@ def _number_at_start(
         cursor += 1
         if start + 1 < position:
             continue
-        lead = start if text[start].isdigit() else start + 1  # a digit at a start is the line's first character
+        char = text[start]
+        lead = start if char.isdigit() else start + 1  # a digit at a start is the line's first character
         bare = _bare_number(text, lead) if lead >= position else None
         if bare is not None:
             return (lead, bare, False), cursor
-        match = (_NUMBER.match(text, start) if start >= position else None) or _NUMBER.match(text, start + 1)
+        # The number pattern starts with a digit, '+' or '(' (most starts are the character before a number).
+        match = _NUMBER.match(text, start) if start >= position and (lead == start or char in "+(") else None
+        if match is None:
+            match = _NUMBER.match(text, start + 1)
         if match is not None:
             return (match.start(), match.end(), match.group("ip") is not None), cursor
     return None, cursor
@@ -841,7 +845,7 @@ def scan(text: str, private_ips: bool = False, found: Found | None = None) -> li
     """
     # ASCII lines (most log lines) are also scanned as bytes, where cheaper gates and patterns apply: there \d and
     # \w mean the same as in str patterns, and offsets are the same.
-    ascii_text = text.encode("ascii") if text.isascii() else None
+    ascii_text = text.encode("ascii") if found is not None or text.isascii() else None  # found: an ASCII line
     if ascii_text is not None:
         if found is None and len(ascii_text) >= _PREFILTER_FROM:
             found = prefilter(ascii_text)
