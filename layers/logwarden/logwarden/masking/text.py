@@ -388,14 +388,19 @@ _PERCENT: Final = re.compile(r"%[0-9A-Fa-f]{2}")
 _URL_VALUE: Final = re.compile(r"(?:(?!\[[A-Z]{2,9}[\] #])[^\s&\"'<>#]){1,512}")
 
 
+_SECRET_MARK: Final = re.compile(r"[-_.+/=]")
+
+
 def _looks_secret(value: str) -> bool:
     """A bare word after "token:" is prose ("invalid token: expired"); a token has length and mixed characters."""
     if len(value) < 8:
         return False
-    has_digit = any(c.isdigit() for c in value)
-    has_upper = any(c.isupper() for c in value)
-    has_lower = any(c.islower() for c in value)
-    return has_digit or (has_upper and has_lower) or any(c in value for c in "-_.+/=")
+    # map() over str methods runs in C; a generator per test cost several microseconds on every prose value.
+    return (
+        any(map(str.isdigit, value))
+        or _SECRET_MARK.search(value) is not None
+        or (any(map(str.isupper, value)) and any(map(str.islower, value)))
+    )
 
 
 def _skip_value(value: str) -> bool:
