@@ -134,6 +134,7 @@ def test_one_megabyte_adversarial_lines_finish(name: str) -> None:
         "0@0.ORDER:73000000000",
         "PASS=%00@0.AA",
         'PASSWD:"ADDRESS:0\\"',
+        "AUTHORIZATION:0\x1fPASSWD=%00",
         "73000000000 4111 1111 1111 1111",
         "1033007733,73000000000",
         "ADDRESS:,73000000000:",

@@ -491,9 +491,11 @@ def value_span(text: str, pos: int, kind: Kind, key_lower: str) -> Span | None:
             return None
         value = text[start:end]
         if "%" in value and _PERCENT.search(value):
-            # URL-encoded ("%2B7%20(916)%20601-87-24"): the whole parameter value, up to the next '&'
+            # URL-encoded ("%2B7%20(916)%20601-87-24"): the whole parameter value, up to the next '&'; never less
+            # than the plain value (a control character ends a URL value but not a plain one, and what is left
+            # unmasked in one pass must not turn into a new value in the next)
             url_value = _URL_VALUE.match(text, start)
-            end = url_value.end() if url_value else end
+            end = max(end, url_value.end()) if url_value else end
             value = text[start:end]
         if kind is Kind.TOKEN and not _looks_secret(value) and "cookie" not in key_lower:
             return None
