@@ -86,3 +86,28 @@ def test_luhn_is_the_textbook_check(digits: str) -> None:
 @given(st.sampled_from("01789"), st.text(alphabet="0123456789", min_size=11, max_size=18))
 def test_no_brand_issues_numbers_starting_with_0_1_7_8_or_9(first: str, rest: str) -> None:
     assert checksums.card_brand(first + rest) is None
+
+
+def _textbook_snils(digits: str) -> bool:
+    if len(digits) != 11 or digits[:9] == "000000000":
+        return False
+    total = sum(int(digit) * (9 - index) for index, digit in enumerate(digits[:9]))
+    if total > 101:
+        total %= 101
+    return (0 if total in (100, 101) else total) == int(digits[9:])
+
+
+@given(st.text(alphabet="0123456789", min_size=9, max_size=13))
+def test_snils_is_the_textbook_check(digits: str) -> None:
+    assert checksums.snils_ok(digits) == _textbook_snils(digits)
+
+
+def _with_snils_check(first_nine: str) -> str:
+    total = sum(int(digit) * (9 - index) for index, digit in enumerate(first_nine))
+    total = total % 101 if total > 101 else total
+    return first_nine + f"{0 if total in (100, 101) else total:02d}"
+
+
+@given(st.text(alphabet="0123456789", min_size=9, max_size=9).filter(lambda d: d != "000000000"))
+def test_snils_with_its_check_number_passes(first_nine: str) -> None:
+    assert checksums.snils_ok(_with_snils_check(first_nine))

@@ -12,6 +12,7 @@ from typing import Final
 _INN10_WEIGHTS: Final = (2, 4, 10, 3, 5, 9, 4, 6, 8)
 _INN12_WEIGHTS_11: Final = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
 _INN12_WEIGHTS_12: Final = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+_SNILS_WEIGHTS: Final = (9, 8, 7, 6, 5, 4, 3, 2, 1)
 
 
 # Luhn's doubled digit with its digits summed, as a digit: 0->0, 1->2, ... 5->1 (10), ... 9->9 (18).
@@ -46,9 +47,10 @@ def inn_ok(digits: str) -> bool:
 
 def snils_ok(digits: str) -> bool:
     """Russian pension insurance number (СНИЛС): 9 digits and a 2-digit check number."""
-    if len(digits) != 11 or digits[:9] == "000000000":
+    if len(digits) != 11 or digits.startswith("000000000"):
         return False
-    total = sum((ord(d) - 48) * (9 - i) for i, d in enumerate(digits[:9]))
+    # sum((ord(d) - 48) * w) over the first nine digits, in C (eleven-digit order ids all come through here)
+    total: int = sum(map(mul, map(ord, digits), _SNILS_WEIGHTS)) - 48 * 45
     if total > 101:
         total %= 101
     check = 0 if total in (100, 101) else total
