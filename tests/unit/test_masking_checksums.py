@@ -88,13 +88,17 @@ def test_no_brand_issues_numbers_starting_with_0_1_7_8_or_9(first: str, rest: st
     assert checksums.card_brand(first + rest) is None
 
 
+def _snils_check_number(first_nine: str) -> int:
+    total = sum(int(digit) * (9 - index) for index, digit in enumerate(first_nine))
+    if total > 101:
+        total %= 101
+    return 0 if total in (100, 101) else total
+
+
 def _textbook_snils(digits: str) -> bool:
     if len(digits) != 11 or digits[:9] == "000000000":
         return False
-    total = sum(int(digit) * (9 - index) for index, digit in enumerate(digits[:9]))
-    if total > 101:
-        total %= 101
-    return (0 if total in (100, 101) else total) == int(digits[9:])
+    return _snils_check_number(digits[:9]) == int(digits[9:])
 
 
 @given(st.text(alphabet="0123456789", min_size=9, max_size=13))
@@ -103,9 +107,7 @@ def test_snils_is_the_textbook_check(digits: str) -> None:
 
 
 def _with_snils_check(first_nine: str) -> str:
-    total = sum(int(digit) * (9 - index) for index, digit in enumerate(first_nine))
-    total = total % 101 if total > 101 else total
-    return first_nine + f"{0 if total in (100, 101) else total:02d}"
+    return first_nine + f"{_snils_check_number(first_nine):02d}"
 
 
 @given(st.text(alphabet="0123456789", min_size=9, max_size=9).filter(lambda d: d != "000000000"))
