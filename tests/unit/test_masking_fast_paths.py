@@ -96,3 +96,35 @@ def test_last_digit_on_the_zeros_shape_is_the_one_the_pattern_finds(line: str, a
     start, end = sorted((a % (len(line) + 1), b % (len(line) + 1)))
     zeros = line.encode("ascii").translate(text._DIGITS_TO_ZERO)
     assert text._last_digit(line, zeros, start, end) == text._last_digit(line, None, start, end)
+
+
+LABEL_KEYS = st.sampled_from(
+    ["customerEmail", "name", "note", "client", "orderId", "phone", "user@host", "k1", "buyer"]
+)
+LABEL_VALUES = st.one_of(
+    st.sampled_from(["ivan@mail.ru", "Ivan Petrov", "+7 912 345-67-89", "ORD-1", "", None, 42, "null"]),
+    st.text(max_size=12),
+)
+DOCUMENTS = st.fixed_dictionaries(
+    {"message": st.sampled_from(["ok", "paid by ivan@mail.ru", "Ivan Petrov ordered"])},
+    optional={
+        "log.level": st.just("INFO"),
+        "customer.name": LABEL_VALUES,
+        "labels": st.dictionaries(
+            LABEL_KEYS, st.one_of(LABEL_VALUES, st.dictionaries(LABEL_KEYS, LABEL_VALUES, max_size=3)), max_size=5
+        ),
+    },
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(DOCUMENTS, min_size=1, max_size=8))
+def test_a_masker_that_has_seen_other_documents_answers_as_a_fresh_one(docs: list[dict[str, object]]) -> None:
+    # GIVEN one masker that keeps its per-shape and per-key plans across documents
+    warm = Masker()
+    # WHEN it masks documents of varied shapes one after another
+    # THEN each answer (and its counts) is what a masker seeing that document alone gives
+    for doc in docs:
+        fresh = Masker()
+        assert warm.mask_document(doc) == fresh.mask_document(doc)
+        assert warm.take_counts() == fresh.take_counts()

@@ -59,6 +59,8 @@ _EMPTY_VALUES: Final = ("null", "none", "n/a", "-")
 _KIND_VALUES: Final = {kind: kind.value for kind in Kind}  # Enum.value is a Python-level property: slow in a loop
 _FIELD_CACHE_MAX: Final = 10_000
 _CLEAN_VALUES_MAX: Final = 4096
+_NESTED_PARENTS_MAX: Final = 64  # objects (by key) whose property names are remembered ...
+_NESTED_KEYS_MAX: Final = 4096  # ... and how many names per object: a bounded memory whatever the input
 _CLEAN_VALUE_MAX_LEN: Final = 1024  # at most 4096 values of 1 KB: a few MB in the worst case
 
 
@@ -115,9 +117,13 @@ class Masker:
         self._vouched: set[str] = set()  # free text of the prepared documents the prefilter cleared
         self._prepared: dict[str, Found] = {}  # and what it found in the rest, so it is not scanned for twice
         self._placeholders = {kind: kind.placeholder for kind in Kind}
+        # Kinds whose replacement does not depend on the value (placeholder mode): looked up, not worked out.
+        self._fixed = {kind: self._placeholders[kind] for kind in Kind if self._modes[kind] is Mode.PLACEHOLDER}
         self._marks = {kind: f"[{kind.name}" for kind in Kind}  # how every replacement of a kind begins
         # Per top-level field name (documents repeat the same few hundred): see _plan_field.
         self._field_kinds: dict[str, tuple[Kind | None, Kind | None]] = {}
+        self._shapes: dict[tuple[str, ...], tuple[tuple[str, Kind | None, Kind | None], ...]] = {}
+        self._nested_keys: dict[str | None, dict[str, tuple[bool, Kind | None]]] = {}
 
     # ------------------------------------------------------------------ counts
     def take_counts(self) -> dict[str, int]:
@@ -223,12 +229,12 @@ class Masker:
         self._document_kinds.clear()
         self._document_values.clear()
         result: dict[str, Any] | None = None
-        skip = self._skip_fields
-        plans = self._field_kinds
-        for name, value in doc.items():
-            if name in skip or value is None:
+        shape = tuple(doc)
+        plan = self._shapes.get(shape) or self._plan_shape(shape)
+        for name, text_kind, other_kind in plan:
+            value = doc[name]
+            if value is None:
                 continue
-            text_kind, other_kind = plans.get(name) or self._plan_field(name)
             if name == schema.LABELS:
                 new = self._mask_value(value, None, None, 0)
             elif isinstance(value, str):
@@ -265,6 +271,29 @@ class Masker:
                     text = text.replace(value, replacement)
             result[field] = text
 
+    def _plan_shape(self, shape: tuple[str, ...]) -> tuple[tuple[str, Kind | None, Kind | None], ...]:
+        """The fields of a document with these keys that masking looks at, each with the kinds its name gives.
+
+        Documents come in few shapes (one per format and set of properties), so the trusted fields are sorted
+        out once per shape rather than once per document."""
+        if len(self._shapes) >= _FIELD_CACHE_MAX:
+            self._shapes.clear()
+        plans = self._field_kinds
+        plan = tuple(
+            (name, *(plans.get(name) or self._plan_field(name))) for name in shape if name not in self._skip_fields
+        )
+        self._shapes[shape] = plan
+        return plan
+
+    def _nested_keys_of(self, parent: str | None) -> dict[str, tuple[bool, Kind | None]]:
+        """Per key of an object under ``parent``: does the key itself need masking, and the kind its name gives
+        the value. Labels repeat the same few property names, so each is worked out once."""
+        if len(self._nested_keys) >= _NESTED_PARENTS_MAX:
+            self._nested_keys.clear()
+        known: dict[str, tuple[bool, Kind | None]] = {}
+        self._nested_keys[parent] = known
+        return known
+
     def _plan_field(self, name: str) -> tuple[Kind | None, Kind | None]:
         """The kinds a field's name gives a string value and any other value, worked out once per name."""
         if len(self._field_kinds) >= _FIELD_CACHE_MAX:
@@ -292,19 +321,23 @@ class Masker:
 
     def _mask_whole(self, kind: Kind, value: Any) -> Any:
         """A value under a key that names personal data: masked whatever it looks like."""
-        if kind in self._disabled:
-            return value if not isinstance(value, str) else self.mask_text(value)
-        if isinstance(value, bool) or value is None:
-            return value
-        if isinstance(value, str):
+        if type(value) is str:  # nearly every such value: checked first
+            if kind in self._disabled:
+                return self.mask_text(value)
             stripped = value.strip()
             if not stripped or stripped.lower() in _EMPTY_VALUES or stripped.startswith(self._marks[kind]):
                 return value
             self._count(kind)
-            replacement = self.replacement(kind, value)
+            replacement = self._fixed.get(kind) or self.replacement(kind, value)
             if len(stripped) >= _MIN_QUOTED:
                 self._document_values[stripped] = replacement
             return replacement
+        if kind in self._disabled:
+            return self.mask_text(value) if isinstance(value, str) else value
+        if isinstance(value, bool) or value is None:
+            return value
+        if isinstance(value, str):  # a str subclass
+            return self._mask_whole(kind, str(value))
         if isinstance(value, int | float):
             self._count(kind)
             return self.replacement(kind, str(value))
@@ -320,15 +353,21 @@ class Masker:
             return self.mask_text(value) if parent is None else self._mask_keyed_text(parent, value)
         if isinstance(value, dict):
             result: dict[Any, Any] | None = None
+            known_keys = self._nested_keys.get(parent) or self._nested_keys_of(parent)
             for key, item in value.items():
                 new_key = key
                 child_kind = kind
                 child_parent = None
                 if isinstance(key, str):
-                    if _key_suspect(key):
+                    known = known_keys.get(key)
+                    if known is None:
+                        if len(known_keys) >= _NESTED_KEYS_MAX:
+                            known_keys.clear()
+                        known = known_keys[key] = (_key_suspect(key), classify_nested_key(key, parent))
+                    if known[0]:
                         new_key = self.mask_text(key)
                     if child_kind is None:
-                        child_kind = classify_nested_key(key, parent)
+                        child_kind = known[1]
                     child_parent = key
                 # Strings and scalars, nearly every label value, are handled here without another call.
                 if depth >= _MAX_DEPTH:
