@@ -64,13 +64,19 @@ def decode_delivery(event: dict[str, Any], router: Router, region: str | None = 
     records = batch.records
     previous: SourceRecord | None = None
     for item in events:
-        log_event = _log_event(item)
-        if log_event is None:
+        # Inline, as this runs for every event: a proper one has a non-empty string id, an integer timestamp
+        # (orjson gives exact types, so a bool is not taken for an int) and a string message.
+        if not (
+            type(item) is dict
+            and type(event_id := item.get("id")) is str
+            and event_id != ""
+            and type(timestamp := item.get("timestamp")) is int
+            and type(text := item.get("message")) is str
+        ):
             batch.rejected.append(
                 RejectedInput("malformed_log_event", "needs id, timestamp and message", origin, _json_text(item))
             )
             continue
-        event_id, timestamp, text = log_event
         # A JSON record (most lines) cannot be a continuation: no alternative of the pattern starts with '{'.
         if previous is not None and text[:1] != "{" and _CONTINUATION.match(text):
             previous = previous._replace(
@@ -83,24 +89,6 @@ def decode_delivery(event: dict[str, Any], router: Router, region: str | None = 
         previous = SourceRecord(id_of(event_id), text, timestamp, route, record_origin)
         records.append(previous)
     return batch
-
-
-def _log_event(item: Any) -> tuple[str, int, str] | None:
-    """(id, timestamp, message) of a proper log event; None for anything else."""
-    if not isinstance(item, dict):
-        return None
-    event_id = item.get("id")
-    timestamp = item.get("timestamp")
-    message = item.get("message")
-    if (
-        isinstance(event_id, str)
-        and event_id != ""
-        and isinstance(timestamp, int)
-        and not isinstance(timestamp, bool)
-        and isinstance(message, str)
-    ):
-        return event_id, int(timestamp), message
-    return None
 
 
 def _json_text(item: Any) -> str:

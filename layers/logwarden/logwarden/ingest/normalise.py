@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Final
 
 from logwarden import schema
@@ -40,6 +41,13 @@ def normalise(record: SourceRecord, ingested: str) -> dict[str, Any]:
 def bounded_labels(labels: dict[str, Any], flags: list[str]) -> dict[str, Any]:
     """Free-form properties as one flat_object: keys without dots (they would read as paths), at most
     100 of them, long strings cut. A service logging a huge map cannot make a document unindexable."""
+    if len(labels) <= _MAX_LABELS and _plain_keys(tuple(labels)):
+        # The usual case: keys as they must be and flat, short values. Nothing to rewrite, so nothing to copy.
+        for value in labels.values():
+            if (len(value) > _MAX_LABEL_TEXT) if type(value) is str else isinstance(value, dict | list):
+                break
+        else:
+            return labels
     bounded: dict[str, Any] = {}
     for key, value in labels.items():
         if len(bounded) >= _MAX_LABELS:
@@ -49,6 +57,12 @@ def bounded_labels(labels: dict[str, Any], flags: list[str]) -> dict[str, Any]:
         short = isinstance(value, str) and len(value) <= _MAX_LABEL_TEXT
         bounded[str(key).replace(".", "_") or "_"] = value if short else _bounded_value(value)
     return bounded
+
+
+@lru_cache(maxsize=4096)
+def _plain_keys(keys: tuple[Any, ...]) -> bool:
+    """Keys that need no rewriting: non-empty strings without dots (services log the same key sets over and over)."""
+    return all(type(key) is str and key and "." not in key for key in keys)
 
 
 def _bounded_value(value: Any) -> Any:

@@ -20,6 +20,7 @@ from logwarden import naming, schema
 from logwarden.errors import OpenSearchUnavailableError
 from logwarden.ingest.normalise import normalise
 from logwarden.ingest.records import RejectedInput, SourceBatch, SourceRecord, b64
+from logwarden.parsing.detect import FLAG_PARSE_FALLBACK
 from logwarden.sink.bulk import BulkIndexer, BulkReport, Failure, IndexAction
 from logwarden.sink.deadletter import DeadLetterEntry, DeadLetterStore
 
@@ -121,16 +122,18 @@ class IngestPipeline:
             normalised.append((record, doc))
         # One prefilter pass over the delivery's free text clears most of it before documents are masked one by one.
         self._masker.prepare(doc for _record, doc in normalised)
+        mask, prefix = self._masker.mask_document, self._prefix
         for record, doc in normalised:
             try:
-                doc = self._masker.mask_document(doc)
+                doc = mask(doc)
                 source = orjson.dumps(doc)
             except Exception as error:
                 rejected.append(self._processing_error(record, error))
                 continue
-            if "parse_fallback" in doc.get(schema.FLAGS, ()):
+            flags = doc.get(schema.FLAGS)
+            if flags and FLAG_PARSE_FALLBACK in flags:
                 fallbacks += 1
-            index = naming.data_stream_name(record.route.subsystem, doc.get(schema.LEVEL), self._prefix)
+            index = naming.data_stream_name(record.route.subsystem, doc.get(schema.LEVEL), prefix)
             actions.append(IndexAction(index, record.doc_id, source))
         return BuiltBatch(actions, rejected, filtered, fallbacks)
 

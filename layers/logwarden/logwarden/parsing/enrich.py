@@ -138,7 +138,8 @@ def lift_planned(
         value = record[name]
         if rule is not None:
             field, convert = rule
-            converted = convert(value)
+            # Most properties are strings under a string rule: _as_str inlined.
+            converted = (value.strip() or None) if convert is _as_str and type(value) is str else convert(value)
             if converted is not None:
                 if field not in fields:
                     fields[field] = converted
