@@ -34,6 +34,20 @@ def test_iso_forms_our_services_write(text: str, expected_iso: str, aware: bool)
     assert had_offset is aware
 
 
+@pytest.mark.parametrize(
+    ("text", "expected_ms"),
+    [
+        # Through float seconds each of these came out one millisecond short.
+        ("2039-03-24 18:24:10.7+00:00", 2184603850700),
+        ("2004-03-11T20:39:39.1-0500", 1079055579100),
+        ("2038-02-03 20:39:44,075Z", 2148842384075),
+        ("2025-11-25t13:40:00.001z", 1764078000001),
+    ],
+)
+def test_milliseconds_are_exact(text: str, expected_ms: int) -> None:
+    assert iso_to_ms(text) == (expected_ms, True)
+
+
 def test_garbage_is_not_a_timestamp() -> None:
     assert iso_to_ms("yesterday at noon") == (None, False)
     assert iso_to_ms("") == (None, False)

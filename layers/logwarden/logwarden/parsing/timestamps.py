@@ -21,6 +21,7 @@ _TZ_RESIDUAL_MS: Final = 10 * 60 * 1000
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_NAIVE: Final = datetime(1970, 1, 1)  # subtracted from naive times read as UTC
+_ONE_MS: Final = timedelta(milliseconds=1)
 
 FLAG_FROM_RECEIVE_TIME: Final = "timestamp_from_receive_time"
 FLAG_OUT_OF_RANGE: Final = "timestamp_out_of_range"
@@ -48,22 +49,21 @@ def iso_to_ms(text: str) -> tuple[int | None, bool]:
     candidate = text.strip()
     if not candidate:
         return None, False
-    candidate = candidate.replace(",", ".", 1)
-    if candidate[-1] in "Zz":
-        candidate = candidate[:-1] + "+00:00"
     # ``2024-05-01 10:00:00.123 +03:00`` (Serilog text): drop the space before the offset.
     if len(candidate) > 6 and candidate[-6] in "+-" and candidate[-7] == " ":
         candidate = candidate[:-7] + candidate[-6:]
+    elif candidate[-1] == "z":
+        candidate = candidate[:-1] + "Z"
     try:
+        # Reads "Z" and a decimal comma itself (Python 3.11+), and any number of fraction digits.
         parsed = datetime.fromisoformat(candidate)
     except ValueError:
         return None, False
-    # Same value as ``parsed.replace(tzinfo=UTC).timestamp()`` for naive times and ``parsed.timestamp()`` for aware
-    # ones (both are the timedelta's total_seconds()), without building a second datetime: replace() alone cost more
-    # than the parse.
+    # Whole milliseconds by integer division of the timedelta: exact, where going through float seconds could
+    # land a millisecond short.
     if parsed.tzinfo is None:
-        return int((parsed - _EPOCH_NAIVE).total_seconds() * 1000), False
-    return int((parsed - _EPOCH).total_seconds() * 1000), True
+        return (parsed - _EPOCH_NAIVE) // _ONE_MS, False
+    return (parsed - _EPOCH) // _ONE_MS, True
 
 
 def time_of_day_to_ms(text: str, receive_ms: int) -> int | None:
