@@ -68,11 +68,17 @@ def _path_only(value: Any) -> str | None:
 
 def _event_kind(value: Any) -> str | None:
     text = _as_str(value)
-    if text is None:
-        return None
-    # OrderCreated / order-created / ORDER_CREATED -> order_created
-    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", text)
-    return re.sub(r"[^0-9a-zA-Z]+", "_", snake).strip("_").lower() or None
+    return None if text is None else _snake_case(text)
+
+
+_CAMEL_HUMP: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_NOT_ALNUM: Final = re.compile(r"[^0-9a-zA-Z]+")
+
+
+@lru_cache(maxsize=1024)
+def _snake_case(text: str) -> str | None:
+    """OrderCreated / order-created / ORDER_CREATED -> order_created (services use a handful of event names)."""
+    return _NOT_ALNUM.sub("_", _CAMEL_HUMP.sub("_", text)).strip("_").lower() or None
 
 
 # normalised property key -> (schema field, converter)

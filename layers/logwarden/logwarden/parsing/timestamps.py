@@ -103,7 +103,10 @@ def reconcile(line_ms: int | None, receive_ms: int, *, had_offset: bool, flags: 
 
 def ms_to_iso(ms: int) -> str:
     """Millisecond ISO-8601 in UTC, the form every document carries (``2025-11-25T13:40:00.123Z``)."""
-    return f"{_second_prefix(ms // 1000)}{ms % 1000:03d}Z"
+    return _second_prefix(ms // 1000) + _MILLIS[ms % 1000]
+
+
+_MILLIS: Final = tuple(f"{n:03d}Z" for n in range(1000))  # "000Z" ... "999Z": looked up, not formatted per event
 
 
 @lru_cache(maxsize=4096)
