@@ -177,22 +177,21 @@ def end_to_end(deliveries: list[dict[str, Any]], router: Router) -> dict[str, fl
     sys.path.insert(0, str(ROOT))
     from tests.integration.conftest import install_log_templates
 
-    results = {}
-    for label in ("pipeline", "raw_bulk"):
+    def run(label: str, batch: list[dict[str, Any]]) -> float:
         prefix = f"bench{uuid.uuid4().hex[:8]}"
         install_log_templates(client, prefix)
         pipeline = IngestPipeline(masker=default_masker(), index_prefix=prefix)
         indexer = BulkIndexer(client)
         store = LocalDeadLetterStore(Path(f"/tmp/{prefix}-dlq"))
-        if label == "pipeline":
-            started = time.perf_counter()
-            indexed = 0
-            for delivery in deliveries:
-                indexed += pipeline.run(decode_delivery(delivery, router), indexer, store, lambda: 300.0).indexed
-            elapsed = time.perf_counter() - started
-        else:
+        try:
+            if label == "pipeline":
+                started = time.perf_counter()
+                indexed = 0
+                for delivery in batch:
+                    indexed += pipeline.run(decode_delivery(delivery, router), indexer, store, lambda: 300.0).indexed
+                return indexed / (time.perf_counter() - started)
             bodies = []
-            for delivery in deliveries:
+            for delivery in batch:
                 built = pipeline.build(decode_delivery(delivery, router))
                 bodies.append(b"".join(a.bulk_lines() for a in built.actions))
             started = time.perf_counter()
@@ -200,9 +199,17 @@ def end_to_end(deliveries: list[dict[str, Any]], router: Router) -> dict[str, fl
             for body in bodies:
                 response = client.bulk(body=body)
                 indexed += sum(1 for item in response["items"] if item["create"]["status"] == 201)
-            elapsed = time.perf_counter() - started
-        results[label] = indexed / elapsed
-        client.indices.delete_data_stream(name=f"{prefix}-*", ignore=[404])
+            return indexed / (time.perf_counter() - started)
+        finally:
+            client.indices.delete_data_stream(name=f"{prefix}-*", ignore=[404])
+
+    # The engine is warmed up first, and the two ways alternate: whichever ran first on a cold engine paid for it.
+    run("raw_bulk", deliveries[: max(1, len(deliveries) // 10)])
+    rates: dict[str, list[float]] = {"pipeline": [], "raw_bulk": []}
+    for _ in range(2):
+        for label in ("pipeline", "raw_bulk"):
+            rates[label].append(run(label, deliveries))
+    results = {label: statistics.median(values) for label, values in rates.items()}
     return results
 
 
