@@ -321,7 +321,7 @@ class Masker:
 
     def _mask_whole(self, kind: Kind, value: Any) -> Any:
         """A value under a key that names personal data: masked whatever it looks like."""
-        if type(value) is str:  # nearly every such value: checked first
+        if isinstance(value, str):  # nearly every such value: checked first
             if kind in self._disabled:
                 return self.mask_text(value)
             stripped = value.strip()
@@ -332,12 +332,8 @@ class Masker:
             if len(stripped) >= _MIN_QUOTED:
                 self._document_values[stripped] = replacement
             return replacement
-        if kind in self._disabled:
-            return self.mask_text(value) if isinstance(value, str) else value
-        if isinstance(value, bool) or value is None:
+        if kind in self._disabled or isinstance(value, bool) or value is None:
             return value
-        if isinstance(value, str):  # a str subclass
-            return self._mask_whole(kind, str(value))
         if isinstance(value, int | float):
             self._count(kind)
             return self.replacement(kind, str(value))
