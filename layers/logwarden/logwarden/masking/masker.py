@@ -117,8 +117,6 @@ class Masker:
         self._vouched: set[str] = set()  # free text of the prepared documents the prefilter cleared
         self._prepared: dict[str, Found] = {}  # and what it found in the rest, so it is not scanned for twice
         self._placeholders = {kind: kind.placeholder for kind in Kind}
-        # Kinds whose replacement does not depend on the value (placeholder mode): looked up, not worked out.
-        self._fixed = {kind: self._placeholders[kind] for kind in Kind if self._modes[kind] is Mode.PLACEHOLDER}
         self._marks = {kind: f"[{kind.name}" for kind in Kind}  # how every replacement of a kind begins
         # Per top-level field name (documents repeat the same few hundred): see _plan_field.
         self._field_kinds: dict[str, tuple[Kind | None, Kind | None]] = {}
@@ -328,7 +326,7 @@ class Masker:
             if not stripped or stripped.lower() in _EMPTY_VALUES or stripped.startswith(self._marks[kind]):
                 return value
             self._count(kind)
-            replacement = self._fixed.get(kind) or self.replacement(kind, value)
+            replacement = self.replacement(kind, value)
             if len(stripped) >= _MIN_QUOTED:
                 self._document_values[stripped] = replacement
             return replacement
