@@ -9,6 +9,11 @@ one-time caches cancel out.
 
     .venv/bin/python bench/instructions.py                  # the logwarden that .venv imports
     PYTHONPATH=/other/tree/layers/logwarden .venv/bin/python bench/instructions.py   # another version of it
+    .venv/bin/python bench/instructions.py --without masking    # the share of a stage: the count without it
+
+``--without`` takes a stage out of the measured path (``classify``: no event classification; ``masking``: no
+prefilter and documents left as they are; ``build``: nothing after decoding). The output is then wrong on
+purpose; the difference from a full run is what that stage costs.
 
 Needs valgrind (Debian package ``valgrind``). Under valgrind Hyperscan runs its generic code path, so the
 figure overstates the masking prefilter's share; compare versions with it, not with the events/s of ingest.py.
@@ -30,7 +35,28 @@ import orjson
 BENCH = Path(__file__).resolve().parent
 
 
-def passes(data_file: Path, count: int) -> None:
+STAGES = ("classify", "masking", "build")
+
+
+def leave_out(stage: str) -> None:
+    """Take ``stage`` out of the ingest path of this process (see ``--without``), for good."""
+    from unittest.mock import patch
+
+    from logwarden.ingest import normalise, pipeline
+    from logwarden.masking.masker import Masker
+    from logwarden.sink.bulk import IndexAction
+
+    if stage == "classify":
+        patch.object(normalise, "classify_message", lambda _message, _fields: None).start()
+    elif stage == "masking":
+        patch.object(Masker, "prepare", lambda _self, _docs: None).start()
+        patch.object(Masker, "mask_document", lambda _self, doc: doc).start()
+    elif stage == "build":
+        built = pipeline.BuiltBatch([IndexAction("-", "-", b"{}")], [], 0, 0)
+        patch.object(pipeline.IngestPipeline, "build", lambda _self, _batch: built).start()
+
+
+def passes(data_file: Path, count: int, without: str | None) -> None:
     """The measured workload: ``count`` passes of the ingest path over the saved deliveries."""
     sys.path.insert(0, str(BENCH))
     import ingest
@@ -39,6 +65,8 @@ def passes(data_file: Path, count: int) -> None:
     from logwarden.masking import default_masker
     from logwarden.routing import Router
 
+    if without:
+        leave_out(without)
     deliveries = orjson.loads(data_file.read_bytes())
     pipeline = IngestPipeline(masker=default_masker())
     router = Router()
@@ -46,7 +74,7 @@ def passes(data_file: Path, count: int) -> None:
         ingest.throughput(deliveries, pipeline, router)
 
 
-def instructions(data_file: Path, count: int) -> int:
+def instructions(data_file: Path, count: int, without: str | None) -> int:
     command = [
         "valgrind",
         "--tool=callgrind",
@@ -56,6 +84,7 @@ def instructions(data_file: Path, count: int) -> int:
         "--run",
         str(data_file),
         str(count),
+        *(["--without", without] if without else []),
     ]
     result = subprocess.run(command, capture_output=True, text=True, check=True, env=os.environ)
     found = re.search(r"Collected : (\d+)", result.stderr)
@@ -67,10 +96,11 @@ def instructions(data_file: Path, count: int) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=6000)
+    parser.add_argument("--without", choices=STAGES, help="leave a stage out, to count what it costs")
     parser.add_argument("--run", nargs=2, metavar=("DATA", "PASSES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:
-        passes(Path(args.run[0]), int(args.run[1]))
+        passes(Path(args.run[0]), int(args.run[1]), args.without)
         return
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (Debian: apt-get install valgrind)")
@@ -85,8 +115,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         data_file = Path(scratch) / "deliveries.json"
         data_file.write_bytes(orjson.dumps(deliveries))
-        one, three = instructions(data_file, 1), instructions(data_file, 3)
-    print(f"{events} events, {(three - one) // (2 * events):,} instructions per event")
+        one, three = instructions(data_file, 1, args.without), instructions(data_file, 3, args.without)
+    left_out = f" without {args.without}" if args.without else ""
+    print(f"{events} events, {(three - one) // (2 * events):,} instructions per event{left_out}")
 
 
 if __name__ == "__main__":
