@@ -3,6 +3,7 @@
     .venv/bin/python bench/ingest.py                 # CPU figures
     .venv/bin/python bench/ingest.py --opensearch    # plus end-to-end into the local OpenSearch
     .venv/bin/python bench/ingest.py --stages        # plus CPU per stage (median of 3 rounds)
+    .venv/bin/python bench/ingest.py --passes 7      # events/s as the median of 7 passes (a noisy host)
 
 Figures and the machine they were taken on go to docs/BENCHMARKS.md.
 """
@@ -219,19 +220,27 @@ def main() -> None:
     parser.add_argument("--opensearch", action="store_true", help="also measure end-to-end into the local engine")
     parser.add_argument("--e2e-events", type=int, default=50_000)
     parser.add_argument("--stages", action="store_true", help="also report CPU microseconds per event per stage")
+    parser.add_argument(
+        "--passes", type=int, default=1, help="passes over the events; events/s is their median (best also shown)"
+    )
     args = parser.parse_args()
     deliveries, _, median_bytes = generate(args.events)
     router = Router()
     pipeline = IngestPipeline(masker=default_masker())
     throughput(deliveries[:20], pipeline, router)  # warm caches (regex, routing)
-    seconds, counted = throughput(deliveries, pipeline, router)
+    rates = []
+    for _ in range(max(1, args.passes)):
+        seconds, counted = throughput(deliveries, pipeline, router)
+        rates.append(counted / seconds)
     report: dict[str, Any] = {
         "events": counted,
         "median_message_bytes": median_bytes,
-        "events_per_second_one_core": round(counted / seconds),
+        "events_per_second_one_core": round(statistics.median(rates)),
         "fixed_cost_10_event_delivery_ms": round(fixed_cost(pipeline, router), 3),
         "cold_import_handler_ms": round(cold_import_ms(), 1),
     }
+    if len(rates) > 1:
+        report["best_pass_events_per_second"] = round(max(rates))
     compressed, peak = peak_memory_mb(deliveries, pipeline, router)
     report["peak_heap_mb_for_delivery"] = {"compressed_mb": round(compressed, 2), "peak_mb": round(peak, 1)}
     if args.stages:
