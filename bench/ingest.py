@@ -14,9 +14,11 @@ import argparse
 import gc
 import json
 import os
+import platform
 import statistics
 import subprocess
 import sys
+import sysconfig
 import time
 import tracemalloc
 import uuid
@@ -214,6 +216,17 @@ def end_to_end(deliveries: list[dict[str, Any]], router: Router) -> dict[str, fl
     return results
 
 
+def interpreter() -> dict[str, Any]:
+    """Which Python ran the figures: its build moves them by 1.1-1.3 times (docs/BENCHMARKS.md, sixth pass).
+    The flags are those ``sysconfig`` recorded; some distributions record the flags of another build."""
+    configure = str(sysconfig.get_config_var("CONFIG_ARGS") or "")
+    return {
+        "version": platform.python_version(),
+        "configured_with_pgo": "--enable-optimizations" in configure,
+        "configured_with_lto": "--with-lto" in configure,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=200_000)
@@ -233,6 +246,7 @@ def main() -> None:
         seconds, counted = throughput(deliveries, pipeline, router)
         rates.append(counted / seconds)
     report: dict[str, Any] = {
+        "interpreter": interpreter(),
         "events": counted,
         "median_message_bytes": median_bytes,
         "events_per_second_one_core": round(statistics.median(rates)),
