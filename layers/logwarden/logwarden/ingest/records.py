@@ -53,10 +53,14 @@ class SourceBatch:
 _URLSAFE: Final = bytes.maketrans(b"+/", b"-_")
 
 
+def _id_text(digest: bytes) -> str:
+    # base64.urlsafe_b64encode without its two Python-level calls (15 bytes: never padded)
+    return binascii.b2a_base64(digest, newline=False).translate(_URLSAFE).decode()
+
+
 def stable_id(*parts: str) -> str:
     """A short deterministic document id: the same input always gets the same id, so retries never duplicate."""
-    digest = hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=15).digest()
-    return base64.urlsafe_b64encode(digest).decode()
+    return _id_text(hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=15).digest())
 
 
 def stable_ids(*prefix: str) -> Callable[[str], str]:
@@ -66,8 +70,7 @@ def stable_ids(*prefix: str) -> Callable[[str], str]:
     def stable_id_of(last: str) -> str:
         digest = shared.copy()
         digest.update(last.encode("utf-8", "surrogatepass"))
-        # base64.urlsafe_b64encode without its two Python-level calls (15 bytes: never padded)
-        return binascii.b2a_base64(digest.digest(), newline=False).translate(_URLSAFE).decode()
+        return _id_text(digest.digest())
 
     return stable_id_of
 
