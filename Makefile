@@ -21,6 +21,10 @@ demo: venv ## run the whole pipeline locally on a real OpenSearch (the README's 
 test: venv ## run the whole test suite, starting the local services it needs (the README's second command)
 	@scripts/run-tests.sh
 
+.PHONY: compiled
+compiled: venv ## compile the ingest hot path with mypyc into build/compiled (use it with PYTHONPATH=build/compiled)
+	@MYPYC=$(BIN)/mypyc layers/compiled/compile.sh build/compiled
+
 .PHONY: lint
 lint: venv ## ruff and mypy
 	$(BIN)/ruff check .

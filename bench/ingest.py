@@ -4,6 +4,7 @@
     .venv/bin/python bench/ingest.py --opensearch    # plus end-to-end into the local OpenSearch
     .venv/bin/python bench/ingest.py --stages        # plus CPU per stage (median of 3 rounds)
     .venv/bin/python bench/ingest.py --passes 7      # events/s as the median of 7 passes (a noisy host)
+    PYTHONPATH=build/compiled .venv/bin/python bench/ingest.py   # the mypyc-compiled hot path, as the layer ships it
 
 Figures and the machine they were taken on go to docs/BENCHMARKS.md.
 """
@@ -27,6 +28,7 @@ from typing import Any
 
 import orjson
 
+from logwarden.compiled import HOT_MODULES, compiled_modules
 from logwarden.generate.delivery import cloudwatch_deliveries
 from logwarden.generate.traffic import Incident, TrafficGenerator, TrafficPlan
 from logwarden.ingest.cloudwatch import decode_delivery, encode_delivery
@@ -224,6 +226,8 @@ def interpreter() -> dict[str, Any]:
         "version": platform.python_version(),
         "configured_with_pgo": "--enable-optimizations" in configure,
         "configured_with_lto": "--with-lto" in configure,
+        # PYTHONPATH=build/compiled (`make compiled`) runs the mypyc-compiled hot path; 0 is pure Python.
+        "hot_path_modules_compiled": f"{len(compiled_modules())} of {len(HOT_MODULES)}",
     }
 
 

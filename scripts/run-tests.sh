@@ -17,6 +17,12 @@ echo "== local services"
 $BIN/logwarden opensearch up
 $BIN/logwarden rabbitmq up
 
-echo "== tests"
+echo "== the hot path compiled with mypyc (build/compiled)"
+MYPYC=$BIN/mypyc layers/compiled/compile.sh build/compiled
+
+echo "== tests, on the compiled hot path"
 # tests/template ran above, inside check-template.sh, with the built artefacts
-$BIN/python -m pytest --ignore=tests/template "$@"
+PYTHONPATH=build/compiled $BIN/python -m pytest --ignore=tests/template "$@"
+
+echo "== unit tests, on the Python source (what runs where no compiled build is)"
+$BIN/python -m pytest tests/unit "$@"

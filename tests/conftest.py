@@ -22,6 +22,37 @@ EVENTS = ROOT / "events"
 REAL_EVENTS = ROOT.parent / "shared" / "real_events"
 
 
+def _hot_path() -> tuple[Path, str]:
+    """Where logwarden is imported from, and a line saying how much of its hot path is compiled."""
+    import logwarden
+    from logwarden.compiled import HOT_MODULES, compiled_modules
+
+    package = Path(logwarden.__file__).resolve().parent
+    return (
+        package,
+        f"logwarden from {package}: {len(compiled_modules())} of {len(HOT_MODULES)} hot-path modules compiled",
+    )
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A compiled tree (PYTHONPATH=build/compiled) is a copy of the source: after an edit it would test the code
+    as it was. Stop rather than mislead."""
+    import sys
+
+    from logwarden.compiled import source_digest
+
+    package, _ = _hot_path()
+    stamp = package.parent / ".source-digest"
+    if stamp.exists():
+        current = f"{source_digest(ROOT / 'layers' / 'logwarden' / 'logwarden')}-{sys.implementation.cache_tag}"
+        if stamp.read_text().strip() != current:
+            pytest.exit(f"{package.parent} is stale: run `make compiled`", returncode=4)
+
+
+def pytest_report_header() -> str:
+    return _hot_path()[1]
+
+
 def load_event(name: str) -> dict[str, Any]:
     path = EVENTS / name if (EVENTS / name).exists() else REAL_EVENTS / name
     result: dict[str, Any] = json.loads(path.read_text())
