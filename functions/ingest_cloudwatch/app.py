@@ -11,6 +11,7 @@ from typing import Any
 from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from logwarden.compiled import hot_path_summary
 from logwarden.config import IngestConfig
 from logwarden.ingest.cloudwatch import decode_delivery
 from logwarden.ingest.service import IngestService
@@ -23,6 +24,7 @@ tracer = Tracer()
 
 @cache
 def _service() -> tuple[IngestConfig, IngestService]:
+    logger.info("ingest service starting", extra={"hot_path": hot_path_summary()})
     config = IngestConfig.from_env()
     return config, IngestService.from_config(config)
 

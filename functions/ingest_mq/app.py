@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.data_classes import event_source
 from aws_lambda_powertools.utilities.data_classes.rabbit_mq_event import RabbitMQEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from logwarden.compiled import hot_path_summary
 from logwarden.config import IngestConfig
 from logwarden.errors import OpenSearchUnavailableError
 from logwarden.ingest.rabbitmq import ingest_rmq_event
@@ -29,6 +30,7 @@ tracer = Tracer()
 
 @cache
 def _service() -> IngestService:
+    logger.info("ingest service starting", extra={"hot_path": hot_path_summary()})
     return IngestService.from_config(IngestConfig.from_env())
 
 

@@ -40,6 +40,27 @@ def test_emits_emf_metrics(
     assert emf[-1]["DocumentsIndexed"] == [5.0] or emf[-1]["DocumentsIndexed"] == 5.0
 
 
+def test_cold_start_says_whether_the_hot_path_runs_compiled(
+    aws: Any, transport: FakeBulkTransport, lambda_context: LambdaContext
+) -> None:
+    # A layer built on another architecture runs the Python: the first log line of a container tells which.
+    import logging
+
+    from logwarden.compiled import HOT_MODULES, compiled_modules
+
+    records: list[logging.LogRecord] = []
+    collector = logging.Handler()
+    collector.emit = records.append  # type: ignore[method-assign]
+    app = load_handler("ingest_cloudwatch")
+    app.logger.addHandler(collector)
+    try:
+        app.lambda_handler(load_event("cloudwatch_shop_logback.json"), lambda_context)
+    finally:
+        app.logger.removeHandler(collector)
+    [starting] = [r for r in records if r.getMessage() == "ingest service starting"]
+    assert starting.hot_path == f"{len(compiled_modules())} of {len(HOT_MODULES)} hot-path modules compiled"
+
+
 def test_outage_parks_in_s3_encrypted_and_succeeds(
     aws: Any, transport: FakeBulkTransport, lambda_context: LambdaContext
 ) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -134,16 +135,52 @@ def test_the_layer_carries_the_package_exactly_as_in_the_repo() -> None:
     assert all((source / p).read_bytes() == (built / p).read_bytes() for p in ours)
 
 
+def _machines(folder: Path) -> dict[str, str]:
+    machines = {}
+    for library in folder.rglob("*.so*"):
+        header = library.read_bytes()[:20]
+        if header[:4] == b"\x7fELF":
+            machines[str(library.relative_to(folder))] = ELF_MACHINE.get(
+                int.from_bytes(header[18:20], "little"), "other"
+            )
+    return machines
+
+
 def test_the_deployed_build_carries_only_arm64_binaries(sam: dict[str, Any]) -> None:
     build = _need(DEPLOYED)
     assert sam["Parameters"]["Architecture"]["Default"] == "arm64"
-    machines = {}
-    for library in (build / "LogwardenLayer" / "python").rglob("*.so*"):
-        header = library.read_bytes()[:20]
-        if header[:4] == b"\x7fELF":
-            machines[library.name] = ELF_MACHINE.get(int.from_bytes(header[18:20], "little"), "other")
+    machines = _machines(build / "LogwardenLayer" / "python")
     assert machines, "expected native extensions (orjson at least)"
     assert {m for m in machines.values()} == {"arm64"}, {k: v for k, v in machines.items() if v != "arm64"}
+    # Compiled on an arm64 machine (or in the arm64 build image), or not at all: never another machine's code.
+    compiled = build / "CompiledArm64Layer"
+    note = (compiled / "logwarden-compiled.txt").read_text()
+    if _machines(compiled):
+        assert set(_machines(compiled).values()) == {"arm64"} and note.startswith("compiled:")
+    else:
+        assert note.startswith("not compiled:") and not (compiled / "python").exists()
+
+
+def test_the_compiled_layer_runs_over_the_library_layer_as_lambda_lays_them_out(tmp_path: Path) -> None:
+    # Lambda extracts the function's layers in order into /opt: the two python/ folders become one.
+    build = _need(HOST)
+    host = {"x86_64": "X8664", "AMD64": "X8664", "aarch64": "Arm64", "arm64": "Arm64"}[platform.machine()]
+    opt = tmp_path / "python"
+    shutil.copytree(build / "LogwardenLayer" / "python", opt)
+    shutil.copytree(build / f"Compiled{host}Layer" / "python", opt, dirs_exist_ok=True)
+    assert (build / f"Compiled{host}Layer" / "logwarden-compiled.txt").read_text().startswith("compiled:")
+    code = (
+        "import sys; sys.path[:0] = sys.argv[1:2]; "
+        "from logwarden.compiled import HOT_MODULES, compiled_modules; from logwarden.masking import Masker; "
+        "assert compiled_modules() == list(HOT_MODULES), compiled_modules(); "
+        "line = 'order 79958318034 created for customer 5521, contact ivan.petrov@mail.ru, +7 912 345-67-89'; "
+        "print(Masker().mask_lines([line])[0])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", code, str(opt)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "order 79958318034 created for customer 5521, contact [EMAIL], [PHONE]"
 
 
 def test_the_host_build_matches_this_machine() -> None:

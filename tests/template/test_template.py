@@ -416,12 +416,35 @@ def test_functions_run_python312_with_tracing_and_the_layer(sam: dict[str, Any],
         props = function["Properties"]
         assert props["TracingConfig"] == {"Mode": "Active"}, name
         assert "ReservedConcurrentExecutions" in props, name
-        assert len(props["Layers"]) == 1, name
+        # The library layer, then the compiled hot path for the function's architecture laid over it.
+        # (The translation names each layer version with a content hash after its logical id.)
+        library, compiled = props["Layers"]
+        assert library["Ref"].startswith("LogwardenLayer"), name
+        condition, arm64, x86_64 = compiled["Fn::If"]
+        assert condition == "IsArm64", name
+        assert arm64["Ref"].startswith("CompiledArm64Layer") and x86_64["Ref"].startswith("CompiledX8664Layer"), name
     for name, folder in FUNCTIONS.items():
         assert sam["Resources"][name]["Properties"]["CodeUri"] == f"functions/{folder}/"
     layer = sam["Resources"]["LogwardenLayer"]
     assert layer["Properties"]["ContentUri"] == "layers/logwarden/"
     assert layer["Metadata"]["BuildMethod"] == "python3.12"
+
+
+def test_each_compiled_layer_exists_only_for_its_architecture(sam: dict[str, Any], cfn: dict[str, Any]) -> None:
+    for name, arch, condition in (
+        ("CompiledArm64Layer", "arm64", "IsArm64"),
+        ("CompiledX8664Layer", "x86_64", "IsX8664"),
+    ):
+        layer = sam["Resources"][name]
+        assert layer["Condition"] == condition
+        assert cfn["Conditions"][condition] == {"Fn::Equals": [{"Ref": "Architecture"}, arch]}
+        # BuildArchitecture picks the image of `sam build --use-container`: the one machine that can compile it.
+        assert layer["Metadata"]["BuildMethod"] == "makefile"
+        assert layer["Metadata"]["BuildArchitecture"] == arch
+        assert layer["Properties"]["CompatibleArchitectures"] == [arch]
+        assert layer["Properties"]["CompatibleRuntimes"] == ["python3.12"]
+        assert (ROOT / layer["Metadata"]["ContextPath"] / "Makefile").read_text().count(f"build-{name}:") == 1
+    assert set(sam["Parameters"]["Architecture"]["AllowedValues"]) == {"arm64", "x86_64"}
 
 
 def test_functions_get_their_environment(cfn: dict[str, Any]) -> None:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import logwarden
-from logwarden.compiled import HOT_MODULES, compiled_modules, source_digest, source_files
+from logwarden.compiled import HOT_MODULES, compiled_modules, hot_path_summary, source_digest, source_files
 from tests.conftest import ROOT
 
 SOURCE = ROOT / "layers" / "logwarden"
@@ -24,9 +24,11 @@ def test_a_compiled_tree_runs_every_hot_module_compiled_and_the_source_none() ->
     package = Path(logwarden.__file__).resolve().parent
     if (package.parent / ".source-digest").exists():
         assert compiled_modules() == list(HOT_MODULES)
+        assert hot_path_summary() == f"{len(HOT_MODULES)} of {len(HOT_MODULES)} hot-path modules compiled"
     else:
         assert package == SOURCE / "logwarden"
         assert compiled_modules() == []
+        assert hot_path_summary() == f"0 of {len(HOT_MODULES)} hot-path modules compiled"
 
 
 def test_the_digest_follows_any_python_file_of_the_package(tmp_path: Path) -> None:

@@ -58,6 +58,11 @@ def compiled_modules() -> list[str]:
     return [module for module in HOT_MODULES if is_compiled(module)]
 
 
+def hot_path_summary() -> str:
+    """One line for the cold-start log: whether the layer's compiled modules were found for this machine."""
+    return f"{len(compiled_modules())} of {len(HOT_MODULES)} hot-path modules compiled"
+
+
 def source_files() -> list[str]:
     """The hot modules' source files, as paths relative to the directory holding the package."""
     return [module.replace(".", "/") + ".py" for module in HOT_MODULES]
