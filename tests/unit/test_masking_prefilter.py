@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from logwarden import schema
 from logwarden.masking import Masker, text
 from logwarden.masking.config import MaskingConfig
-from logwarden.masking.prefilter import Gate, prefilter, prefilter_lines
+from logwarden.masking.prefilter import Found, Gate, prefilter, prefilter_lines
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "masking" / "corpus.jsonl"
 LINES = [json.loads(row)["line"] for row in CORPUS.read_text(encoding="utf-8").splitlines()]
@@ -170,7 +170,7 @@ def test_a_date_led_run_is_no_number_start_but_a_number_after_it_is() -> None:
     found = prefilter(b"2024-05-19 12:00:01.123 INFO order 79958318034 created")
     assert found is not None
     assert found.number_starts == [len(b"2024-05-19 12:00:01.123 INFO order")]
-    assert prefilter(b"at 2024-05-19 12:00:01 nothing else") == (0, [])
+    assert prefilter(b"at 2024-05-19 12:00:01 nothing else") == Found(0, [])
 
 
 def test_key_words_are_found_whatever_separators_split_them() -> None:

@@ -79,9 +79,7 @@ def decode_delivery(event: dict[str, Any], router: Router, region: str | None = 
             continue
         # A JSON record (most lines) cannot be a continuation: no alternative of the pattern starts with '{'.
         if previous is not None and text[:1] != "{" and _CONTINUATION.match(text):
-            previous = previous._replace(
-                text=previous.text.rstrip("\n") + "\n" + text.rstrip("\n"), merged_events=previous.merged_events + 1
-            )
+            previous = previous.with_continuation(text)
             records[-1] = previous
             continue
         record_origin = dict(origin)

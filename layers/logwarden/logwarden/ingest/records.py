@@ -7,16 +7,18 @@ import binascii
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Final, NamedTuple
+from typing import Any, Final
 
 from logwarden.routing import Route
 
 
-class SourceRecord(NamedTuple):
+@dataclass(slots=True, init=False)
+class SourceRecord:
     """One log record as it arrived: its text, when the source received it, and where it came from.
 
-    A NamedTuple rather than a frozen dataclass: one is built per log event, and a frozen dataclass's
-    ``__init__`` (``object.__setattr__`` per field) cost four times as much on the ingest hot path.
+    Never changed once built. One is built per log event, so ``__init__`` is written out: mypyc compiles it in the
+    compiled hot path (logwarden/compiled.py), where a generated one (dataclass or NamedTuple) stays interpreted;
+    and not frozen, as a frozen dataclass's ``__init__`` (``object.__setattr__`` per field) costs four times as much.
     """
 
     doc_id: str
@@ -24,7 +26,22 @@ class SourceRecord(NamedTuple):
     receive_ms: int
     route: Route
     origin: dict[str, Any]
-    merged_events: int = 0  # continuation lines folded into this record (stack traces split by the agent)
+    merged_events: int  # continuation lines folded into this record (stack traces split by the agent)
+
+    def __init__(
+        self, doc_id: str, text: str, receive_ms: int, route: Route, origin: dict[str, Any], merged_events: int = 0
+    ) -> None:
+        self.doc_id = doc_id
+        self.text = text
+        self.receive_ms = receive_ms
+        self.route = route
+        self.origin = origin
+        self.merged_events = merged_events
+
+    def with_continuation(self, line: str) -> SourceRecord:
+        """This record with one more line of its text (a stack trace line the agent sent as its own event)."""
+        text = self.text.rstrip("\n") + "\n" + line.rstrip("\n")
+        return SourceRecord(self.doc_id, text, self.receive_ms, self.route, self.origin, self.merged_events + 1)
 
 
 @dataclass(frozen=True, slots=True)

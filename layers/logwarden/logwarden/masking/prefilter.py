@@ -15,7 +15,8 @@ from __future__ import annotations
 import bisect
 import itertools
 import threading
-from typing import Final, NamedTuple
+from dataclasses import dataclass
+from typing import Final
 
 import hyperscan
 
@@ -112,9 +113,16 @@ _STARTS: Final[dict[int, str]] = {
 }
 
 
-class Found(NamedTuple):
+@dataclass(slots=True, init=False)
+class Found:
+    """What the prefilter found in one line. ``__init__`` is written out so that mypyc compiles it."""
+
     gates: int  # Gate bits
     number_starts: list[int]  # ascending offsets from which text._NUMBER is searched; a start may be one early
+
+    def __init__(self, gates: int, number_starts: list[int]) -> None:
+        self.gates = gates
+        self.number_starts = number_starts
 
     @property
     def keys(self) -> bool:

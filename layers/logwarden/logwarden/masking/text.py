@@ -17,8 +17,9 @@ import ipaddress
 import re
 import string
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Final, NamedTuple
+from typing import Any, Final
 
 from logwarden.masking import checksums
 from logwarden.masking.fieldnames import classify_key, is_person_word
@@ -26,11 +27,20 @@ from logwarden.masking.kinds import Kind
 from logwarden.masking.prefilter import Found, Gate, prefilter, prefilter_lines
 
 
-class Span(NamedTuple):
+@dataclass(slots=True, order=True, init=False)
+class Span:
+    """Where a detector found something to mask. ``__init__`` is written out so that mypyc compiles it."""
+
     start: int
     end: int
     kind: Kind
-    quote: bool = False  # a bare JSON number is replaced by a quoted string so the JSON stays valid
+    quote: bool  # a bare JSON number is replaced by a quoted string so the JSON stays valid
+
+    def __init__(self, start: int, end: int, kind: Kind, quote: bool = False) -> None:
+        self.start = start
+        self.end = end
+        self.kind = kind
+        self.quote = quote
 
 
 # ---------------------------------------------------------------- numbers (phones, cards, INN, SNILS, passports), IPv4

@@ -8,7 +8,7 @@ anything else is kept whole as a raw message with the receive time. Nothing is e
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final
 
 import orjson
@@ -28,7 +28,7 @@ _GENERIC_TIME_KEYS: Final = ("timestamp", "time", "ts", "@timestamp", "Timestamp
 _LEVEL_WORD: Final = re.compile(r"\b(TRACE|DEBUG|INFO|WARN(?:ING)?|ERROR|FATAL|CRITICAL)\b")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class ParsedRecord:
     """Schema fields read from one record, its free-form properties, and the line's own time."""
 
@@ -36,7 +36,23 @@ class ParsedRecord:
     labels: dict[str, Any]
     line_ms: int | None
     had_offset: bool
-    flags: list[str] = field(default_factory=list)
+    flags: list[str]
+
+    # Written out: one is built per event, and mypyc compiles this one; the dataclass-generated one stays
+    # interpreted even in the compiled hot path (logwarden/compiled.py).
+    def __init__(
+        self,
+        fields: dict[str, Any],
+        labels: dict[str, Any],
+        line_ms: int | None,
+        had_offset: bool,
+        flags: list[str] | None = None,
+    ) -> None:
+        self.fields = fields
+        self.labels = labels
+        self.line_ms = line_ms
+        self.had_offset = had_offset
+        self.flags = [] if flags is None else flags
 
 
 def parse_record(text: str, receive_ms: int) -> ParsedRecord:
