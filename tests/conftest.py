@@ -37,16 +37,12 @@ def _hot_path() -> tuple[Path, str]:
 def pytest_sessionstart(session: pytest.Session) -> None:
     """A compiled tree (PYTHONPATH=build/compiled) is a copy of the source: after an edit it would test the code
     as it was. Stop rather than mislead."""
-    import sys
-
-    from logwarden.compiled import source_digest
+    from logwarden.compiled import build_stamp
 
     package, _ = _hot_path()
     stamp = package.parent / ".source-digest"
-    if stamp.exists():
-        current = f"{source_digest(ROOT / 'layers' / 'logwarden' / 'logwarden')}-{sys.implementation.cache_tag}"
-        if stamp.read_text().strip() != current:
-            pytest.exit(f"{package.parent} is stale: run `make compiled`", returncode=4)
+    if stamp.exists() and stamp.read_text().strip() != build_stamp(ROOT / "layers" / "logwarden" / "logwarden"):
+        pytest.exit(f"{package.parent} is stale: run `make compiled`", returncode=4)
 
 
 def pytest_report_header() -> str:

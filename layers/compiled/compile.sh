@@ -21,7 +21,7 @@ mypyc=$(command -v "$mypyc") || { echo "mypyc not found (MYPYC=$mypyc)" >&2; exi
 mypyc=$(cd "$(dirname "$mypyc")" && pwd)/$(basename "$mypyc")
 python_bin=$(dirname "$mypyc")/python3
 
-digest=$("$python_bin" "$package/compiled.py" --digest)-$("$python_bin" -c 'import sys; print(sys.implementation.cache_tag)')
+digest=$("$python_bin" "$package/compiled.py" --stamp)
 if [ $layer = 0 ] && [ -f "$out/.source-digest" ] && [ "$(cat "$out/.source-digest")" = "$digest" ]; then
   echo "compiled hot path in $out is current ($digest)"
   exit 0

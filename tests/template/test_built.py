@@ -112,14 +112,20 @@ def test_every_handler_imports_from_the_build_with_only_the_layer(sam: dict[str,
 def test_the_layer_masks_through_its_own_hyperscan_build() -> None:
     # The prefilter's native wheel comes from the layer's requirements: the layer alone must build and run it.
     layer = _need(HOST) / "LogwardenLayer" / "python"
+    _assert_masks_with_only(
+        layer, "import hyperscan; assert hyperscan.__file__.startswith(sys.argv[1]), hyperscan.__file__"
+    )
+
+
+def _assert_masks_with_only(python: Path, check: str) -> None:
+    """With nothing but ``python`` on the path (no site-packages, no PYTHONPATH): run ``check``, then mask a line."""
     code = (
-        "import sys; sys.path[:0] = sys.argv[1:2]; import hyperscan; from logwarden.masking import Masker; "
-        "assert hyperscan.__file__.startswith(sys.argv[1]), hyperscan.__file__; "
+        f"import sys; sys.path[:0] = sys.argv[1:2]; {check}; from logwarden.masking import Masker; "
         "line = 'order 79958318034 created for customer 5521, contact ivan.petrov@mail.ru, +7 912 345-67-89'; "
         "print(Masker().mask_lines([line, 'nothing to see here, just a long enough line of plain text'])[0])"
     )
     done = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", code, str(layer)], capture_output=True, text=True, timeout=120
+        [sys.executable, "-I", "-S", "-c", code, str(python)], capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "order 79958318034 created for customer 5521, contact [EMAIL], [PHONE]"
@@ -169,18 +175,8 @@ def test_the_compiled_layer_runs_over_the_library_layer_as_lambda_lays_them_out(
     shutil.copytree(build / "LogwardenLayer" / "python", opt)
     shutil.copytree(build / f"Compiled{host}Layer" / "python", opt, dirs_exist_ok=True)
     assert (build / f"Compiled{host}Layer" / "logwarden-compiled.txt").read_text().startswith("compiled:")
-    code = (
-        "import sys; sys.path[:0] = sys.argv[1:2]; "
-        "from logwarden.compiled import HOT_MODULES, compiled_modules; from logwarden.masking import Masker; "
-        "assert compiled_modules() == list(HOT_MODULES), compiled_modules(); "
-        "line = 'order 79958318034 created for customer 5521, contact ivan.petrov@mail.ru, +7 912 345-67-89'; "
-        "print(Masker().mask_lines([line])[0])"
-    )
-    done = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", code, str(opt)], capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "order 79958318034 created for customer 5521, contact [EMAIL], [PHONE]"
+    check = "from logwarden.compiled import HOT_MODULES, compiled_modules; "
+    _assert_masks_with_only(opt, check + "assert compiled_modules() == list(HOT_MODULES), compiled_modules()")
 
 
 def test_the_host_build_matches_this_machine() -> None:

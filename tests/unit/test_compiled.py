@@ -9,7 +9,14 @@ import sys
 from pathlib import Path
 
 import logwarden
-from logwarden.compiled import HOT_MODULES, compiled_modules, hot_path_summary, source_digest, source_files
+from logwarden.compiled import (
+    HOT_MODULES,
+    build_stamp,
+    compiled_modules,
+    hot_path_summary,
+    source_digest,
+    source_files,
+)
 from tests.conftest import ROOT
 
 SOURCE = ROOT / "layers" / "logwarden"
@@ -49,9 +56,9 @@ def test_a_build_reads_the_list_with_the_standard_library_alone() -> None:
         [sys.executable, "-I", "-S", str(script), "--list"], capture_output=True, text=True, check=True, timeout=60
     )
     assert listed.stdout.split() == source_files()
-    digest = subprocess.run(
-        [sys.executable, "-I", "-S", str(script), "--digest"], capture_output=True, text=True, check=True, timeout=60
+    stamp = subprocess.run(
+        [sys.executable, "-I", "-S", str(script), "--stamp"], capture_output=True, text=True, check=True, timeout=60
     )
-    assert digest.stdout.strip() == source_digest(SOURCE / "logwarden")
+    assert stamp.stdout.strip() == build_stamp(SOURCE / "logwarden")
     wrong = subprocess.run([sys.executable, "-I", "-S", str(script)], capture_output=True, text=True, timeout=60)
     assert wrong.returncode == 2 and "usage" in wrong.stderr

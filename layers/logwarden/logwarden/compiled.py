@@ -10,14 +10,14 @@ This file runs as a script too, with nothing but the standard library, so that a
 without importing the package or its dependencies::
 
     python logwarden/compiled.py --list      # the hot modules' source files, relative to the package's parent
-    python logwarden/compiled.py --digest    # a digest of the package's source: a compiled tree is stale without it
+    python logwarden/compiled.py --stamp     # the source's digest and the Python: a compiled tree is stale without it
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import importlib.machinery
+import importlib.util
 import sys
 from pathlib import Path
 from typing import Final
@@ -48,8 +48,10 @@ PACKAGE_ROOT: Final = Path(__file__).resolve().parent
 
 
 def is_compiled(module: str) -> bool:
-    """Whether ``module`` was imported from a compiled extension module (it is imported if it was not)."""
-    origin = getattr(importlib.import_module(module), "__file__", None) or ""
+    """Whether ``module`` is (or would be) imported from a compiled extension module. Only its spec is looked
+    up, so asking at a cold start imports none of the modules a handler does not use."""
+    spec = importlib.util.find_spec(module)
+    origin = (spec.origin if spec is not None else None) or ""
     return origin.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
 
 
@@ -81,14 +83,20 @@ def source_digest(package: Path = PACKAGE_ROOT) -> str:
     return digest.hexdigest()[:16]
 
 
+def build_stamp(package: Path = PACKAGE_ROOT) -> str:
+    """What a compiled tree records (``.source-digest``) and must still match: the source and the Python it is
+    compiled for."""
+    return f"{source_digest(package)}-{sys.implementation.cache_tag}"
+
+
 def main(argv: list[str]) -> int:
     if argv == ["--list"]:
         print("\n".join(source_files()))
         return 0
-    if argv == ["--digest"]:
-        print(source_digest())
+    if argv == ["--stamp"]:
+        print(build_stamp())
         return 0
-    print("usage: compiled.py --list | --digest", file=sys.stderr)
+    print("usage: compiled.py --list | --stamp", file=sys.stderr)
     return 2
 
 
