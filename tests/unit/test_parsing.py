@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from logwarden import schema
+from logwarden.parsing import enrich
 from logwarden.parsing.detect import FLAG_PARSE_FALLBACK, parse_record
 from logwarden.parsing.structured import render_message_template
 
@@ -264,3 +267,56 @@ def test_words_alone_are_not_events() -> None:
     fields: dict[str, object] = {}
     classify_message("Ordering of beans by price is unchanged", fields)
     assert schema.EVENT_KIND not in fields
+
+
+# ------------------------------------------------------------------ classification on the lowered message
+
+_MESSAGE_WORDS = (
+    "Order", "ORDER", "order", "ORD-11-0000050", "ord-7", "#", "no.", "id", "number", ":", "=", "status",
+    "Status", "changed", "from", "to", "->", "SENT_TO_CRM", "In_Crm", "created", "CREATED", "placed", "new",
+    "registered", "was", "has been", "Price", "calculated", "computed", "for", "79423.42", "12,5", "RUB", "rub",
+    "eur", "GET", "get", "POST", "HTTP", "/api/pages?x=1", "200", "404", "responded", "in", "59",
+    "1.5", "ms", "MS", "took", "duration:", "slow", "Slow", "overdue", "limit", "rate", "exceeded",
+    "too many requests", "hours", "customer", "CUST-100130",
+)  # fmt: skip
+
+
+@st.composite
+def _order_system_message(draw: st.DrawFn) -> str:
+    words = draw(st.lists(st.sampled_from(_MESSAGE_WORDS), min_size=1, max_size=14))
+    separators = draw(
+        st.lists(st.sampled_from([" ", " ", "  ", "\t", "", "\n"]), min_size=len(words), max_size=len(words))
+    )
+    return "".join(word + separator for word, separator in zip(words, separators, strict=True)).strip()
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.one_of(_order_system_message(), st.text(st.characters(max_codepoint=127), max_size=80)),
+    st.sampled_from([{}, {"order.id": "ORD-1"}, {"event.action": "order_created"}, {"duration.ms": 1.0}]),
+)
+def test_lowered_twins_classify_ascii_messages_as_the_patterns_do(message: str, known: dict[str, object]) -> None:
+    with_twins, with_patterns = dict(known), dict(known)
+    enrich._classify(message, with_twins, True)
+    enrich._classify(message, with_patterns, False)
+    assert with_twins == with_patterns
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("Order ORD-11-0000050 status changed from SENT_TO_CRM to IN_CRM", "order_status_changed"),
+        ("Price calculated for order ORD-11-0000111: 79423.42 rub", "price_calculated"),
+        ("GET /api/pages/prices 200 in 59 ms", "api_request"),
+        ("Slow operation: price recalculation took 1982 MS", "slow_operation"),
+        ("Rate limit exceeded for client nord-logistics", "limit_exceeded"),
+        ("Order ORD-11-0000027 was CREATED", "order_created"),
+    ],
+)
+def test_lowered_twins_find_what_the_patterns_find(message: str, kind: str) -> None:
+    with_twins: dict[str, object] = {}
+    with_patterns: dict[str, object] = {}
+    enrich._classify(message, with_twins, True)
+    enrich._classify(message, with_patterns, False)
+    assert with_twins == with_patterns
+    assert with_twins[schema.EVENT_KIND] == kind

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from logwarden.parsing.timestamps import (
     FLAG_FROM_RECEIVE_TIME,
     FLAG_OUT_OF_RANGE,
     FLAG_TZ_INFERRED,
+    _common_iso_to_ms,
+    _general_iso_to_ms,
     epoch_to_ms,
     iso_to_ms,
     ms_to_iso,
@@ -102,3 +106,55 @@ def test_time_of_day_picks_the_nearest_date() -> None:
     # 23:59:59 seen just after midnight belongs to the previous day.
     just_after_midnight = 1764028805000  # 2025-11-25T00:00:05Z
     assert ms_to_iso(time_of_day_to_ms("23:59:59.500", just_after_midnight) or 0) == "2025-11-24T23:59:59.500Z"
+
+
+# ------------------------------------------------------------------ the hand-read common shapes
+
+_DIGITS = st.integers(0, 99).map(lambda n: f"{n:02d}")
+
+
+@st.composite
+def _iso_like(draw: st.DrawFn) -> str:
+    """Timestamps of the shapes services write, with every part now and then out of range or misspelt."""
+    year = draw(st.sampled_from(["2025", "1969", "0001", "9999", "0000", "20x5"]))
+    date = f"{year}-{draw(_DIGITS)}-{draw(_DIGITS)}"
+    clock = f"{draw(_DIGITS)}:{draw(_DIGITS)}:{draw(_DIGITS)}"
+    separator = draw(st.sampled_from(["T", " ", "t", "_"]))
+    fraction = draw(st.sampled_from(["", ".", ","])) + draw(st.text("0123456789", max_size=12))
+    zone = draw(
+        st.sampled_from(["", "Z", "z"])
+        | st.builds(lambda sign, h, m: f"{sign}{h}:{m}", st.sampled_from("+-"), _DIGITS, _DIGITS)
+        | st.sampled_from(["+0300", "+03", " +03:00", "+03:00:00", "+3:00", "Z+03:00"])
+    )
+    text = date + separator + clock + fraction + zone
+    # A character now and then replaced by a look-alike: other digits, signs, spaces.
+    if draw(st.booleans()):
+        at = draw(st.integers(0, len(text) - 1))
+        text = text[:at] + draw(st.sampled_from(["٣", "２", "+", " ", "-", ":", "9", "a"])) + text[at + 1 :]
+    return text
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_iso_like())
+def test_common_shapes_read_by_hand_agree_with_fromisoformat(text: str) -> None:
+    candidate = text.strip()
+    if not candidate:
+        return
+    common = _common_iso_to_ms(candidate)
+    if common is not None:
+        assert common == _general_iso_to_ms(candidate)
+    assert iso_to_ms(text) == _general_iso_to_ms(candidate)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2025-11-24T09:10:59.819+03:00",
+        "2025-11-24T06:10:59.8650000Z",
+        "2025-11-24 09:10:59.522",
+        "1969-12-31T23:59:59.9Z",
+    ],
+)
+def test_the_shapes_services_write_take_the_hand_read_path(text: str) -> None:
+    assert _common_iso_to_ms(text) == _general_iso_to_ms(text)
+    assert _common_iso_to_ms(text) is not None
