@@ -444,3 +444,12 @@ def test_formatted_records_round_trip(
     assert fields[schema.THREAD] == f"<{pid[0]}.{pid[1]}.{pid[2]}>"
     assert fields[schema.MESSAGE] == "\n".join(message_lines).strip()
     assert grouped == [record]
+
+
+def test_the_longest_header_still_parses() -> None:
+    # A nine-digit fraction, an offset and a nine-letter level put the pid's "] <" as far in as a header allows.
+    line = "2024-05-01T10:00:00.123456789+03:00 [emergency] <0.1.0> node rabbit@a down"
+    fields = parse_broker_line(line)
+    assert fields is not None
+    assert fields[schema.LEVEL] == "FATAL"
+    assert fields[schema.EVENT_KIND] == rabbitmq.NODE_DOWN

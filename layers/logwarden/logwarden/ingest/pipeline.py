@@ -102,6 +102,8 @@ class IngestPipeline:
         self._prefix = index_prefix
         self._drop_debug = drop_debug
         self._now = now
+        # Data stream per subsystem and level, looked up per event in two dicts (lru_cache's key tuple costs more).
+        self._streams: dict[str, dict[Any, str]] = {}
 
     def build(self, batch: SourceBatch) -> BuiltBatch:
         """Turn a delivery into masked, serialised index actions (no I/O)."""
@@ -122,7 +124,7 @@ class IngestPipeline:
             normalised.append((record, doc))
         # One prefilter pass over the delivery's free text clears most of it before documents are masked one by one.
         self._masker.prepare(doc for _record, doc in normalised)
-        mask, prefix = self._masker.mask_document, self._prefix
+        mask, streams = self._masker.mask_document, self._streams
         for record, doc in normalised:
             try:
                 doc = mask(doc)
@@ -133,9 +135,18 @@ class IngestPipeline:
             flags = doc.get(schema.FLAGS)
             if flags and FLAG_PARSE_FALLBACK in flags:
                 fallbacks += 1
-            index = naming.data_stream_name(record.route.subsystem, doc.get(schema.LEVEL), prefix)
+            subsystem, level = record.route.subsystem, doc.get(schema.LEVEL)
+            by_level = streams.get(subsystem)
+            index = by_level.get(level) if by_level is not None else None
+            if index is None:
+                index = self._stream_name(subsystem, level)
             actions.append(IndexAction(index, record.doc_id, source))
         return BuiltBatch(actions, rejected, filtered, fallbacks)
+
+    def _stream_name(self, subsystem: str, level: Any) -> str:
+        index = naming.data_stream_name(subsystem, level if isinstance(level, str) else None, self._prefix)
+        self._streams.setdefault(subsystem, {})[level] = index
+        return index
 
     def _processing_error(self, record: SourceRecord, error: Exception) -> DeadLetterEntry:
         problem = RejectedInput("processing_error", f"{type(error).__name__}: {error}", record.origin, record.text)

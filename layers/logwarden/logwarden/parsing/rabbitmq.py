@@ -92,6 +92,7 @@ _TS_PARTS: Final = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})[ T](?P<time>\d{2}:\d{2}:\d{2})(?:[.,](?P<frac>\d{1,9}))?"
     r"(?P<tz>Z|[+-]\d{2}:?\d{2})?"
 )
+_HEADER_PID_BY: Final = 64
 _ERLANG_PID: Final = re.compile(r"<\d+\.\d+\.\d+>")
 
 # Bits worth keeping as labels. Connection names look like ``127.0.0.1:34180 -> 127.0.0.1:5672`` plus an
@@ -116,6 +117,10 @@ _QUEUE_FAILURE: Final = re.compile(
     r"Restarting crashed queue|[Qq]ueue .* (?:crashed|terminated abnormally)|home node '[^']*' of durable queue"
     r"|[Qq]uorum queue .* (?:failed|is not available)|queue '[^']*' in vhost '[^']*' (?:crashed|is down|failed)"
 )
+
+
+# (pattern, its group, a substring every match of it holds)
+_LABEL_PATTERNS: Final = ((_USER, "user", "user"), (_VHOST, "vhost", "vhost"), (_QUEUE, "queue", "queue '"))
 
 
 def _level(raw: str) -> str | None:
@@ -156,15 +161,18 @@ def epoch_to_ms(value: float) -> int | None:
 def classify(message: str, level: str | None) -> tuple[str | None, dict[str, str]]:
     """The event kind of one broker message and the labels worth keeping (connection, user, vhost, ...)."""
     labels: dict[str, str] = {}
-    connection = _CONNECTION.search(message)
+    connection = _CONNECTION.search(message) if "onnection" in message else None
     if connection is not None:
         labels["connection"] = connection["name"].strip()
         if connection["cpid"]:
             labels["connection_pid"] = connection["cpid"]
-    for pattern, key in ((_USER, "user"), (_VHOST, "vhost"), (_QUEUE, "queue")):
-        found = pattern.search(message)
-        if found is not None:
-            labels[key] = found[key]
+    # Each pattern opens with \b, which keeps sre from skipping ahead to its literal: without the substring test
+    # first, each search walked every position of the message (about 3 µs a broker line).
+    for pattern, key, literal in _LABEL_PATTERNS:
+        if literal in message:
+            found = pattern.search(message)
+            if found is not None:
+                labels[key] = found[key]
     return _kind(message, level, labels), labels
 
 
@@ -181,7 +189,7 @@ def _kind(message: str, level: str | None, labels: dict[str, str]) -> str | None
         return AUTH_FAILURE
     if _VHOST_REFUSED.search(message):
         return AUTH_FAILURE
-    alarm = _ALARM.search(head)
+    alarm = _ALARM.search(head) if "resource limit alarm" in head else None
     if alarm is not None:
         labels["resource"] = alarm["resource"]
         if alarm["node"]:
@@ -203,7 +211,7 @@ def _kind(message: str, level: str | None, labels: dict[str, str]) -> str | None
             if exception["method"].startswith("queue."):
                 return QUEUE_ERROR
         return CHANNEL_ERROR
-    if _QUEUE_FAILURE.search(message):
+    if "ueue" in message and _QUEUE_FAILURE.search(message):  # every alternative names a [Qq]ueue
         return QUEUE_ERROR
     lowered = head.lower()
     if lowered.startswith("closing amqp connection"):
@@ -250,6 +258,10 @@ def parse_broker_line(text: str) -> dict[str, Any] | None:
     if not first.isdigit():
         return None
     stripped = text.strip("\r\n")
+    # The pid's "] <" ends by the 49th character of a header (a timestamp of at most 35, " [", a level
+    # of at most 9): text lines of other layouts, most of those that get here, leave without a split or a match.
+    if "] <" not in stripped[:_HEADER_PID_BY]:
+        return None
     lines = stripped.splitlines()
     header = _HEADER.fullmatch(lines[0].rstrip())
     if header is None:

@@ -40,9 +40,22 @@ class IndexAction:
 
     def bulk_lines(self) -> bytes:
         # The header is ``{"create":{"_index":...,"_id":...}}`` as orjson would write it, assembled in one join
-        # (orjson.dumps of each string does the JSON escaping).
-        index, doc_id = orjson.dumps(self.index), orjson.dumps(self.doc_id)
-        return b"".join((b'{"create":{"_index":', index, b',"_id":', doc_id, b"}}\n", self.source, b"\n"))
+        # (orjson.dumps of each string does the JSON escaping); its start is the same for every action of an index.
+        start = _HEADER_STARTS.get(self.index)
+        if start is None:
+            start = _header_start(self.index)
+        return b"".join((start, orjson.dumps(self.doc_id), b"}}\n", self.source, b"\n"))
+
+
+_HEADER_STARTS: Final[dict[str, bytes]] = {}
+_HEADER_STARTS_MAX: Final = 1024  # a handful of data streams in practice; a replay may name others
+
+
+def _header_start(index: str) -> bytes:
+    if len(_HEADER_STARTS) >= _HEADER_STARTS_MAX:
+        _HEADER_STARTS.clear()
+    start = _HEADER_STARTS[index] = b'{"create":{"_index":' + orjson.dumps(index) + b',"_id":'
+    return start
 
 
 @dataclass(frozen=True, slots=True)
