@@ -269,7 +269,7 @@ def test_words_alone_are_not_events() -> None:
     assert schema.EVENT_KIND not in fields
 
 
-# ------------------------------------------------------------------ classification on the lowered message
+# ------------------------------------------------------------------ classification by shape
 
 _MESSAGE_WORDS = (
     "Order", "ORDER", "order", "ORD-11-0000050", "ord-7", "#", "no.", "id", "number", ":", "=", "status",
@@ -295,11 +295,11 @@ def _order_system_message(draw: st.DrawFn) -> str:
     st.one_of(_order_system_message(), st.text(st.characters(max_codepoint=127), max_size=80)),
     st.sampled_from([{}, {"order.id": "ORD-1"}, {"event.action": "order_created"}, {"duration.ms": 1.0}]),
 )
-def test_lowered_twins_classify_ascii_messages_as_the_patterns_do(message: str, known: dict[str, object]) -> None:
-    with_twins, with_patterns = dict(known), dict(known)
-    enrich._classify(message, with_twins, True)
+def test_classifying_by_shape_agrees_with_the_patterns(message: str, known: dict[str, object]) -> None:
+    by_shape, with_patterns = dict(known), dict(known)
+    enrich._classify(message, by_shape, True)
     enrich._classify(message, with_patterns, False)
-    assert with_twins == with_patterns
+    assert by_shape == with_patterns
 
 
 @pytest.mark.parametrize(
@@ -313,10 +313,24 @@ def test_lowered_twins_classify_ascii_messages_as_the_patterns_do(message: str, 
         ("Order ORD-11-0000027 was CREATED", "order_created"),
     ],
 )
-def test_lowered_twins_find_what_the_patterns_find(message: str, kind: str) -> None:
-    with_twins: dict[str, object] = {}
+def test_classifying_by_shape_finds_what_the_patterns_find(message: str, kind: str) -> None:
+    by_shape: dict[str, object] = {}
     with_patterns: dict[str, object] = {}
-    enrich._classify(message, with_twins, True)
+    enrich._classify(message, by_shape, True)
     enrich._classify(message, with_patterns, False)
-    assert with_twins == with_patterns
-    assert with_twins[schema.EVENT_KIND] == kind
+    assert by_shape == with_patterns
+    assert by_shape[schema.EVENT_KIND] == kind
+
+
+def test_messages_of_one_shape_each_keep_their_own_values() -> None:
+    # GIVEN two messages that differ only in their digits: one shape, classified once
+    first: dict[str, object] = {}
+    second: dict[str, object] = {}
+    enrich.classify_message("Price calculated for order ORD-11-0000111: 79423.42 RUB", first)
+    enrich.classify_message("Price calculated for order ORD-12-0000987: 15302.99 RUB", second)
+    # THEN each document carries the values of its own message
+    assert first[schema.ORDER_ID] == "ORD-11-0000111"
+    assert first[schema.ORDER_PRICE] == 79423.42
+    assert second[schema.ORDER_ID] == "ORD-12-0000987"
+    assert second[schema.ORDER_PRICE] == 15302.99
+    assert first[schema.EVENT_KIND] == second[schema.EVENT_KIND] == "price_calculated"

@@ -276,17 +276,67 @@ _DURATION_IN_LOWERED: Final = _lowered_twin(_DURATION_IN_TEXT)
 _LOWERED_MAX: Final = 2000  # the part of a message lowered for the keyword tests
 
 
+_API_STARTS: Final = _STARTS["api_request"]
+_DIGITS_AS_ZERO: Final = bytes.maketrans(b"123456789", b"000000000")  # bytes.translate: str.translate is slow
+_NO_SPAN: Final = (-1, -1)
+
+
+class _Outcome:
+    """What classification finds in a message, as spans of it, whatever the fields already hold."""
+
+    kind: str | None  # the first rule that matches
+    values: tuple[tuple[str, Callable[[str], Any], int, int], ...]  # its groups that matched text: field, start, end
+    order: tuple[int, int]  # the order id that _ORDER_IN_TEXT finds, (-1, -1) for none
+    duration: tuple[int, int]  # the duration that _DURATION_IN_TEXT finds
+
+    def __init__(
+        self,
+        kind: str | None,
+        values: tuple[tuple[str, Callable[[str], Any], int, int], ...],
+        order: tuple[int, int],
+        duration: tuple[int, int],
+    ) -> None:
+        self.kind = kind
+        self.values = values
+        self.order = order
+        self.duration = duration
+
+
+# Outcomes by the hash of a message's shape (see _classify). By hash, so that no message text, which may be
+# personal, is held between deliveries; two shapes of equal 64-bit hash among 4096 are too unlikely to matter.
+_OUTCOMES: Final[dict[int, _Outcome]] = {}
+_OUTCOMES_MAX: Final = 4096
+
+
 def classify_message(message: str, fields: Fields) -> None:
     """Set the event kind and the values it carries from a free-text message, if it matches one."""
     if message:
         _classify(message, fields, len(message) <= _LOWERED_MAX and message.isascii())
 
 
-def _classify(message: str, fields: Fields, search_lowered: bool) -> None:
-    """``classify_message``; ``search_lowered`` (an ASCII message, lowered whole) searches the lowered twins."""
+def _classify(message: str, fields: Fields, by_shape: bool) -> None:
+    """``classify_message``. ``by_shape`` (an ASCII message, lowered whole) takes the outcome of its shape.
+
+    A message's shape is the message lowered with every digit read as 0: "order ord-00-0000000 status changed
+    from new to sent_to_crm" stands for every order that changed so. Neither the keywords nor the patterns tell
+    one digit from another (the one that does, api_request's status, is anchored at a start that is excluded
+    here), and the lowered twins match an ASCII message lowered as the patterns match the message, so a shape
+    has one outcome, with spans that hold in every message of that shape. Services write a few hundred shapes,
+    so the patterns run about once per shape rather than once per message. ``tests/unit/test_parsing.py``
+    compares both paths on generated messages."""
+    if by_shape and not message.startswith(_API_STARTS):
+        shape = message.lower().encode("ascii").translate(_DIGITS_AS_ZERO)
+        key = hash(shape)
+        outcome = _OUTCOMES.get(key)
+        if outcome is None:
+            if len(_OUTCOMES) >= _OUTCOMES_MAX:
+                _OUTCOMES.clear()
+            outcome = _OUTCOMES[key] = _outcome_of(shape.decode("ascii"))
+        _apply(outcome, message, fields)
+        return
     lowered = message[:_LOWERED_MAX].lower()
     if schema.EVENT_KIND not in fields:
-        for kind, pattern, twin, keywords, groups, starts in _EVENT_RULES:
+        for kind, pattern, _twin, keywords, groups, starts in _EVENT_RULES:
             if starts is not None and not message.startswith(starts):
                 continue
             for word in keywords:
@@ -294,16 +344,6 @@ def _classify(message: str, fields: Fields, search_lowered: bool) -> None:
                     break
             else:
                 continue
-            if twin is not None and search_lowered:
-                found = twin.search(lowered)
-                if found is None:
-                    continue
-                fields[schema.EVENT_KIND] = kind
-                for group, field, convert in groups:
-                    start, end = found.span(group)
-                    if end > start and field not in fields:
-                        fields[field] = convert(message[start:end])
-                break
             match = pattern.search(message)
             if match is None:
                 continue
@@ -314,23 +354,55 @@ def _classify(message: str, fields: Fields, search_lowered: bool) -> None:
                     fields[field] = convert(value)
             break
     if schema.ORDER_ID not in fields and "order" in lowered:
-        if search_lowered and _ORDER_IN_LOWERED is not None:
-            lowered_order = _ORDER_IN_LOWERED.search(lowered)
-            if lowered_order is not None:
-                fields[schema.ORDER_ID] = message[lowered_order.start("order") : lowered_order.end("order")]
-        else:
-            order = _ORDER_IN_TEXT.search(message)
-            if order is not None:
-                fields[schema.ORDER_ID] = order.group("order")
+        order = _ORDER_IN_TEXT.search(message)
+        if order is not None:
+            fields[schema.ORDER_ID] = order.group("order")
     if schema.DURATION_MS not in fields and "ms" in lowered:
-        if search_lowered and _DURATION_IN_LOWERED is not None:
-            lowered_duration = _DURATION_IN_LOWERED.search(lowered)
-            if lowered_duration is not None:
-                fields[schema.DURATION_MS] = float(lowered_duration.group("duration"))
-        else:
-            duration = _DURATION_IN_TEXT.search(message)
-            if duration is not None:
-                fields[schema.DURATION_MS] = float(duration.group("duration"))
+        duration = _DURATION_IN_TEXT.search(message)
+        if duration is not None:
+            fields[schema.DURATION_MS] = float(duration.group("duration"))
+
+
+def _outcome_of(shape: str) -> _Outcome:
+    """Classify a shape with the lowered twins, every search run (the fields decide later what is taken)."""
+    kind: str | None = None
+    values: tuple[tuple[str, Callable[[str], Any], int, int], ...] = ()
+    for rule_kind, _pattern, twin, keywords, rule_groups, starts in _EVENT_RULES:
+        # api_request (anchored, no twin) cannot match: the caller saw that the message does not start as it must.
+        if twin is None or starts is not None or not any(word in shape for word in keywords):
+            continue
+        found = twin.search(shape)
+        if found is not None:
+            kind = rule_kind
+            values = tuple(
+                (field, convert, *found.span(group)) for group, field, convert in rule_groups if found.group(group)
+            )
+            break
+    order = duration = _NO_SPAN
+    if "order" in shape and _ORDER_IN_LOWERED is not None:
+        found_order = _ORDER_IN_LOWERED.search(shape)
+        if found_order is not None:
+            order = found_order.span("order")
+    if "ms" in shape and _DURATION_IN_LOWERED is not None:
+        found_duration = _DURATION_IN_LOWERED.search(shape)
+        if found_duration is not None:
+            duration = found_duration.span("duration")
+    return _Outcome(kind, values, order, duration)
+
+
+def _apply(outcome: _Outcome, message: str, fields: Fields) -> None:
+    """Take what an outcome found from the message itself, in the order and on the terms of the pattern path."""
+    if outcome.kind is not None and schema.EVENT_KIND not in fields:
+        fields[schema.EVENT_KIND] = outcome.kind
+        for field, convert, start, end in outcome.values:
+            if field not in fields:
+                fields[field] = message[start:end] if convert is _same else convert(message[start:end])
+    start, end = outcome.order
+    if start >= 0 and schema.ORDER_ID not in fields:
+        fields[schema.ORDER_ID] = message[start:end]
+    start, end = outcome.duration
+    if start >= 0 and schema.DURATION_MS not in fields:
+        fields[schema.DURATION_MS] = float(message[start:end])
 
 
 _EXCEPTION_LINE: Final = re.compile(
