@@ -10,6 +10,7 @@ one-time caches cancel out.
     .venv/bin/python bench/instructions.py                  # the logwarden that .venv imports
     PYTHONPATH=/other/tree/layers/logwarden .venv/bin/python bench/instructions.py   # another version of it
     .venv/bin/python bench/instructions.py --without masking    # the share of a stage: the count without it
+    .venv/bin/python bench/instructions.py --every 30           # ingest.py's traffic mix, not its first minutes
 
 ``--without`` takes a stage out of the measured path (``classify``: no event classification; ``masking``: no
 prefilter and documents left as they are; ``build``: nothing after decoding). The output is then wrong on
@@ -96,6 +97,12 @@ def instructions(data_file: Path, count: int, without: str | None) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=6000)
+    parser.add_argument(
+        "--every",
+        type=int,
+        metavar="K",
+        help="every K-th delivery of ingest.py's 200,000-event run (its traffic mix) instead of the first --events",
+    )
     parser.add_argument("--without", choices=STAGES, help="leave a stage out, to count what it costs")
     parser.add_argument("--run", nargs=2, metavar=("DATA", "PASSES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -110,7 +117,10 @@ def main() -> None:
     from logwarden.ingest.cloudwatch import decode_delivery
     from logwarden.routing import Router
 
-    deliveries, _, _ = ingest.generate(args.events)
+    if args.every:
+        deliveries = ingest.generate(200_000)[0][:: args.every]
+    else:
+        deliveries, _, _ = ingest.generate(args.events)
     events = sum(decode_delivery(delivery, Router()).events for delivery in deliveries)
     with tempfile.TemporaryDirectory() as scratch:
         data_file = Path(scratch) / "deliveries.json"

@@ -158,3 +158,10 @@ def test_common_shapes_read_by_hand_agree_with_fromisoformat(text: str) -> None:
 def test_the_shapes_services_write_take_the_hand_read_path(text: str) -> None:
     assert _common_iso_to_ms(text) == _general_iso_to_ms(text)
     assert _common_iso_to_ms(text) is not None
+
+
+def test_timestamps_are_read_by_hand_exactly_when_compiled() -> None:
+    from logwarden.compiled import is_compiled
+    from logwarden.parsing import timestamps
+
+    assert timestamps._READ_BY_HAND is is_compiled("logwarden.parsing.timestamps")
