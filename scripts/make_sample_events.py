@@ -13,7 +13,8 @@ from pathlib import Path
 
 from logwarden.ingest.cloudwatch import encode_delivery
 
-EVENTS = Path(__file__).resolve().parent.parent / "events"
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = ROOT / "events"
 T0 = 1764078000000  # 2025-11-25T13:40:00Z
 
 
@@ -250,7 +251,7 @@ def main() -> None:
             "/aws/amazonmq/broker/b-4a1c2e3f-1111-2222-3333-444455556666/general", "rabbit@ip-10-0-1-10", BROKER
         ),
     )
-    control = (Path("/work/shared/real_events/otel_cwlog_only_control_decoded.json")).read_bytes()
+    control = (ROOT / "tests" / "data" / "real_events" / "otel_cwlog_only_control_decoded.json").read_bytes()
     data = base64.b64encode(gzip.compress(control, mtime=0)).decode()
     write("cloudwatch_control.json", {"awslogs": {"data": data}})
 

@@ -1,4 +1,4 @@
-"""CloudWatch Logs subscription deliveries, including the real AWS-shaped payloads in shared/real_events."""
+"""CloudWatch Logs subscription deliveries, including the real AWS-shaped payloads in tests/data/real_events."""
 
 from __future__ import annotations
 

@@ -15,14 +15,12 @@ from hypothesis import strategies as st
 
 from logwarden.local.mq_poller import Delivery, PollerSettings, build_event, format_timestamp, message_cost
 
-REAL_EVENTS = Path(__file__).resolve().parents[2].parent / "shared" / "real_events"
+from tests.conftest import REAL_EVENTS
 SAMPLE = "powertools_rabbitMQEvent.json"
 
 
 def _sample() -> dict[str, Any]:
     path = REAL_EVENTS / SAMPLE
-    if not path.exists():
-        pytest.skip(f"{path} (the shared real sample events) is not beside the repository")
     loaded: dict[str, Any] = json.loads(path.read_text())
     return loaded
 
