@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from logwarden.local.mq_poller import Delivery, PollerSettings, build_event, format_timestamp, message_cost
-
 from tests.conftest import REAL_EVENTS
+
 SAMPLE = "powertools_rabbitMQEvent.json"
 
 
