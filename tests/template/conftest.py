@@ -84,3 +84,60 @@ def as_list(value: Any) -> list[Any]:
 def statements(document: Any) -> Iterator[dict[str, Any]]:
     for statement in as_list(document.get("Statement", [])):
         yield from branches(statement)
+
+
+# What Lambda gives every function, with stand-in values; no AWS call happens with them.
+LAMBDA_ENV = {
+    "AWS_REGION": "eu-central-1",
+    "AWS_DEFAULT_REGION": "eu-central-1",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_LAMBDA_FUNCTION_NAME": "logwarden-test",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_DEV": "false",
+}
+# Stand-ins for the values a deploy resolves (resource attributes); parameters take their defaults.
+RESOURCE_VALUES = {
+    "LOGWARDEN_OPENSEARCH_ENDPOINT": "https://search-logwarden-abc.eu-central-1.es.amazonaws.com",
+    "LOGWARDEN_DASHBOARDS_ENDPOINT": "https://search-logwarden-abc.eu-central-1.es.amazonaws.com/_dashboards",
+    "LOGWARDEN_DASHBOARDS_URL": "https://search-logwarden-abc.eu-central-1.es.amazonaws.com/_dashboards",
+    "LOGWARDEN_DEADLETTER_BUCKET": "logwarden-dead-letters",
+    "LOGWARDEN_DEADLETTER_KMS_KEY_ID": "arn:aws:kms:eu-central-1:123456789012:key/00000000-0000-0000-0000-000000000000",
+    "LOGWARDEN_ALERT_TOPIC_ARN": "arn:aws:sns:eu-central-1:123456789012:logwarden-alerts",
+    "LOGWARDEN_ALERT_STATE_TABLE": "logwarden-alert-state",
+    "LOGWARDEN_MASKING_HASH_KEY_NAME": "arn:aws:secretsmanager:eu-central-1:123456789012:secret:logwarden/masking-hmac-key",
+    "LOGWARDEN_CHAT_SECRET_NAME": "logwarden/chat-webhooks",
+}
+
+
+def template_variables(function: dict[str, Any], sam: dict[str, Any]) -> dict[str, Any]:
+    """The Environment.Variables a function gets: the Globals', then its own."""
+    variables = {**sam["Globals"]["Function"]["Environment"]["Variables"]}
+    variables.update(function["Properties"].get("Environment", {}).get("Variables", {}))
+    return variables
+
+
+def function_environment(
+    function: dict[str, Any], sam: dict[str, Any], values: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The function's variables from the template, resolved: literals as written, parameters at their defaults,
+    ``Fn::If`` on the first branch (Stage defaults to prod), resource values from ``values``."""
+    values = RESOURCE_VALUES if values is None else values
+    env: dict[str, str] = {}
+    for name, value in template_variables(function, sam).items():
+        if isinstance(value, str):
+            env[name] = value
+        elif name in values:
+            env[name] = values[name]
+        elif "Ref" in value and value["Ref"] in sam["Parameters"]:
+            env[name] = str(sam["Parameters"][value["Ref"]].get("Default", ""))
+        elif "Fn::If" in value:
+            env[name] = str(value["Fn::If"][1])
+        else:
+            pytest.fail(f"{name}: add a stand-in value for {value}")
+    return env
+
+
+def function_folder(function: dict[str, Any]) -> str:
+    """``functions/ingest_mq/`` -> ``ingest_mq``: the reader's name in logwarden/settings.py."""
+    return str(function["Properties"]["CodeUri"]).rstrip("/").split("/")[-1]

@@ -16,33 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, of_type
+from conftest import LAMBDA_ENV, ROOT, function_environment, of_type
 
 DEPLOYED = ROOT / ".aws-sam" / "build"
 HOST = ROOT / ".aws-sam" / "host" / "build"
 ELF_MACHINE = {183: "arm64", 62: "x86_64"}  # e_machine of EM_AARCH64 and EM_X86_64
-
-# What Lambda gives the function at import time, with stand-in values; no AWS call happens on import.
-FAKE_VALUES = {
-    "LOGWARDEN_OPENSEARCH_ENDPOINT": "https://search-logwarden-abc.eu-central-1.es.amazonaws.com",
-    "LOGWARDEN_DASHBOARDS_ENDPOINT": "https://search-logwarden-abc.eu-central-1.es.amazonaws.com/_dashboards",
-    "LOGWARDEN_DASHBOARDS_URL": "https://search-logwarden-abc.eu-central-1.es.amazonaws.com/_dashboards",
-    "LOGWARDEN_DEADLETTER_BUCKET": "logwarden-dead-letters",
-    "LOGWARDEN_DEADLETTER_KMS_KEY_ID": "arn:aws:kms:eu-central-1:123456789012:key/00000000-0000-0000-0000-000000000000",
-    "LOGWARDEN_ALERT_TOPIC_ARN": "arn:aws:sns:eu-central-1:123456789012:logwarden-alerts",
-    "LOGWARDEN_ALERT_STATE_TABLE": "logwarden-alert-state",
-    "LOGWARDEN_MASKING_HMAC_SECRET": "logwarden/masking-hmac-key",
-    "LOGWARDEN_CHAT_SECRET_NAME": "logwarden/chat-webhooks",
-}
-LAMBDA_ENV = {
-    "AWS_REGION": "eu-central-1",
-    "AWS_DEFAULT_REGION": "eu-central-1",
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_LAMBDA_FUNCTION_NAME": "logwarden-test",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_DEV": "false",
-}
 
 
 def _need(build: Path) -> Path:
@@ -51,25 +29,6 @@ def _need(build: Path) -> Path:
             pytest.fail(f"{build} missing although scripts/check-template.sh built it")
         pytest.skip(f"{build} missing: run scripts/check-template.sh")
     return build
-
-
-def _environment(function: dict[str, Any], sam: dict[str, Any]) -> dict[str, str]:
-    """The function's variables from the template, with parameter defaults and stand-ins for resource values."""
-    variables = {**sam["Globals"]["Function"]["Environment"]["Variables"]}
-    variables.update(function["Properties"].get("Environment", {}).get("Variables", {}))
-    env: dict[str, str] = {"PATH": os.environ.get("PATH", ""), **LAMBDA_ENV}
-    for name, value in variables.items():
-        if isinstance(value, str):
-            env[name] = value
-        elif name in FAKE_VALUES:
-            env[name] = FAKE_VALUES[name]
-        elif "Ref" in value and value["Ref"] in sam["Parameters"]:
-            env[name] = str(sam["Parameters"][value["Ref"]].get("Default", ""))
-        elif "Fn::If" in value:
-            env[name] = str(value["Fn::If"][1])  # the prod branch (Stage defaults to prod)
-        else:
-            pytest.fail(f"{name}: add a stand-in value for {value}")
-    return env
 
 
 def _functions(sam: dict[str, Any]) -> list[str]:
@@ -100,7 +59,7 @@ def test_every_handler_imports_from_the_build_with_only_the_layer(sam: dict[str,
             [sys.executable, "-I", "-S", "-c", code, str(build / name), str(layer)],
             capture_output=True,
             text=True,
-            env=_environment(function, sam),
+            env={"PATH": os.environ.get("PATH", ""), **LAMBDA_ENV, **function_environment(function, sam)},
             cwd=build / name,
             timeout=120,
         )

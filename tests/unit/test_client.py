@@ -10,7 +10,7 @@ from opensearchpy import Urllib3AWSV4SignerAuth
 
 from logwarden.config import IngestConfig
 from logwarden.errors import ConfigurationError
-from logwarden.sink.client import OpenSearchSettings, build_client, infer_auth
+from logwarden.sink.client import OpenSearchSettings, build_client, infer_auth, requests_auth
 
 
 def test_amazon_endpoints_are_signed_with_refreshable_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -48,6 +48,25 @@ def test_amazon_endpoints_are_signed_with_refreshable_credentials(monkeypatch: p
     assert first["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
     assert "/eu-central-1/es/aws4_request" in first["Authorization"]
     assert first["X-Amz-Security-Token"] != second["X-Amz-Security-Token"]
+
+
+def test_dashboards_requests_are_signed_by_the_same_signer_family(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a Lambda's credentials in its environment
+    import requests
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "session-token")
+    url = "https://search-logs-abc.eu-central-1.es.amazonaws.com/_dashboards"
+    # WHEN a saved-objects request is prepared with the bootstrap's auth
+    auth = requests_auth(OpenSearchSettings(url=url, auth="sigv4", region="eu-central-1"))
+    prepared = requests.Request("POST", url + "/api/saved_objects/_bulk_get", json=[], auth=auth).prepare()
+    # THEN it is SigV4 for the domain's region and service, with the session token
+    assert prepared.headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
+    assert "/eu-central-1/es/aws4_request" in prepared.headers["Authorization"]
+    assert prepared.headers["X-Amz-Security-Token"] == "session-token"
+    assert requests_auth(OpenSearchSettings(url=url, auth="basic", username="u", password="p")) == ("u", "p")
+    assert requests_auth(OpenSearchSettings(url=url, auth="none")) is None
 
 
 def test_other_clusters_use_basic_auth_and_the_given_ca() -> None:

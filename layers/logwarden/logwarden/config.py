@@ -1,7 +1,8 @@
 """Configuration from the environment: one frozen dataclass per function, validated once.
 
-Nothing else in logwarden reads ``os.environ``. A bad configuration fails at cold start with one
-``ConfigurationError`` naming every missing or bad variable, not on the first unlucky request.
+Nothing else in logwarden reads ``os.environ``. Every name read here is declared, with its type, default and
+readers, in ``logwarden.settings`` (which docs/CONFIG.md is generated from). A bad configuration fails at cold start
+with one ``ConfigurationError`` naming every missing or bad variable, not on the first unlucky request.
 """
 
 from __future__ import annotations
@@ -10,32 +11,43 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from logwarden import naming
 from logwarden.errors import ConfigurationError
 from logwarden.routing import RouteRule, parse_rules
+from logwarden.settings import declared
 from logwarden.sink.client import AuthMode, OpenSearchSettings, infer_auth
+
+if TYPE_CHECKING:  # the masker's import is the ingest functions' to pay, not every function's
+    from logwarden.masking.config import MaskingConfig
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
 
 
 class _Reader:
-    """Collects every problem instead of stopping at the first."""
+    """Collects every problem instead of stopping at the first. Reads declared settings only; a caller's default
+    is for defaults worked out from other settings, the declared one applies otherwise."""
 
     def __init__(self, env: Mapping[str, str]) -> None:
         self.env = env
         self.problems: list[str] = []
 
-    def text(self, name: str, default: str | None = None) -> str | None:
-        value = self.env.get(name, "").strip()
-        return value or default
+    def _raw(self, name: str) -> str | None:
+        declared(name)  # an undeclared name is a programming error, caught by the first test that reads it
+        return self.env.get(name)
 
-    def flag(self, name: str, default: bool) -> bool:
-        raw = self.env.get(name)
+    def text(self, name: str, default: str | None = None) -> str | None:
+        value = (self._raw(name) or "").strip()
+        return value or (default if default is not None else declared(name).default) or None
+
+    def flag(self, name: str, default: bool | None = None) -> bool:
+        raw = self._raw(name)
+        if default is None:
+            default = (declared(name).default or "false") in _TRUE
         if raw is None:
             return default
         lowered = raw.strip().lower()
@@ -46,8 +58,10 @@ class _Reader:
         self.problems.append(f"{name} must be true or false, got {raw!r}")
         return default
 
-    def number(self, name: str, default: float) -> float:
-        raw = self.env.get(name)
+    def number(self, name: str, default: float | None = None) -> float:
+        raw = self._raw(name)
+        if default is None:
+            default = float(declared(name).default or 0)
         if raw is None or not raw.strip():
             return default
         try:
@@ -56,11 +70,14 @@ class _Reader:
             self.problems.append(f"{name} must be a number, got {raw!r}")
             return default
 
-    def choice(self, name: str, allowed: tuple[str, ...], default: str) -> str:
-        value = self.text(name, default) or default
+    def choice(self, name: str, default: str | None = None) -> str:
+        setting = declared(name)
+        fallback = default or setting.default or setting.choices[0]
+        value = self.text(name, fallback) or fallback
+        allowed = setting.choices
         if value not in allowed:
             self.problems.append(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
-            return default
+            return fallback
         return value
 
     def json_list(self, name: str) -> list[dict[str, Any]]:
@@ -88,7 +105,7 @@ def opensearch_settings(reader: _Reader, *, required: bool = True) -> OpenSearch
     if "://" not in url:
         url = "https://" + url  # Amazon OpenSearch endpoints are given as bare host names
     username = reader.text("OPENSEARCH_USERNAME")
-    auth = reader.choice("LOGWARDEN_OPENSEARCH_AUTH", ("sigv4", "basic", "none"), infer_auth(url, username))
+    auth = reader.choice("LOGWARDEN_OPENSEARCH_AUTH", infer_auth(url, username))
     if auth == "basic" and (username is None or reader.text("OPENSEARCH_PASSWORD") is None):
         reader.problems.append("basic auth needs OPENSEARCH_USERNAME and OPENSEARCH_PASSWORD")
     ca_certs = reader.text("OPENSEARCH_CA_CERTS")
@@ -102,8 +119,8 @@ def opensearch_settings(reader: _Reader, *, required: bool = True) -> OpenSearch
         password=reader.text("OPENSEARCH_PASSWORD"),
         ca_certs=ca_certs,
         region=reader.text("AWS_REGION") or reader.text("AWS_DEFAULT_REGION"),
-        service=reader.choice("LOGWARDEN_OPENSEARCH_SERVICE", ("es", "aoss"), "es"),
-        timeout_s=reader.number("LOGWARDEN_OPENSEARCH_TIMEOUT_S", 30.0),
+        service=reader.choice("LOGWARDEN_OPENSEARCH_SERVICE"),
+        timeout_s=reader.number("LOGWARDEN_OPENSEARCH_TIMEOUT_S"),
     )
 
 
@@ -122,7 +139,7 @@ def deadletter_settings(reader: _Reader) -> DeadLetterSettings:
         reader.problems.append("LOGWARDEN_DEADLETTER_BUCKET (in AWS) or LOGWARDEN_DEADLETTER_DIR (locally) is not set")
     return DeadLetterSettings(
         bucket=bucket,
-        prefix=reader.text("LOGWARDEN_DEADLETTER_PREFIX", "deadletter/") or "deadletter/",
+        prefix=reader.text("LOGWARDEN_DEADLETTER_PREFIX") or "deadletter/",
         kms_key_id=reader.text("LOGWARDEN_DEADLETTER_KMS_KEY_ID"),
         directory=Path(directory) if directory else None,
     )
@@ -140,22 +157,22 @@ class IngestConfig:
     default_subsystem: str
     bulk_max_bytes: int
     bulk_max_actions: int
+    masking: MaskingConfig | None = None  # None: the shipped defaults (dry runs, tests that build a config by hand)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dry_run: bool = False) -> IngestConfig:
         reader = _Reader(os.environ if env is None else env)
         settings = opensearch_settings(reader, required=not dry_run)
         deadletter = DeadLetterSettings(None, "deadletter/", None, None) if dry_run else deadletter_settings(reader)
-        stage = reader.choice("LOGWARDEN_STAGE", ("dev", "test", "staging", "prod"), "dev")
+        stage = reader.choice("LOGWARDEN_STAGE")
         try:
             rules = parse_rules(reader.json_list("LOGWARDEN_ROUTING_RULES"))
         except ValueError as error:
             reader.problems.append(f"LOGWARDEN_ROUTING_RULES: {error}")
             rules = ()
-        default_subsystem = reader.text("LOGWARDEN_DEFAULT_SUBSYSTEM", naming.DEFAULT_SUBSYSTEM) or "other"
-        prefix = reader.text("LOGWARDEN_INDEX_PREFIX", naming.DEFAULT_INDEX_PREFIX) or naming.DEFAULT_INDEX_PREFIX
-        if not prefix.islower() or not prefix.replace("-", "").isalnum():
-            reader.problems.append(f"LOGWARDEN_INDEX_PREFIX must be lower-case letters, digits and '-', got {prefix!r}")
+        default_subsystem = reader.text("LOGWARDEN_DEFAULT_SUBSYSTEM") or naming.DEFAULT_SUBSYSTEM
+        prefix = _index_prefix(reader)
+        masking = _masking(reader)
         config = cls(
             opensearch=settings,
             deadletter=deadletter,
@@ -166,26 +183,38 @@ class IngestConfig:
             region=reader.text("AWS_REGION") or reader.text("AWS_DEFAULT_REGION"),
             routing_rules=rules,
             default_subsystem=default_subsystem,
-            bulk_max_bytes=int(reader.number("LOGWARDEN_BULK_MAX_BYTES", 5 * 1024 * 1024)),
-            bulk_max_actions=int(reader.number("LOGWARDEN_BULK_MAX_ACTIONS", 2000)),
+            bulk_max_bytes=_positive_int(reader, "LOGWARDEN_BULK_MAX_BYTES"),
+            bulk_max_actions=_positive_int(reader, "LOGWARDEN_BULK_MAX_ACTIONS"),
+            masking=masking,
         )
         if reader.problems:
             raise ConfigurationError(reader.problems)
         return config
 
 
+def _masking(reader: _Reader) -> MaskingConfig | None:
+    """``LOGWARDEN_MASKING_*``: the masker's own reader walks the family; its problems join everyone else's."""
+    from logwarden.masking.config import load_config
+
+    try:
+        return load_config(reader.env)
+    except ConfigurationError as error:
+        reader.problems.extend(error.problems)
+        return None
+
+
 def _index_prefix(reader: _Reader) -> str:
-    prefix = reader.text("LOGWARDEN_INDEX_PREFIX", naming.DEFAULT_INDEX_PREFIX) or naming.DEFAULT_INDEX_PREFIX
+    prefix = reader.text("LOGWARDEN_INDEX_PREFIX") or naming.DEFAULT_INDEX_PREFIX
     if not prefix.islower() or not prefix.replace("-", "").isalnum():
         reader.problems.append(f"LOGWARDEN_INDEX_PREFIX must be lower-case letters, digits and '-', got {prefix!r}")
     return prefix
 
 
-def _positive_int(reader: _Reader, name: str, default: int) -> int:
-    value = reader.number(name, default)
+def _positive_int(reader: _Reader, name: str) -> int:
+    value = reader.number(name)
     if value < 1 or value != int(value):
         reader.problems.append(f"{name} must be a positive integer, got {value!r}")
-        return default
+        return int(declared(name).default or 1)
     return int(value)
 
 
@@ -215,20 +244,20 @@ class AnomalyCheckConfig:
         table = reader.text("LOGWARDEN_ALERT_STATE_TABLE")
         if table is None:
             reader.problems.append("LOGWARDEN_ALERT_STATE_TABLE is not set")
-        lag = reader.number("LOGWARDEN_ANOMALY_LAG_MINUTES", 1)
+        lag = reader.number("LOGWARDEN_ANOMALY_LAG_MINUTES")
         if lag < 0 or lag != int(lag):
             reader.problems.append(f"LOGWARDEN_ANOMALY_LAG_MINUTES must be a whole number >= 0, got {lag!r}")
             lag = 1
         config = cls(
             opensearch=settings or OpenSearchSettings(url="http://127.0.0.1:9200"),
             index_prefix=_index_prefix(reader),
-            stage=reader.choice("LOGWARDEN_STAGE", ("dev", "test", "staging", "prod"), "dev"),
+            stage=reader.choice("LOGWARDEN_STAGE"),
             alert_topic_arn=topic or "",
             alert_state_table=table or "",
             rules_parameter=reader.text("LOGWARDEN_RULES_PARAMETER"),
             dashboards_url=reader.text("LOGWARDEN_DASHBOARDS_URL"),
             lag_minutes=int(lag),
-            max_series=_positive_int(reader, "LOGWARDEN_ANOMALY_MAX_SERIES", 5000),
+            max_series=_positive_int(reader, "LOGWARDEN_ANOMALY_MAX_SERIES"),
         )
         if reader.problems:
             raise ConfigurationError(reader.problems)
@@ -250,14 +279,14 @@ class ChatNotifyConfig:
         secret = reader.text("LOGWARDEN_CHAT_SECRET_NAME")
         if secret is None:
             reader.problems.append("LOGWARDEN_CHAT_SECRET_NAME is not set")
-        timeout = reader.number("LOGWARDEN_CHAT_TIMEOUT_S", 5.0)
+        timeout = reader.number("LOGWARDEN_CHAT_TIMEOUT_S")
         if timeout <= 0:
             reader.problems.append(f"LOGWARDEN_CHAT_TIMEOUT_S must be positive, got {timeout!r}")
         config = cls(
             chat_secret_name=secret or "",
             timeout_s=timeout,
-            max_attempts=_positive_int(reader, "LOGWARDEN_CHAT_MAX_ATTEMPTS", 4),
-            secret_max_age_s=_positive_int(reader, "LOGWARDEN_CHAT_SECRET_MAX_AGE_S", 300),
+            max_attempts=_positive_int(reader, "LOGWARDEN_CHAT_MAX_ATTEMPTS"),
+            secret_max_age_s=_positive_int(reader, "LOGWARDEN_CHAT_SECRET_MAX_AGE_S"),
         )
         if reader.problems:
             raise ConfigurationError(reader.problems)

@@ -29,7 +29,7 @@ class BootstrapConfig:
         dashboards = reader.text("LOGWARDEN_DASHBOARDS_ENDPOINT")
         if dashboards is not None and "://" not in dashboards:
             dashboards = "https://" + dashboards
-        allow_no_ism = reader.flag("LOGWARDEN_ALLOW_NO_ISM", False)
+        allow_no_ism = reader.flag("LOGWARDEN_ALLOW_NO_ISM")
         if reader.problems or settings is None:
             raise ConfigurationError(reader.problems)
         return cls(settings, dashboards.rstrip("/") if dashboards else None, allow_no_ism)

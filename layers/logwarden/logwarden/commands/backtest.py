@@ -64,7 +64,7 @@ def export(argv: list[str]) -> int:
 
     reader = _Reader(os.environ)
     settings = opensearch_settings(reader)
-    prefix = args.index_prefix or reader.text("LOGWARDEN_INDEX_PREFIX", "logs") or "logs"
+    prefix = args.index_prefix or reader.text("LOGWARDEN_INDEX_PREFIX") or "logs"
     try:
         first, end = parse_minute(args.start), parse_minute(args.end)
     except ValueError as exc:

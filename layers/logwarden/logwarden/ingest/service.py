@@ -9,7 +9,7 @@ from typing import Any
 from logwarden.config import DeadLetterSettings, IngestConfig
 from logwarden.ingest.pipeline import IngestPipeline, IngestReport
 from logwarden.ingest.records import SourceBatch
-from logwarden.masking import default_masker
+from logwarden.masking import Masker, default_masker
 from logwarden.routing import Router
 from logwarden.sink.bulk import BulkIndexer
 from logwarden.sink.client import build_client
@@ -34,11 +34,18 @@ class IngestService:
         return cls(
             router=Router(config.routing_rules, config.default_subsystem),
             pipeline=IngestPipeline(
-                masker=default_masker(), index_prefix=config.index_prefix, drop_debug=config.drop_debug
+                masker=build_masker(config),
+                index_prefix=config.index_prefix,
+                drop_debug=config.drop_debug,
             ),
             indexer=BulkIndexer(client, max_bytes=config.bulk_max_bytes, max_actions=config.bulk_max_actions),
             deadletter=build_deadletter_store(config.deadletter, s3_client=s3_client),
         )
+
+
+def build_masker(config: IngestConfig) -> Masker:
+    """The deployed masking settings (modes, keep-lists, the HMAC key by name), or the shipped defaults."""
+    return Masker(config.masking) if config.masking is not None else default_masker()
 
 
 def build_deadletter_store(settings: DeadLetterSettings, *, s3_client: Any = None) -> DeadLetterStore:

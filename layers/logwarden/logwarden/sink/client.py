@@ -7,10 +7,10 @@ refreshable credentials, so a container living for hours never signs with expire
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlparse
 
-from opensearchpy import OpenSearch, Urllib3AWSV4SignerAuth, Urllib3HttpConnection
+from opensearchpy import OpenSearch, RequestsAWSV4SignerAuth, Urllib3AWSV4SignerAuth, Urllib3HttpConnection
 
 AuthMode = Literal["sigv4", "basic", "none"]
 
@@ -38,18 +38,35 @@ def infer_auth(url: str, username: str | None) -> AuthMode:
     return "basic" if username else "none"
 
 
+def _signing_identity(settings: OpenSearchSettings) -> tuple[Any, str]:
+    """The session's credentials (botocore refreshes them, so a warm container never signs with expired keys)
+    and the region to sign for."""
+    import boto3  # only Lambda and SigV4 users pay for boto3's import
+
+    session = boto3.Session()
+    credentials = session.get_credentials()
+    if credentials is None:
+        raise RuntimeError("SigV4 signing needs AWS credentials and none were found")
+    return credentials, settings.region or session.region_name or "us-east-1"
+
+
+def requests_auth(settings: OpenSearchSettings) -> Any:
+    """The same signer as the data path's, for callers that speak HTTP through ``requests`` (Dashboards' API)."""
+    if settings.auth == "sigv4":
+        credentials, region = _signing_identity(settings)
+        return RequestsAWSV4SignerAuth(credentials, region, settings.service)
+    if settings.auth == "basic":
+        return (settings.username or "", settings.password or "")
+    return None
+
+
 def build_client(settings: OpenSearchSettings) -> OpenSearch:
     parsed = urlparse(settings.url)
     use_ssl = parsed.scheme == "https"
     port = parsed.port or (443 if use_ssl else 9200)
     http_auth: object = None
     if settings.auth == "sigv4":
-        import boto3  # only Lambda and SigV4 users pay for boto3's import
-
-        credentials = boto3.Session().get_credentials()
-        if credentials is None:
-            raise RuntimeError("SigV4 signing needs AWS credentials and none were found")
-        region = settings.region or boto3.Session().region_name or "us-east-1"
+        credentials, region = _signing_identity(settings)
         http_auth = Urllib3AWSV4SignerAuth(credentials, region, settings.service)
     elif settings.auth == "basic":
         http_auth = (settings.username or "", settings.password or "")
