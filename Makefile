@@ -21,6 +21,12 @@ demo: venv ## run the whole pipeline locally on a real OpenSearch (the README's 
 test: venv ## run the whole test suite, starting the local services it needs (the README's second command)
 	@scripts/run-tests.sh
 
+.PHONY: rehearse
+rehearse: venv ## sam build, then run every function from the build with the template's environment (part of make test)
+	@scripts/check-template.sh
+	$(BIN)/logwarden opensearch up
+	$(BIN)/python -m pytest tests/rehearsal
+
 .PHONY: compiled
 compiled: venv ## compile the ingest hot path with mypyc into build/compiled (use it with PYTHONPATH=build/compiled)
 	@MYPYC=$(BIN)/mypyc layers/compiled/compile.sh build/compiled

@@ -21,6 +21,7 @@ def test_properties_as_cloudformation_sends_them_are_parsed() -> None:
     params = BootstrapParams.from_properties(
         {
             "ServiceToken": "arn:aws:lambda:eu-central-1:1:function:x",
+            "ServiceTimeout": "1200",  # template.yaml sets it; CloudFormation passes it on like ServiceToken
             "prefix": "applogs",
             "shards": "3",
             "replicas": "2",

@@ -146,7 +146,8 @@ class DashboardsHttpAdmin:
 
         self._session = requests.Session()
         self._session.auth = auth
-        self._session.verify = verify
+        # Given with each request: a session's own verify loses to REQUESTS_CA_BUNDLE in the environment.
+        self._verify = verify
         self._session.headers["osd-xsrf"] = "true"
         self._base = base_url.rstrip("/")
         self._timeout = timeout
@@ -155,7 +156,9 @@ class DashboardsHttpAdmin:
         import requests
 
         try:
-            response = self._session.request(method, self._base + path, timeout=self._timeout, **kwargs)
+            response = self._session.request(
+                method, self._base + path, timeout=self._timeout, verify=self._verify, **kwargs
+            )
         except requests.RequestException as error:
             raise RetryableError(f"{what}: cannot reach Dashboards: {error}") from error
         if response.status_code == 404 and method == "DELETE":

@@ -31,6 +31,9 @@ DEFAULT_MASKED_FIELDS: Final = (schema.CUSTOMER_ID, schema.CLIENT_ID)
 # Anything not listed, including keys kept only in _source because the mapping is not dynamic, stays hidden.
 DEFAULT_SUPPORT_FIELDS: Final = tuple(f for f in schema.FIELD_TYPES if f != schema.LABELS)
 
+# Properties CloudFormation itself reads and still sends along in ResourceProperties.
+_CLOUDFORMATION_PROPERTIES = frozenset({"ServiceToken", "ServiceTimeout"})
+
 
 def seconds(time_value: str) -> float:
     """Length of an ISM time value such as ``30d`` in seconds (for ordering tier ages)."""
@@ -161,7 +164,7 @@ class BootstrapParams:
         retention = dict(cls().retention) if "retention" in known else {}
         problems: list[str] = []
         for key, raw in properties.items():
-            if key in ("ServiceToken",):
+            if key in _CLOUDFORMATION_PROPERTIES:
                 continue
             if key.startswith("retention_"):
                 retention[key.removeprefix("retention_")] = str(raw).strip()
