@@ -40,7 +40,7 @@ def dashboards(tmp_path: Path) -> Iterator[tuple[str, Path, list[dict[str, Any]]
             self.end_headers()
             self.wfile.write(payload)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
