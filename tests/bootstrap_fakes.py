@@ -31,6 +31,7 @@ class FakeCluster:
         self.roles: dict[str, dict[str, Any]] = {}
         self.mappings: dict[str, dict[str, Any]] = {}
         self.data_streams: list[str] = []
+        self.audit: dict[str, Any] | None = None
         self.writes: list[tuple[str, str]] = []
         self.policy_puts: list[tuple[str, int | None, int | None]] = []
         self.change_policy_calls: list[tuple[list[str], str]] = []
@@ -107,6 +108,14 @@ class FakeCluster:
     def delete_role_mapping(self, name: str) -> None:
         self.writes.append(("delete role_mapping", name))
         del self.mappings[name]
+
+    def get_audit_config(self) -> dict[str, Any] | None:
+        return copy.deepcopy(self.audit)
+
+    def put_audit_config(self, body: dict[str, Any]) -> None:
+        self.writes.append(("audit", "config"))
+        # the engine answers with every setting, the ones it keeps by default included
+        self.audit = {**copy.deepcopy(body), "audit": {**body["audit"], "ignore_headers": [], "ignore_url_params": []}}
 
     def existing_data_streams(self, names: list[str]) -> list[str]:
         return sorted(n for n in self.data_streams if any(fnmatch.fnmatchcase(n, p) for p in names))

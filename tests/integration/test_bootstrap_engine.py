@@ -170,6 +170,16 @@ def test_bootstrap_twice_changes_nothing_and_an_update_changes_only_that_setting
     assert deployment.apply(deployment.with_(refresh_interval="30s")).applied == []
 
 
+def test_the_security_plugin_audits_as_the_bootstrap_configured_it(deployment: Deployment) -> None:
+    deployment.apply()
+    stored = deployment.client.transport.perform_request("GET", "/_plugins/_security/api/audit")["config"]
+    assert stored["enabled"] is True and stored["audit"]["enable_rest"] is True
+    assert stored["audit"]["log_request_body"] is False
+    prefix = deployment.params.prefix
+    assert stored["compliance"]["write_watched_indices"] == [f"{prefix}-*", f".ds-{prefix}-*"]
+    assert [c for c in deployment.apply().applied if c.kind == "audit"] == []
+
+
 def test_delete_leaves_the_data_in_place(deployment: Deployment) -> None:
     deployment.apply()
     stream = deployment.write("crm", "WARN", count=3)

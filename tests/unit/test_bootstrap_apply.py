@@ -30,6 +30,29 @@ def test_first_run_creates_everything_and_second_run_changes_nothing() -> None:
     assert second.ok(allow_no_ism=False)
 
 
+def test_audit_logging_is_switched_on_without_bodies_and_kept_so() -> None:
+    # GIVEN a cluster whose audit log is off
+    cluster = FakeCluster()
+    # WHEN the stack is bootstrapped twice
+    first = bootstrap(_desired(), cluster)
+    second = bootstrap(_desired(), cluster)
+    # THEN the first run switches it on (failed logins, refused privileges, security changes, log-index writes by
+    # metadata only) and the second finds nothing to change, whatever the engine added to the stored form
+    assert [c.action for c in first.changes if c.kind == "audit"] == ["create"]
+    assert [c.action for c in second.changes if c.kind == "audit"] == ["unchanged"]
+    stored = cluster.audit
+    assert stored is not None and stored["enabled"] and stored["compliance"]["enabled"]
+    assert stored["audit"]["log_request_body"] is False and stored["audit"]["exclude_sensitive_headers"] is True
+    assert "FAILED_LOGIN" not in stored["audit"]["disabled_rest_categories"]
+    assert stored["compliance"]["write_metadata_only"] and stored["compliance"]["internal_config"]
+
+
+def test_audit_logging_can_be_switched_off_by_a_parameter() -> None:
+    cluster = FakeCluster()
+    bootstrap(DesiredState.build(BootstrapParams.from_properties({"audit_logs": "false"})), cluster)
+    assert cluster.audit is not None and cluster.audit["enabled"] is False
+
+
 def test_one_changed_setting_updates_only_that_setting() -> None:
     cluster = FakeCluster()
     bootstrap(_desired(), cluster)

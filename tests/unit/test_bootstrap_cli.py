@@ -17,7 +17,7 @@ def test_print_writes_one_file_per_object_without_touching_a_cluster(
     assert code == 0
     files = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.json"))
     kinds = {f.split("/")[0] for f in files}
-    assert kinds == {"index_template", "ism_policy", "role", "role_mapping", "saved_object"}
+    assert kinds == {"index_template", "ism_policy", "role", "role_mapping", "audit", "saved_object"}
     assert len([f for f in files if f.startswith("index_template/")]) == 5
     assert len([f for f in files if f.startswith("ism_policy/")]) == 4
     warn = json.loads((tmp_path / "ism_policy" / "logwarden-applogs-warn.json").read_text())

@@ -129,6 +129,14 @@ class OpenSearchAdmin:
         self._request("DELETE", f"{_SECURITY}/rolesmapping/{quote(name)}", f"delete role mapping {name}")
 
     # data streams
+    def get_audit_config(self) -> dict[str, Any] | None:
+        found = self._get_or_none(f"{_SECURITY}/audit", "read the audit log configuration")
+        config: dict[str, Any] | None = found.get("config") if found else None
+        return config
+
+    def put_audit_config(self, body: dict[str, Any]) -> None:
+        self._request("PUT", f"{_SECURITY}/audit/config", "write the audit log configuration", body)
+
     def existing_data_streams(self, names: list[str]) -> list[str]:
         found = self._request("GET", "/_data_stream", "list data streams") or {}
         present = [ds["name"] for ds in found.get("data_streams", [])]

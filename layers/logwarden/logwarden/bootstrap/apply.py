@@ -116,6 +116,10 @@ def bootstrap(
             "role_mapping", name, body, cluster.get_role_mapping(name), partial(cluster.put_role_mapping, name, body)
         )
 
+    rec.sync(
+        "audit", "config", desired.audit, cluster.get_audit_config(), partial(cluster.put_audit_config, desired.audit)
+    )
+
     if dashboards_admin is None:
         notes.append("no Dashboards endpoint configured: saved objects not imported (see dashboards/*.ndjson)")
     else:

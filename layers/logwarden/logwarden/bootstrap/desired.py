@@ -17,6 +17,7 @@ class DesiredState:
     role_mappings: dict[str, dict[str, Any]]
     saved_objects: list[dict[str, Any]]
     data_streams: list[str]
+    audit: dict[str, Any]
 
     @classmethod
     def build(cls, params: BootstrapParams) -> DesiredState:
@@ -27,6 +28,7 @@ class DesiredState:
             role_mappings=security.role_mappings(params),
             saved_objects=dashboards.saved_objects(params),
             data_streams=[name for lc in params.level_classes for name in ism.stream_names(params, lc)],
+            audit=security.audit_config(params),
         )
 
     def documents(self) -> dict[str, Any]:
@@ -36,5 +38,6 @@ class DesiredState:
         docs.update({f"ism_policy/{name}.json": body for name, body in self.ism_policies.items()})
         docs.update({f"role/{name}.json": body for name, body in self.roles.items()})
         docs.update({f"role_mapping/{name}.json": body for name, body in self.role_mappings.items()})
+        docs["audit/config.json"] = self.audit
         docs.update({f"saved_object/{obj['type']}/{obj['id']}.json": obj for obj in self.saved_objects})
         return docs

@@ -86,6 +86,7 @@ class BootstrapParams:
     anomaly_users: tuple[str, ...] = ()
     support_fields: tuple[str, ...] = DEFAULT_SUPPORT_FIELDS
     masked_fields: tuple[str, ...] = DEFAULT_MASKED_FIELDS
+    audit_logs: bool = True  # the Security plugin's audit log (published to CloudWatch Logs by the domain)
     # Dashboards.
     error_threshold_per_minute: int = 20
     # Delete: retain everything (default), remove configuration but keep data, or remove data as well.

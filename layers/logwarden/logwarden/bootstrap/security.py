@@ -118,3 +118,40 @@ def role_mappings(params: BootstrapParams) -> dict[str, dict[str, Any]]:
         }
         for kind in ROLE_KINDS
     }
+
+
+# Who did what, kept by the Security plugin and published to CloudWatch Logs (the domain's AUDIT_LOGS option):
+# failed logins and refused privileges on REST and transport, changes to the security configuration, and reads and
+# writes of the log indices by metadata only (request bodies hold log content, which never goes to the audit log).
+_SERVICE_USERS = ["kibanaserver"]  # Dashboards' own user polls constantly; its requests would drown the rest
+
+
+def audit_config(params: BootstrapParams) -> dict[str, Any]:
+    """The body of ``PUT _plugins/_security/api/audit/config``."""
+    return {
+        "enabled": params.audit_logs,
+        "audit": {
+            "enable_rest": True,
+            "enable_transport": True,
+            "disabled_rest_categories": ["AUTHENTICATED", "GRANTED_PRIVILEGES"],
+            "disabled_transport_categories": ["AUTHENTICATED", "GRANTED_PRIVILEGES"],
+            "log_request_body": False,
+            "resolve_indices": True,
+            "resolve_bulk_requests": False,
+            "exclude_sensitive_headers": True,
+            "ignore_users": list(_SERVICE_USERS),
+            "ignore_requests": [],
+        },
+        "compliance": {
+            "enabled": params.audit_logs,
+            "internal_config": True,
+            "external_config": False,
+            "read_metadata_only": True,
+            "read_watched_fields": {},
+            "read_ignore_users": list(_SERVICE_USERS),
+            "write_metadata_only": True,
+            "write_log_diffs": False,
+            "write_watched_indices": log_index_patterns(params),
+            "write_ignore_users": list(_SERVICE_USERS),
+        },
+    }
