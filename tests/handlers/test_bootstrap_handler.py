@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from logwarden.bootstrap.apply import BootstrapResult, Change
-from logwarden.bootstrap.custom_resource import answer_cloudformation
+from logwarden.bootstrap.custom_resource import FAILED_CREATE_PREFIX, answer_cloudformation
 from logwarden.bootstrap.params import BootstrapParams
 from tests.conftest import load_event
 from tests.handlers.conftest import LambdaContext, load_handler
@@ -47,7 +47,9 @@ class ResponseRecorder:
 
 
 @pytest.fixture
-def cfn() -> Iterator[ResponseRecorder]:
+def cfn(monkeypatch: pytest.MonkeyPatch) -> Iterator[ResponseRecorder]:
+    monkeypatch.setenv("LOGWARDEN_BOOTSTRAP_ALLOW_LOCAL_RESPONSE_URL", "true")  # the recorder is on 127.0.0.1
+    monkeypatch.delenv("LOGWARDEN_STACK_ID", raising=False)
     recorder = ResponseRecorder()
     recorder.thread.start()
     yield recorder
@@ -104,7 +106,8 @@ def test_create_against_an_unreachable_cluster_answers_failed_with_the_reason(
     app.lambda_handler(_event(cfn), lambda_context)
     assert cfn.answer["Status"] == "FAILED"
     assert "cannot reach OpenSearch" in cfn.answer["Reason"]
-    assert cfn.answer["PhysicalResourceId"] == "logwarden-logs"
+    # a failed Create gets an id its rollback Delete recognises
+    assert cfn.answer["PhysicalResourceId"] == f"{FAILED_CREATE_PREFIX}f00dcafe-1234-4321-abcd-0123456789ab"
 
 
 def test_a_bad_property_answers_failed_naming_it(
@@ -126,7 +129,7 @@ def test_a_bad_environment_is_answered_not_left_hanging(
     app.lambda_handler(_event(cfn), lambda_context)
     assert cfn.answer["Status"] == "FAILED"
     assert "LOGWARDEN_OPENSEARCH_ENDPOINT" in cfn.answer["Reason"]
-    assert cfn.answer["PhysicalResourceId"] == "logwarden-logs"
+    assert cfn.answer["PhysicalResourceId"].startswith(FAILED_CREATE_PREFIX)
 
 
 def test_work_that_outlives_the_lambda_is_answered_failed_before_the_timeout(cfn: ResponseRecorder) -> None:
@@ -169,3 +172,22 @@ def test_a_long_reason_is_cut_to_what_cloudformation_accepts(cfn: ResponseRecord
 
     answer = answer_cloudformation(CloudFormationCustomResourceEvent(_event(cfn)), lambda: 60_000, noisy)
     assert len(json.dumps(cfn.answer)) < 4096 and answer["Reason"].endswith("the end")
+
+
+def test_without_the_local_setting_a_127_0_0_1_response_url_gets_no_answer(
+    cfn: ResponseRecorder, monkeypatch: pytest.MonkeyPatch, unreachable_opensearch: str, lambda_context: LambdaContext
+) -> None:
+    monkeypatch.delenv("LOGWARDEN_BOOTSTRAP_ALLOW_LOCAL_RESPONSE_URL")
+    app = load_handler("bootstrap")
+    result = app.lambda_handler(_event(cfn, "Delete"), lambda_context)
+    assert result["Status"] == "FAILED" and "refused" in result["Reason"]
+    assert cfn.answers == []
+
+
+def test_a_request_for_another_stack_is_answered_failed(
+    cfn: ResponseRecorder, monkeypatch: pytest.MonkeyPatch, unreachable_opensearch: str, lambda_context: LambdaContext
+) -> None:
+    monkeypatch.setenv("LOGWARDEN_STACK_ID", "arn:aws:cloudformation:eu-central-1:123456789012:stack/other/1")
+    app = load_handler("bootstrap")
+    app.lambda_handler(_event(cfn, "Delete", on_delete="all"), lambda_context)
+    assert cfn.answer["Status"] == "FAILED" and "not this function's stack" in cfn.answer["Reason"]

@@ -44,6 +44,7 @@ def secret(monkeypatch: pytest.MonkeyPatch, server: WebhookServer) -> Iterator[A
             ),
         )
         monkeypatch.setenv("LOGWARDEN_CHAT_SECRET_NAME", SECRET)
+        monkeypatch.setenv("LOGWARDEN_CHAT_ALLOW_LOCAL_URLS", "true")  # the webhook server is on 127.0.0.1
         yield client
 
 
@@ -53,9 +54,10 @@ def test_posts_native_formats_to_every_channel(
     app = load_handler("chat_notify")
     assert app.lambda_handler(load_event("chat_notify_sns.json"), lambda_context) == {"delivered": 3, "failed": 0}
     [slack] = server.bodies("/slack/")
-    assert slack["blocks"][0]["text"]["type"] == "mrkdwn"
-    assert slack["blocks"][0]["text"]["text"].startswith("*🔴 CRITICAL RabbitMQ connection-error storm")
-    assert "|Open in OpenSearch Dashboards>" in slack["blocks"][1]["text"]["text"]
+    assert slack["blocks"][0]["elements"][0]["text"] == "logwarden · prod"  # which stage speaks
+    assert slack["blocks"][1]["text"]["type"] == "mrkdwn"
+    assert slack["blocks"][1]["text"]["text"].startswith("*🔴 CRITICAL RabbitMQ connection-error storm")
+    assert "|Open in OpenSearch Dashboards>" in slack["blocks"][2]["text"]["text"]
     [teams] = server.bodies("/teams/")
     card = teams["attachments"][0]
     assert card["contentType"] == "application/vnd.microsoft.card.adaptive"

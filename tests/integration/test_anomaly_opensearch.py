@@ -99,6 +99,7 @@ def stack(
         "LOGWARDEN_STAGE": "test",
         "LOGWARDEN_RULES_PARAMETER": "/logwarden/anomaly-rules",
         "LOGWARDEN_CHAT_SECRET_NAME": "logwarden/chat",
+        "LOGWARDEN_CHAT_ALLOW_LOCAL_URLS": "true",  # the webhook stand-in is on 127.0.0.1
     }.items():
         monkeypatch.setenv(name, value)
     if local_engine.username:

@@ -117,8 +117,8 @@ def test_outage_parks_everything_and_replay_indexes_it_exactly_once(
     report = ingest(load_event("cloudwatch_shop_logback.json"), unreachable, index_prefix, store, remaining=8.0)
     assert report.undelivered == 5 and report.indexed == 0 and report.unaccounted == 0
     # WHEN the dead-letter store is replayed against the healthy engine, twice
-    first = replay(store, BulkIndexer(os_client), remaining_s=lambda: 60.0)
-    second = replay(store, BulkIndexer(os_client), remaining_s=lambda: 60.0)
+    first = replay(store, BulkIndexer(os_client), remaining_s=lambda: 60.0, index_prefix=index_prefix)
+    second = replay(store, BulkIndexer(os_client), remaining_s=lambda: 60.0, index_prefix=index_prefix)
     # THEN every document is indexed exactly once and the store is empty
     assert (first.indexed, first.still_failing) == (5, 0)
     assert second.documents == 0
@@ -143,6 +143,6 @@ def test_engine_stopped_mid_run_then_replay_after_restart(
         assert redelivered.undelivered == 4
     finally:
         local.ensure_running()
-    replayed = replay(store, BulkIndexer(os_client), remaining_s=lambda: 120.0)
+    replayed = replay(store, BulkIndexer(os_client), remaining_s=lambda: 120.0, index_prefix=index_prefix)
     assert replayed.indexed == 5 and replayed.already_present == 4 and replayed.still_failing == 0
     assert count(os_client, index_prefix) == 9  # 4 + 5, nothing twice

@@ -217,3 +217,88 @@ def test_extract_keeps_executable_bits_and_refuses_escaping_paths(tmp_path: Path
     with pytest.raises(local.LocalOpenSearchError, match="outside"):
         local._extract(evil, tmp_path / "out2")
     assert not (tmp_path / "escaped").exists()
+
+
+# The security plugin's demo users, in the shape its install_demo_configuration.sh writes them (hashes shortened).
+DEMO_INTERNAL_USERS = """---
+_meta:
+  type: "internalusers"
+  config_version: 2
+admin:
+  hash: "$2y$12$generated-admin-hash"
+  reserved: true
+  backend_roles:
+  - "admin"
+  description: "Demo admin user"
+kibanaserver:
+  hash: "$2a$12$well-known-kibanaserver"
+  reserved: true
+  description: "Demo OpenSearch Dashboards user"
+readall:
+  hash: "$2a$12$well-known-readall"
+  reserved: false
+  backend_roles:
+  - "readall"
+  description: "Demo readall user, using external role mapping"
+"""
+
+
+def _installed_users_file(s: local.LocalOpenSearchSettings) -> None:
+    s.internal_users_file.parent.mkdir(parents=True)
+    s.internal_users_file.write_text(DEMO_INTERNAL_USERS, encoding="utf-8")
+
+
+def test_demo_users_are_every_user_but_the_admin() -> None:
+    assert local.demo_user_names(DEMO_INTERNAL_USERS) == ["kibanaserver", "readall"]
+
+
+def test_only_the_named_users_hashes_change() -> None:
+    rewritten = local.with_user_hashes(DEMO_INTERNAL_USERS, {"readall": "$2y$12$new"})
+
+    assert '  hash: "$2y$12$new"\n' in rewritten and "well-known-readall" not in rewritten
+    assert "generated-admin-hash" in rewritten and "well-known-kibanaserver" in rewritten
+    assert rewritten.replace('"$2y$12$new"', '"$2a$12$well-known-readall"') == DEMO_INTERNAL_USERS
+
+
+def test_each_install_gives_the_demo_users_generated_passwords_kept_private(tmp_path: Path) -> None:
+    # GIVEN two installs of the demo configuration, with its well-known passwords
+    first, second = settings(tmp_path / "a"), settings(tmp_path / "b")
+    hashed: list[str] = []
+
+    def hasher(password: str) -> str:  # stands in for the plugin's hash.sh (a JVM)
+        hashed.append(password)
+        return "$2y$12$hash-of-" + hashlib.sha256(password.encode()).hexdigest()
+
+    for s in (first, second):
+        _installed_users_file(s)
+
+    # WHEN each is configured
+    one = local.configure_demo_users(first, hasher)
+    two = local.configure_demo_users(second, hasher)
+
+    # THEN every demo user has a fresh strong password, different per install, stored mode 600, read back as stored
+    assert set(one) == set(two) == {"kibanaserver", "readall"}
+    assert all(len(password) >= 24 for password in (*one.values(), *two.values()))
+    assert set(one.values()).isdisjoint(two.values())
+    assert stat.S_IMODE(first.demo_users_file.stat().st_mode) == 0o600
+    assert local.demo_users(first) == one and local.demo_users(second) == two
+    # and the yml the engine loads holds their hashes, no well-known one, the admin's untouched
+    text = first.internal_users_file.read_text(encoding="utf-8")
+    assert "well-known" not in text and "generated-admin-hash" in text
+    assert all(f"hash-of-{hashlib.sha256(p.encode()).hexdigest()}" in text for p in one.values())
+    assert sorted(hashed) == sorted([*one.values(), *two.values()])
+
+
+def test_a_reinstall_over_existing_data_keeps_the_stored_passwords(tmp_path: Path) -> None:
+    s = settings(tmp_path)
+    _installed_users_file(s)
+    before = local.configure_demo_users(s, lambda password: "$2y$12$x")
+    s.internal_users_file.write_text(DEMO_INTERNAL_USERS, encoding="utf-8")  # the install is redone
+
+    after = local.configure_demo_users(s, lambda password: "$2y$12$x")
+
+    assert after == before  # the security index in the data directory still matches
+
+
+def test_no_demo_users_without_the_file(tmp_path: Path) -> None:
+    assert local.demo_users(settings(tmp_path, LOGWARDEN_OPENSEARCH_PROFILE="plain")) == {}

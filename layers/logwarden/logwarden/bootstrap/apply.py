@@ -192,7 +192,8 @@ def teardown(
     notes: list[str] = []
     if on_delete == "retain":
         return retained()
-    streams = cluster.existing_data_streams(desired.data_streams)
+    # Only the exact names of this prefix's streams, whatever the port answers (never a pattern, never another prefix).
+    streams = [s for s in cluster.existing_data_streams(desired.data_streams) if s in desired.data_streams]
     if on_delete == "all":
         for stream in streams:
             cluster.delete_data_stream(stream)

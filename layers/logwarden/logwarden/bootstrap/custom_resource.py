@@ -3,20 +3,36 @@
 CloudFormation waits up to an hour for an answer that a crashed or timed-out function never sends, so the work
 runs in a thread with a deadline short of the Lambda's own, every error becomes a FAILED answer naming it, and
 the answer itself is retried a few times.
+
+Only CloudFormation's requests for this function's own stack are acted on: the request type must be Create,
+Update or Delete, the StackId this stack's (``RequestChecks.stack_id``), and the ResponseURL a pre-signed https URL
+of CloudFormation's response buckets (``cloudformation-custom-resource-response-<region>``). A request with any
+other ResponseURL gets no work and no answer (the URL is not CloudFormation's, so nothing is sent to it); one of
+another type or stack gets a FAILED answer and no work.
+
+The PhysicalResourceId is set on Create and kept on every Update, so CloudFormation never deletes the resource
+because a property changed: after a change of ``prefix`` the old prefix's data streams (and templates, policies,
+roles) stay where they are, whatever ``on_delete`` says; a later Delete acts on the current prefix only. A Create
+that failed gets an id of its own, and its rollback Delete touches nothing.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import threading
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any, Final, Protocol
 
-from logwarden.bootstrap.apply import BootstrapResult
+from logwarden.bootstrap.apply import BootstrapResult, retained
 from logwarden.bootstrap.params import BootstrapParams
+from logwarden.config import _Reader
 from logwarden.errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
@@ -24,6 +40,85 @@ logger = logging.getLogger(__name__)
 SAFETY_MARGIN_MS = 15_000  # time kept back to send the answer before Lambda stops the function
 _REASON_LIMIT = 3_000  # CloudFormation refuses response bodies over 4 KiB
 Work = Callable[[str, BootstrapParams], BootstrapResult]
+REQUEST_TYPES: Final = ("Create", "Update", "Delete")
+FAILED_CREATE_PREFIX: Final = "logwarden-bootstrap-failed-"
+# CloudFormation's response buckets, virtual-hosted (``<bucket>.s3[.<region>].amazonaws.com[.cn]``) or path-style.
+_S3_HOST: Final = r"s3(?:[.-][a-z0-9-]+)?(?:\.dualstack\.[a-z0-9-]+)?\.amazonaws\.com(?:\.cn)?"
+_RESPONSE_BUCKET: Final = r"cloudformation-custom-resource-response-[a-z0-9-]+"
+_VIRTUAL_HOST: Final = re.compile(rf"^{_RESPONSE_BUCKET}\.{_S3_HOST}$")
+_PATH_HOST: Final = re.compile(rf"^{_S3_HOST}$")
+_PATH_BUCKET: Final = re.compile(rf"^/{_RESPONSE_BUCKET}/")
+_SIGNATURE_PARAMETERS: Final = ("X-Amz-Signature", "Signature")
+
+
+@dataclass(frozen=True, slots=True)
+class RequestChecks:
+    """What a request must match to be acted on.
+
+    ``stack_id``: this function's stack, as an ARN or a name (proposed setting ``LOGWARDEN_STACK_ID``, from
+    ``!Ref AWS::StackId``); when unset every stack is accepted and each request says so in the log.
+    ``allow_local_response_url``: also accept ``http://127.0.0.1:<port>/`` answers, for local runs and tests only
+    (proposed setting ``LOGWARDEN_BOOTSTRAP_ALLOW_LOCAL_RESPONSE_URL``).
+    """
+
+    stack_id: str | None = None
+    allow_local_response_url: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> RequestChecks:
+        reader = _Reader(os.environ if env is None else env)
+        checks = cls(
+            reader.text("LOGWARDEN_STACK_ID"), reader.flag("LOGWARDEN_BOOTSTRAP_ALLOW_LOCAL_RESPONSE_URL", False)
+        )
+        if reader.problems:
+            raise ConfigurationError(reader.problems)
+        return checks
+
+
+def response_url_problem(url: Any, allow_local: bool = False) -> str | None:
+    """Why ``url`` is not where CloudFormation wants the answer; None when it is."""
+    if not isinstance(url, str) or not url:
+        return "no ResponseURL"
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "ResponseURL is not a URL"
+    host = (parts.hostname or "").lower()
+    if parts.username is not None or parts.password is not None:
+        return "ResponseURL carries credentials"
+    if allow_local and parts.scheme == "http" and host == "127.0.0.1":
+        return None
+    if parts.scheme != "https" or port not in (None, 443):
+        return f"ResponseURL is not https on port 443 (host {host!r})"
+    if not (_VIRTUAL_HOST.match(host) or (_PATH_HOST.match(host) and _PATH_BUCKET.match(parts.path))):
+        return f"ResponseURL is not a CloudFormation response bucket (host {host!r})"
+    query = urllib.parse.parse_qs(parts.query)
+    if not any(name in query for name in _SIGNATURE_PARAMETERS):
+        return "ResponseURL is not pre-signed"
+    return None
+
+
+def request_problem(event: CustomResourceEvent, checks: RequestChecks) -> str | None:
+    """Why this request is not one to act on (it is answered FAILED); None when it is."""
+    request_type = _text(event, "request_type")
+    if request_type not in REQUEST_TYPES:
+        return f"RequestType {request_type[:40]!r} is not one of {', '.join(REQUEST_TYPES)}"
+    stack_id = _text(event, "stack_id")
+    if checks.stack_id is None:
+        logger.warning("LOGWARDEN_STACK_ID is not set: accepting a request for stack %s", stack_id[:200])
+        return None
+    expected = checks.stack_id
+    matches = stack_id == expected if expected.startswith("arn:") else _stack_name(stack_id) == expected
+    if not matches:
+        return f"request is for stack {stack_id[:200]!r}, not this function's stack {expected!r}"
+    return None
+
+
+def _stack_name(stack_id: str) -> str:
+    """``arn:aws:cloudformation:<region>:<account>:stack/<name>/<uuid>`` -> ``<name>``."""
+    _, _, resource = stack_id.partition(":stack/")
+    return resource.split("/", 1)[0]
 
 
 class CustomResourceEvent(Protocol):
@@ -62,13 +157,29 @@ def send_response(url: str, body: dict[str, Any], attempts: int = 3, timeout: fl
     return False
 
 
-def _physical_id(event: CustomResourceEvent, params: BootstrapParams | None) -> str:
-    """The deployment's name; a new one on Update (prefix or name changed) makes CloudFormation delete the old."""
-    if event.request_type == "Delete" or (params is None and event.physical_resource_id):
-        return event.physical_resource_id
-    if params is None:
-        return f"logwarden-bootstrap-failed-{event.request_id}"
+def _physical_id(event: CustomResourceEvent, params: BootstrapParams | None, succeeded: bool) -> str:
+    """Set on Create, the same ever after: a new id on Update would make CloudFormation delete the old resource
+    (and with it, under ``on_delete=all``, the old prefix's data). A failed Create gets an id its rollback Delete
+    recognises, so the rollback cannot delete data that was there before the stack."""
+    physical_id = _text(event, "physical_resource_id")
+    if _text(event, "request_type") != "Create" and physical_id:
+        return physical_id
+    if params is None or not succeeded:
+        return f"{FAILED_CREATE_PREFIX}{_text(event, 'request_id')}"
     return f"{params.name}-{params.prefix}"
+
+
+def _prefix_note(event: CustomResourceEvent, params: BootstrapParams) -> str:
+    if event.request_type != "Update":
+        return ""
+    old = getattr(event, "old_resource_properties", None)
+    old_prefix = old.get("prefix") if isinstance(old, Mapping) else None
+    if not isinstance(old_prefix, str) or old_prefix.strip() in ("", params.prefix):
+        return ""
+    return (
+        f"\nNOTE: prefix changed from {old_prefix.strip()!r} to {params.prefix!r}: the old prefix's data streams, "
+        "templates, policies and roles are left in place (delete them by hand when no longer needed)"
+    )
 
 
 def answer_cloudformation(
@@ -78,36 +189,83 @@ def answer_cloudformation(
     allow_no_ism: bool = False,
     margin_ms: int = SAFETY_MARGIN_MS,
     send: Callable[[str, dict[str, Any]], bool] = send_response,
+    checks: RequestChecks | None = None,
 ) -> dict[str, Any]:
-    """Run ``work`` for the event and answer CloudFormation; returns the answer that was sent."""
+    """Run ``work`` for the event and answer CloudFormation; returns the answer (sent unless the ResponseURL is
+    not CloudFormation's). ``checks`` defaults to ``RequestChecks.from_env()``."""
     params: BootstrapParams | None = None
     status, reason, data = "FAILED", "", {}
+    settings_problem: ConfigurationError | None = None
+    if checks is None:
+        try:
+            checks = RequestChecks.from_env()
+        except ConfigurationError as error:  # answered FAILED below, with the strict checks
+            checks, settings_problem = RequestChecks(), error
+    response_url = _text(event, "response_url")
+    url_problem = response_url_problem(response_url, checks.allow_local_response_url)
+    if url_problem is not None:
+        logger.error("request refused, no work done and no answer sent: %s", url_problem)
+        return _body(event, "FAILED", f"refused: {url_problem}", None, {}, False)
     try:
+        if settings_problem is not None:
+            raise settings_problem
+        problem = request_problem(event, checks)
+        if problem is not None:
+            raise ConfigurationError([f"refused: {problem}"])
         properties = dict(event.resource_properties or {})
         params = BootstrapParams.from_properties(properties)
-        result = _run_with_deadline(work, event.request_type, params, remaining_ms() - margin_ms)
+        if event.request_type == "Delete" and event.physical_resource_id.startswith(FAILED_CREATE_PREFIX):
+            result = _nothing_created()
+        else:
+            result = _run_with_deadline(work, event.request_type, params, remaining_ms() - margin_ms)
         data = {"Applied": str(len(result.applied)), "IsmAvailable": str(result.ism_available).lower()}
         if result.ok(allow_no_ism):
-            status, reason = "SUCCESS", result.summary()
+            status, reason = "SUCCESS", result.summary() + _prefix_note(event, params)
         else:
             reason = result.summary() + "\nFAILED: set LOGWARDEN_ALLOW_NO_ISM=true to accept a cluster without ISM"
     except ConfigurationError as error:
         reason = str(error)
     except Exception as error:  # every failure must reach CloudFormation as a reason
         reason = f"{type(error).__name__}: {error}"
-    body = {
+    body = _body(event, status, reason, params, data, status == "SUCCESS")
+    if not send(response_url, body):
+        logger.error("could not answer CloudFormation at all; the stack will time out")
+    return body
+
+
+def _nothing_created() -> BootstrapResult:
+    """The rollback of a Create that failed: whatever it managed to write stays (it may have been there before)."""
+    base = retained()
+    return BootstrapResult((), True, ("the Create failed, so its rollback deletes nothing", *base.notes))
+
+
+def _text(event: CustomResourceEvent, name: str) -> str:
+    """A field of the event, "" when it is missing or not text (a malformed request is still answered)."""
+    try:
+        value = getattr(event, name)
+    except (KeyError, TypeError, AttributeError):
+        return ""
+    return value if isinstance(value, str) else ""
+
+
+def _body(
+    event: CustomResourceEvent,
+    status: str,
+    reason: str,
+    params: BootstrapParams | None,
+    data: dict[str, str],
+    succeeded: bool,
+) -> dict[str, Any]:
+    return {
         "Status": status,
         "Reason": reason[-_REASON_LIMIT:] if len(reason) > _REASON_LIMIT else reason,
-        "PhysicalResourceId": _physical_id(event, params),
-        "StackId": event.stack_id,
-        "RequestId": event.request_id,
-        "LogicalResourceId": event.logical_resource_id,
+        "PhysicalResourceId": _physical_id(event, params, succeeded),
+        "StackId": _text(event, "stack_id"),
+        "RequestId": _text(event, "request_id"),
+        "LogicalResourceId": _text(event, "logical_resource_id"),
         "NoEcho": False,
         "Data": data,
     }
-    if not send(event.response_url, body):
-        logger.error("could not answer CloudFormation at all; the stack will time out")
-    return body
 
 
 def _run_with_deadline(work: Work, request_type: str, params: BootstrapParams, budget_ms: int) -> BootstrapResult:

@@ -34,7 +34,12 @@ ALERT_TOPIC_ENV: Final = "LOGWARDEN_DEMO_ALERT_TOPIC_ARN"
 CHAT_SECRET_NAME: Final = "logwarden/chat"  # noqa: S105 - the secret's name, not its value
 STATE_TABLE: Final = "logwarden-alert-state"
 # What AlertRoute.start sets for the handlers (the caller saves and restores them).
-HANDLER_VARIABLES: Final = ("LOGWARDEN_ALERT_TOPIC_ARN", "LOGWARDEN_ALERT_STATE_TABLE", "LOGWARDEN_CHAT_SECRET_NAME")
+HANDLER_VARIABLES: Final = (
+    "LOGWARDEN_ALERT_TOPIC_ARN",
+    "LOGWARDEN_ALERT_STATE_TABLE",
+    "LOGWARDEN_CHAT_SECRET_NAME",
+    "LOGWARDEN_CHAT_ALLOW_LOCAL_URLS",
+)
 
 _TOPIC_ARN: Final = re.compile(
     r"^arn:aws[a-z-]*:sns:(?P<region>[a-z]{2}(?:-[a-z0-9]+)+-\d):\d{12}:(?P<name>[A-Za-z0-9_-]{1,256})$"
@@ -187,7 +192,7 @@ class AlertRoute:
         secret = {
             "slack_webhook_url": f"{chat_url}/slack",
             "teams_webhook_url": f"{chat_url}/teams",
-            "telegram_bot_token": "demo-token",
+            "telegram_bot_token": "123456:demo-token",
             "telegram_chat_id": "-100200300",
             "telegram_api_url": f"{chat_url}/telegram",
         }
@@ -202,6 +207,7 @@ class AlertRoute:
                 "LOGWARDEN_ALERT_TOPIC_ARN": route.topic_arn,
                 "LOGWARDEN_ALERT_STATE_TABLE": STATE_TABLE,
                 "LOGWARDEN_CHAT_SECRET_NAME": CHAT_SECRET_NAME,
+                "LOGWARDEN_CHAT_ALLOW_LOCAL_URLS": "true",  # the chat stand-in is on 127.0.0.1
             }
         )
         return route

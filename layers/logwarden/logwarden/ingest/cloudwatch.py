@@ -7,6 +7,7 @@ decoded, and any log event that is not a proper event, is rejected (kept for rep
 
 from __future__ import annotations
 
+import base64
 import binascii
 import re
 import zlib
@@ -16,6 +17,7 @@ import orjson
 from aws_lambda_powertools.utilities.data_classes import CloudWatchLogsEvent
 
 from logwarden import schema
+from logwarden.inflate import DEFAULT_LIMITS, TOO_LARGE, InflateLimits, TooLargeError, inflate, inflate_salvage
 from logwarden.ingest.records import RejectedInput, SourceBatch, SourceRecord, payload_text, stable_ids
 from logwarden.routing import Router
 
@@ -27,15 +29,24 @@ _CONTINUATION: Final = re.compile(
 )
 
 
-def decode_delivery(event: dict[str, Any], router: Router, region: str | None = None) -> SourceBatch:
+def decode_delivery(
+    event: dict[str, Any], router: Router, region: str | None = None, limits: InflateLimits = DEFAULT_LIMITS
+) -> SourceBatch:
     batch = SourceBatch()
     origin_base: dict[str, Any] = {schema.ORIGIN_TYPE: "cloudwatch"}
     if region:
         origin_base[schema.CLOUD_REGION] = region
+    # A delivery is one compressed message, so both caps bound it.
+    limit = min(limits.per_message, limits.per_delivery)
+    compressed = b""
     try:
-        raw = CloudWatchLogsEvent(event).decompress_logs_data
+        compressed = base64.b64decode(CloudWatchLogsEvent(event).raw_logs_data)
+        raw = inflate(compressed, limit, what="delivery")
+    except TooLargeError as error:
+        batch.rejected.append(RejectedInput(TOO_LARGE, str(error), origin_base, None, compressed))
+        return batch
     except (KeyError, TypeError, ValueError, binascii.Error, zlib.error) as error:
-        batch.rejected.append(_undecodable(event, f"{type(error).__name__}: {error}", origin_base))
+        batch.rejected.append(_undecodable(event, f"{type(error).__name__}: {error}", origin_base, limit))
         return batch
     try:
         data = orjson.loads(raw)
@@ -96,26 +107,30 @@ def _json_text(item: Any) -> str:
         return repr(item)
 
 
-def _undecodable(event: Any, detail: str, origin: dict[str, Any]) -> RejectedInput:
+def _undecodable(event: Any, detail: str, origin: dict[str, Any], limit: int) -> RejectedInput:
     """Keep what was delivered: the base64 text as given (it is not readable, so not maskable), or the event."""
     data = None
     if isinstance(event, dict) and isinstance(event.get("awslogs"), dict):
         data = event["awslogs"].get("data")
     if isinstance(data, str):
-        decoded = _lenient_decompress(data)
+        try:
+            decoded = _lenient_decompress(data, limit)
+        except TooLargeError as error:
+            return RejectedInput(TOO_LARGE, f"{detail}; salvage: {error}", origin, None, data.encode())
         if decoded is not None:
             return RejectedInput("undecodable_delivery", detail, origin, payload_text(decoded), decoded)
         return RejectedInput("undecodable_delivery", detail, origin, None, data.encode())
     return RejectedInput("malformed_delivery", detail, origin, _json_text(event))
 
 
-def _lenient_decompress(data: str) -> bytes | None:
-    """Salvage a truncated gzip/zlib stream: whatever inflates is better than nothing."""
+def _lenient_decompress(data: str, limit: int) -> bytes | None:
+    """Salvage a truncated gzip/zlib stream: whatever inflates (within ``limit``) is better than nothing. Raises
+    ``TooLargeError`` past the limit."""
     try:
         compressed = binascii.a2b_base64(data)
-        return zlib.decompressobj(zlib.MAX_WBITS | 32).decompress(compressed) or None
-    except (binascii.Error, zlib.error, ValueError):
+    except (binascii.Error, ValueError):
         return None
+    return inflate_salvage(compressed, limit) or None
 
 
 def encode_delivery(

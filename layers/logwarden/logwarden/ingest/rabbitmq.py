@@ -18,7 +18,9 @@ Document ids are deterministic so a redelivered batch never duplicates: from ``m
 set one, else a hash of queue, vhost, the ``timestamp`` property and the body.
 
 A message that cannot be read (bad base64, not UTF-8, bad gzip, empty) is rejected into the dead-letter
-store by the pipeline with its reason; the rest of the batch is indexed. Only when OpenSearch itself cannot
+store by the pipeline with its reason; the rest of the batch is indexed. A ``contentEncoding`` body is inflated within
+a cap per message and a budget per delivery (logwarden/inflate.py); past either it is rejected as ``too_large`` with
+its compressed bytes kept. Only when OpenSearch itself cannot
 take the documents does ingest raise, because the event source then redelivers the whole batch.
 """
 
@@ -36,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Final
 import orjson
 
 from logwarden import naming, schema
+from logwarden.inflate import DEFAULT_LIMITS, TOO_LARGE, InflateBudget, InflateLimits, TooLargeError
 from logwarden.ingest.pipeline import IngestReport
 from logwarden.ingest.records import RejectedInput, SourceBatch, SourceRecord, payload_text, stable_id
 from logwarden.parsing.rabbitmq import iter_broker_records, looks_like_broker_record
@@ -199,21 +202,25 @@ def split_body(text: str) -> list[str]:
     return [stripped]
 
 
-def _decode_body(message: Mapping[str, Any], properties: Mapping[str, Any]) -> bytes:
+def _body_bytes(message: Mapping[str, Any]) -> bytes:
     data = message.get("data")
     if not isinstance(data, str):
         raise ValueError("data is missing or not a string")
-    raw = base64.b64decode(data, validate=True)
+    return base64.b64decode(data, validate=True)
+
+
+def _is_compressed(properties: Mapping[str, Any]) -> bool:
     encoding = properties.get("contentEncoding")
-    if isinstance(encoding, str) and encoding.lower() in ("gzip", "deflate", "zlib"):
-        raw = zlib.decompress(raw, zlib.MAX_WBITS | 32)
-    return raw
+    return isinstance(encoding, str) and encoding.lower() in ("gzip", "deflate", "zlib")
 
 
-def decode_rmq_event(event: Any, router: Router, now_ms: Callable[[], int] | None = None) -> SourceBatch:
+def decode_rmq_event(
+    event: Any, router: Router, now_ms: Callable[[], int] | None = None, limits: InflateLimits = DEFAULT_LIMITS
+) -> SourceBatch:
     """Turn an ``aws:rmq`` event (plain dict or powertools ``RabbitMQEvent``) into source records. Never raises
     on bad input: what cannot be read is rejected with its reason."""
     clock = now_ms or (lambda: int(time.time() * 1000))
+    budget = InflateBudget(limits)
     raw_event: Any = getattr(event, "raw_event", event)
     batch = SourceBatch()
     base_origin: dict[str, Any] = {schema.ORIGIN_TYPE: ORIGIN_TYPE_RMQ}
@@ -238,7 +245,7 @@ def decode_rmq_event(event: Any, router: Router, now_ms: Callable[[], int] | Non
             batch.rejected.append(RejectedInput("malformed_event", f"{key}: not a list", origin, _json_text(messages)))
             continue
         for message in messages:
-            _decode_message(batch, routing, queue, vhost or "/", message, origin, received)
+            _decode_message(batch, routing, queue, vhost or "/", message, origin, received, budget)
     return batch
 
 
@@ -250,6 +257,7 @@ def _decode_message(
     message: Any,
     queue_origin: dict[str, Any],
     received_ms: int,
+    budget: InflateBudget,
 ) -> None:
     if not isinstance(message, Mapping):
         batch.rejected.append(RejectedInput("malformed_message", "not an object", queue_origin, _json_text(message)))
@@ -262,8 +270,15 @@ def _decode_message(
     origin = dict(queue_origin)
     if isinstance(message_id, str) and message_id:
         origin[schema.ORIGIN_MESSAGE_ID] = message_id
+    compressed = b""
     try:
-        raw = _decode_body(message, properties)
+        raw = _body_bytes(message)
+        if _is_compressed(properties):
+            compressed = raw
+            raw = budget.inflate(compressed)
+    except TooLargeError as error:
+        batch.rejected.append(RejectedInput(TOO_LARGE, str(error), origin, None, compressed))
+        return
     except (ValueError, binascii.Error, zlib.error) as error:
         data = message.get("data")
         batch.rejected.append(

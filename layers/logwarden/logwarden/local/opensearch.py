@@ -6,7 +6,11 @@ Layout under the cache home (``LOGWARDEN_HOME``; see ``default_home`` for the de
     opensearch-2.19.1-plain/     the same without the security plugin (``plain`` profile, plain HTTP)
     opensearch-data[-plain]/     data/, logs/ and the pid file: kept apart so an install can be replaced
     opensearch-admin-password    generated admin password, mode 600
+    opensearch-data/demo-users.json  generated passwords of the security plugin's other demo users, mode 600
     opensearch.lock              serialises install and start across processes
+
+The security plugin's demo configuration ships its users (``kibanaserver``, ``readall``…) with passwords everyone
+knows; each install gives every one of them a generated password instead (``configure_demo_users``).
 
 Pure pieces (settings, rendered config, command lines, checksum and log-tail helpers) are separate from the
 functions that touch the system (``install``, ``start``, ``stop``, ``status``) so they can be unit tested.
@@ -15,6 +19,7 @@ functions that touch the system (``install``, ``start``, ``stop``, ``status``) s
 from __future__ import annotations
 
 import base64
+import concurrent.futures
 import contextlib
 import errno
 import fcntl
@@ -32,7 +37,7 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -194,6 +199,16 @@ class LocalOpenSearchSettings:
         return self.home / "opensearch-admin-password"
 
     @property
+    def demo_users_file(self) -> Path:
+        """The demo users' generated passwords: beside the data whose security index holds their hashes, so the
+        two are made and removed together."""
+        return self.state_dir / "demo-users.json"
+
+    @property
+    def internal_users_file(self) -> Path:
+        return self.install_dir / "config" / "opensearch-security" / "internal_users.yml"
+
+    @property
     def lock_file(self) -> Path:
         return self.home / "opensearch.lock"
 
@@ -352,6 +367,88 @@ def generate_password(length: int = 24) -> str:
     body += [secrets.choice(string.digits), secrets.choice("-_.")]
     secrets.SystemRandom().shuffle(body)
     return "".join(body)
+
+
+_TOP_LEVEL_KEY = re.compile(r"^([A-Za-z0-9_.-]+):\s*$")
+_HASH_LINE = re.compile(r"^(\s+hash:\s*).*$")
+
+
+def demo_user_names(internal_users: str) -> list[str]:
+    """The users of an ``internal_users.yml`` other than the admin (whose password is generated already)."""
+    names = [m[1] for line in internal_users.splitlines() if (m := _TOP_LEVEL_KEY.match(line))]
+    return [name for name in names if name not in ("_meta", ADMIN_USER)]
+
+
+def with_user_hashes(internal_users: str, hashes: Mapping[str, str]) -> str:
+    """``internal_users.yml`` with the ``hash`` of each user in ``hashes`` replaced; everything else as it was."""
+    lines: list[str] = []
+    user = ""
+    for line in internal_users.splitlines(keepends=True):
+        key = _TOP_LEVEL_KEY.match(line)
+        if key:
+            user = key[1]
+        hash_line = _HASH_LINE.match(line.rstrip("\n"))
+        if hash_line and user in hashes:
+            line = f'{hash_line[1]}"{hashes[user]}"\n'
+        lines.append(line)
+    return "".join(lines)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to a file only its owner can read, created that way (never readable, not even briefly)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(temporary, path)
+    os.chmod(path, 0o600)
+
+
+def demo_users(settings: LocalOpenSearchSettings | None = None) -> dict[str, str]:
+    """The demo users' generated passwords, by user (empty when there are none, as in the plain profile)."""
+    settings = settings or LocalOpenSearchSettings.from_env()
+    try:
+        stored = json.loads(settings.demo_users_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(stored, dict):
+        return {}
+    return {str(name): str(password) for name, password in stored.items() if isinstance(password, str)}
+
+
+def configure_demo_users(settings: LocalOpenSearchSettings, hasher: Callable[[str], str]) -> dict[str, str]:
+    """Give every demo user of the installed ``internal_users.yml`` a generated password: kept (mode 600) in
+    ``demo_users_file``, its hash (``hasher``: the plugin's ``hash.sh``) written into the yml, which the plugin
+    loads into its security index on the first start. Passwords already stored are kept, so a reinstall over
+    existing data still matches the security index it holds."""
+    text = settings.internal_users_file.read_text(encoding="utf-8")
+    known = demo_users(settings)
+    passwords = {name: known.get(name) or secrets.token_urlsafe(18) for name in demo_user_names(text)}
+    # Two at a time: each hash is a JVM start of a few seconds, and the machine may have two cores.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        hashes = dict(zip(passwords, pool.map(hasher, passwords.values()), strict=True))
+    settings.internal_users_file.write_text(with_user_hashes(text, hashes), encoding="utf-8")
+    _write_private(settings.demo_users_file, json.dumps(passwords, indent=2, sort_keys=True) + "\n")
+    return passwords
+
+
+def _plugin_hasher(
+    settings: LocalOpenSearchSettings, env: Mapping[str, str], run_as: str | None
+) -> Callable[[str], str]:
+    """Hash with the plugin's own tool; the password goes through the environment, never the command line."""
+    tool = str(settings.install_dir / "plugins" / "opensearch-security" / "tools" / "hash.sh")
+
+    def hash_password(password: str) -> str:
+        # as_user keeps the environment (the demo installer gets the admin password the same way)
+        command = as_user(["bash", tool, "-env", "LOGWARDEN_DEMO_PASSWORD"], run_as)
+        output = _run(command, "hash a demo user's password", {**env, "LOGWARDEN_DEMO_PASSWORD": password})
+        hashed = [line.strip() for line in output.splitlines() if line.strip().startswith("$2")]
+        if not hashed:
+            raise LocalOpenSearchError("the security plugin's hash.sh printed no hash")
+        return hashed[-1]
+
+    return hash_password
 
 
 def shell_exports(values: Mapping[str, str]) -> str:
@@ -536,8 +633,10 @@ def install(settings: LocalOpenSearchSettings) -> bool:
         )
     if settings.secure:
         had_password = settings.password_file.exists()
-        if not had_password and settings.data_dir.exists():
-            # The security index in the data directory holds the old password's hash: start afresh.
+        had_users = settings.demo_users_file.exists()
+        if (not had_password or not had_users) and settings.data_dir.exists():
+            # The security index in the data directory holds the old passwords' hashes (or the demo's well-known
+            # ones): start afresh.
             shutil.rmtree(settings.state_dir)
         _admin_password(settings, create=True)
     java_home = _java_home(settings)
@@ -573,6 +672,7 @@ def install(settings: LocalOpenSearchSettings) -> bool:
             "configure the security plugin's demo TLS and users",
             {**env, "OPENSEARCH_INITIAL_ADMIN_PASSWORD": password},
         )
+        configure_demo_users(settings, _plugin_hasher(settings, env, run_as))
         _disable_audit_log(settings.install_dir / "config" / "opensearch.yml")
     marker = {"version": VERSION, "profile": settings.profile, "engine_sha1": ENGINE.sha1}
     if plugin_zip is not None:

@@ -8,7 +8,8 @@ Two kinds of entry:
   since they cannot be read (or masked) by anyone until a fixed decoder replays them.
 
 Entries are written in batches: one gzip'd JSON-lines object per write. In AWS that is an S3 object
-encrypted with the stack's KMS key; locally, a file in a directory.
+encrypted with the stack's KMS key; locally, a file in a directory. A batch is inflated within
+``MAX_BATCH_BYTES`` (logwarden/inflate.py), so a bomb planted in the store cannot take replay down.
 """
 
 from __future__ import annotations
@@ -20,13 +21,19 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Final, Literal, Protocol
 
 import orjson
 
 from logwarden.errors import DeadLetterUnavailableError
+from logwarden.inflate import MIB, inflate
 
 EntryKind = Literal["document", "payload"]
+
+# What one batch may inflate to (proposed setting: LOGWARDEN_DEADLETTER_MAX_BATCH_BYTES; `logwarden replay
+# --max-batch-mib`). A real delivery parks a few MiB; one built to inflate to its whole budget (64 MiB) can park more
+# as JSON documents, and replay then reports its batch as too_large and leaves it, for a run with a higher cap.
+MAX_BATCH_BYTES: Final = 64 * MIB
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +66,58 @@ def encode_batch(entries: Sequence[DeadLetterEntry]) -> bytes:
     return gzip.compress(b"".join(entry.to_json() + b"\n" for entry in entries), compresslevel=6)
 
 
-def decode_batch(blob: bytes) -> list[DeadLetterEntry]:
-    return [DeadLetterEntry.from_json(line) for line in gzip.decompress(blob).splitlines() if line.strip()]
+def decode_batch(blob: bytes, limit: int = MAX_BATCH_BYTES) -> list[DeadLetterEntry]:
+    """Every entry of a batch; raises on the first that cannot be read."""
+    return [
+        DeadLetterEntry.from_json(line) for line in inflate(blob, limit, all_members=True).splitlines() if line.strip()
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class BadEntry:
+    """A line of a batch that is not a dead-letter entry: its bytes, and what is wrong with them."""
+
+    raw: bytes
+    detail: str
+
+
+_OPTIONAL_TEXT: Final = (str, type(None))
+_FIELD_TYPES: Final[dict[str, tuple[type, ...]]] = {
+    "kind": (str,),
+    "reason": (str,),
+    "detail": (str,),
+    "index": _OPTIONAL_TEXT,
+    "doc_id": _OPTIONAL_TEXT,
+    "document": (dict, type(None)),
+    "payload": (dict, type(None)),
+    "attempts": (int,),
+    "failed_at": (str,),
+}
+
+
+def parse_entry(line: bytes) -> DeadLetterEntry | BadEntry:
+    """One line of a batch, checked field by field (the store is input like any other)."""
+    try:
+        data = orjson.loads(line)
+    except orjson.JSONDecodeError as error:
+        return BadEntry(line, f"not JSON: {error}")
+    if not isinstance(data, dict):
+        return BadEntry(line, "not a JSON object")
+    for name, value in data.items():
+        expected = _FIELD_TYPES.get(name)
+        if expected is None:
+            return BadEntry(line, f"unknown field {name[:40]!r}")
+        if not isinstance(value, expected) or (name == "attempts" and isinstance(value, bool)):
+            return BadEntry(line, f"field {name!r} has the wrong type")
+    if data.get("kind") not in ("document", "payload") or "reason" not in data:
+        return BadEntry(line, "kind must be document or payload, with a reason")
+    return DeadLetterEntry(**data)
+
+
+def decode_entries(blob: bytes, limit: int = MAX_BATCH_BYTES) -> list[DeadLetterEntry | BadEntry]:
+    """Every line of a batch as an entry, or as a ``BadEntry`` saying why it is not one. Raises ``TooLargeError``
+    when the batch inflates past ``limit``, and ``zlib.error``/``OSError`` when it is not gzip at all."""
+    return [parse_entry(line) for line in inflate(blob, limit, all_members=True).splitlines() if line.strip()]
 
 
 def batch_name(now: datetime | None = None) -> str:
@@ -79,6 +136,10 @@ class DeadLetterStore(Protocol):
         ...
 
     def read(self, name: str) -> list[DeadLetterEntry]: ...
+
+    def read_blob(self, name: str) -> bytes:
+        """The stored (compressed) batch as it is."""
+        ...
 
     def delete(self, name: str) -> None: ...
 
@@ -107,7 +168,10 @@ class LocalDeadLetterStore:
         return iter(sorted(str(p.relative_to(self.root)) for p in self.root.rglob("*.jsonl.gz")))
 
     def read(self, name: str) -> list[DeadLetterEntry]:
-        return decode_batch((self.root / name).read_bytes())
+        return decode_batch(self.read_blob(name))
+
+    def read_blob(self, name: str) -> bytes:
+        return (self.root / name).read_bytes()
 
     def delete(self, name: str) -> None:
         (self.root / name).unlink(missing_ok=True)
@@ -148,8 +212,10 @@ class S3DeadLetterStore:
                     yield key
 
     def read(self, name: str) -> list[DeadLetterEntry]:
-        body = self._s3.get_object(Bucket=self.bucket, Key=name)["Body"].read()
-        return decode_batch(body)
+        return decode_batch(self.read_blob(name))
+
+    def read_blob(self, name: str) -> bytes:
+        return bytes(self._s3.get_object(Bucket=self.bucket, Key=name)["Body"].read())
 
     def delete(self, name: str) -> None:
         self._s3.delete_object(Bucket=self.bucket, Key=name)
