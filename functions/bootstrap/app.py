@@ -12,8 +12,8 @@ from aws_lambda_powertools.utilities.data_classes import CloudFormationCustomRes
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from logwarden.bootstrap.apply import BootstrapResult
-from logwarden.bootstrap.config import BootstrapConfig
-from logwarden.bootstrap.custom_resource import answer_cloudformation
+from logwarden.bootstrap.config import BootstrapConfig, request_checks
+from logwarden.bootstrap.custom_resource import RequestChecks, answer_cloudformation
 from logwarden.bootstrap.params import BootstrapParams
 from logwarden.bootstrap.run import run_request
 from logwarden.errors import ConfigurationError
@@ -26,6 +26,10 @@ try:
     CONFIG: BootstrapConfig | ConfigurationError = BootstrapConfig.from_env()
 except ConfigurationError as error:
     CONFIG = error
+try:
+    CHECKS = request_checks()
+except ConfigurationError as error:
+    CHECKS, CONFIG = RequestChecks(), error  # the strict checks; the request is answered FAILED with the reason
 
 
 def _work(config: BootstrapConfig | ConfigurationError, request_type: str, params: BootstrapParams) -> BootstrapResult:
@@ -37,7 +41,8 @@ def _work(config: BootstrapConfig | ConfigurationError, request_type: str, param
 @event_source(data_class=CloudFormationCustomResourceEvent)
 def lambda_handler(event: CloudFormationCustomResourceEvent, context: LambdaContext) -> dict[str, Any]:
     allow_no_ism = isinstance(CONFIG, BootstrapConfig) and CONFIG.allow_no_ism
-    answer = answer_cloudformation(event, context.get_remaining_time_in_millis, partial(_work, CONFIG), allow_no_ism)
+    work = partial(_work, CONFIG)
+    answer = answer_cloudformation(event, context.get_remaining_time_in_millis, work, allow_no_ism, checks=CHECKS)
     logger.info("answered CloudFormation", extra={"request_type": event.request_type, "status": answer["Status"]})
     if answer["Status"] != "SUCCESS":
         logger.error("bootstrap failed", extra={"reason": answer["Reason"]})

@@ -32,7 +32,7 @@ def _config() -> ChatNotifyConfig:
 
 def _notifier(config: ChatNotifyConfig) -> ChatNotifier:
     secret = parameters.get_secret(config.chat_secret_name, max_age=config.secret_max_age_s)
-    targets = ChatTargets.from_secret(str(secret))
+    targets = ChatTargets.from_secret(str(secret), allow_local_urls=config.allow_local_urls)
     return ChatNotifier(targets, Urllib3Poster(), timeout_s=config.timeout_s, max_attempts=config.max_attempts)
 
 

@@ -34,7 +34,7 @@ def _service() -> tuple[IngestConfig, IngestService]:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     config, service = _service()
-    batch = decode_delivery(event, service.router, config.region)
+    batch = decode_delivery(event, service.router, config.region, service.inflate_limits)
     report = service.ingest(batch, remaining_s=lambda: context.get_remaining_time_in_millis() / 1000)
     record_ingest_metrics(metrics, report)
     logger.info("delivery ingested", extra={"ingest": report.summary()})

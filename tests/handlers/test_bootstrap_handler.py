@@ -13,10 +13,13 @@ from typing import Any
 import pytest
 
 from logwarden.bootstrap.apply import BootstrapResult, Change
-from logwarden.bootstrap.custom_resource import FAILED_CREATE_PREFIX, answer_cloudformation
+from logwarden.bootstrap.custom_resource import FAILED_CREATE_PREFIX, RequestChecks, answer_cloudformation
 from logwarden.bootstrap.params import BootstrapParams
 from tests.conftest import load_event
 from tests.handlers.conftest import LambdaContext, load_handler
+
+# the recorder stands in for CloudFormation's response bucket on 127.0.0.1
+LOCAL = RequestChecks(allow_local_response_url=True)
 
 
 class ResponseRecorder:
@@ -143,7 +146,7 @@ def test_work_that_outlives_the_lambda_is_answered_failed_before_the_timeout(cfn
 
     event = CloudFormationCustomResourceEvent(_event(cfn))
     try:
-        answer = answer_cloudformation(event, remaining_ms=lambda: 15_500, work=stuck, margin_ms=15_000)
+        answer = answer_cloudformation(event, remaining_ms=lambda: 15_500, work=stuck, margin_ms=15_000, checks=LOCAL)
     finally:
         release.set()
     assert answer["Status"] == "FAILED" and "did not finish" in answer["Reason"]
@@ -157,8 +160,8 @@ def test_a_cluster_without_ism_fails_unless_allowed(cfn: ResponseRecorder) -> No
         return BootstrapResult((Change("index_template", "t", "create"),), ism_available=False, notes=("ISM absent",))
 
     event = CloudFormationCustomResourceEvent(_event(cfn))
-    refused = answer_cloudformation(event, lambda: 60_000, no_ism)
-    allowed = answer_cloudformation(event, lambda: 60_000, no_ism, allow_no_ism=True)
+    refused = answer_cloudformation(event, lambda: 60_000, no_ism, checks=LOCAL)
+    allowed = answer_cloudformation(event, lambda: 60_000, no_ism, allow_no_ism=True, checks=LOCAL)
     assert (refused["Status"], allowed["Status"]) == ("FAILED", "SUCCESS")
     assert "ISM absent" in refused["Reason"] and allowed["Data"]["IsmAvailable"] == "false"
     assert [a["Status"] for a in cfn.answers] == ["FAILED", "SUCCESS"]
@@ -170,7 +173,7 @@ def test_a_long_reason_is_cut_to_what_cloudformation_accepts(cfn: ResponseRecord
     def noisy(request_type: str, params: BootstrapParams) -> BootstrapResult:
         raise RuntimeError("x" * 10_000 + " the end")
 
-    answer = answer_cloudformation(CloudFormationCustomResourceEvent(_event(cfn)), lambda: 60_000, noisy)
+    answer = answer_cloudformation(CloudFormationCustomResourceEvent(_event(cfn)), lambda: 60_000, noisy, checks=LOCAL)
     assert len(json.dumps(cfn.answer)) < 4096 and answer["Reason"].endswith("the end")
 
 

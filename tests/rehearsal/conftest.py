@@ -180,7 +180,13 @@ class Stack:
             "PATH": "/usr/bin:/bin",
             "LANG": "C.UTF-8",
         }
-        only_here = {"AWS_ENDPOINT_URL": self.moto_endpoint, "OPENSEARCH_CA_CERTS": str(self.ca_certs)}
+        only_here = {
+            "AWS_ENDPOINT_URL": self.moto_endpoint,
+            "OPENSEARCH_CA_CERTS": str(self.ca_certs),
+            # CloudFormation's response bucket and the chat services are stood in for on 127.0.0.1
+            "LOGWARDEN_BOOTSTRAP_ALLOW_LOCAL_RESPONSE_URL": "true",
+            "LOGWARDEN_CHAT_ALLOW_LOCAL_URLS": "true",
+        }
         return {**lambda_env, **self.deployment.environment(logical_id), **only_here}
 
     def invoke(self, logical_id: str, events: list[dict[str, Any]], timeout_s: float = 120.0) -> dict[str, Any]:

@@ -107,6 +107,7 @@ RESOURCE_VALUES = {
     "LOGWARDEN_ALERT_STATE_TABLE": "logwarden-alert-state",
     "LOGWARDEN_MASKING_HASH_KEY_NAME": "arn:aws:secretsmanager:eu-central-1:123456789012:secret:logwarden/masking-hmac-key",
     "LOGWARDEN_CHAT_SECRET_NAME": "logwarden/chat-webhooks",
+    "LOGWARDEN_STACK_ID": "arn:aws:cloudformation:eu-central-1:123456789012:stack/logwarden/00000000-0000-0000-0000",
 }
 
 

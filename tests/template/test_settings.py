@@ -14,7 +14,7 @@ import pytest
 from conftest import LAMBDA_ENV, ROOT, function_environment, function_folder, of_type, template_variables
 
 from logwarden import settings
-from logwarden.bootstrap.config import BootstrapConfig
+from logwarden.bootstrap.config import BootstrapConfig, request_checks
 from logwarden.config import AnomalyCheckConfig, ChatNotifyConfig, IngestConfig
 
 CONFIG_OF: dict[str, Callable[[Mapping[str, str]], object]] = {
@@ -22,7 +22,7 @@ CONFIG_OF: dict[str, Callable[[Mapping[str, str]], object]] = {
     settings.INGEST_MQ: IngestConfig.from_env,
     settings.ANOMALY_CHECK: AnomalyCheckConfig.from_env,
     settings.CHAT_NOTIFY: ChatNotifyConfig.from_env,
-    settings.BOOTSTRAP: BootstrapConfig.from_env,
+    settings.BOOTSTRAP: lambda env: (BootstrapConfig.from_env(env), request_checks(env)),
 }
 NAME = re.compile(r"\b(?:LOGWARDEN|OPENSEARCH)_[A-Z0-9_]*[A-Z0-9_]")
 # Named in code or docs, but not settings: the engine's own variables (set for the local engine's process) and the
@@ -32,6 +32,7 @@ NOT_SETTINGS = {
     "OPENSEARCH_JAVA_HOME",
     "OPENSEARCH_JAVA_OPTS",
     "OPENSEARCH_PATH_CONF",
+    "LOGWARDEN_DEMO_PASSWORD",  # hands a password to the engine's hash tool, never read as a setting
 }
 
 

@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.data_classes import CloudFormationCustomRes
 
 from logwarden.bootstrap import BootstrapParams, DesiredState, bootstrap, teardown
 from logwarden.bootstrap.apply import BootstrapResult
+from logwarden.bootstrap.config import request_checks
 from logwarden.bootstrap.custom_resource import (
     FAILED_CREATE_PREFIX,
     RequestChecks,
@@ -124,9 +125,9 @@ def test_a_foreign_response_url_gets_no_work_and_no_answer() -> None:
 
 
 def test_checks_read_from_the_environment() -> None:
-    checks = RequestChecks.from_env({"LOGWARDEN_STACK_ID": STACK, "LOGWARDEN_BOOTSTRAP_ALLOW_LOCAL_RESPONSE_URL": "1"})
+    checks = request_checks({"LOGWARDEN_STACK_ID": STACK, "LOGWARDEN_BOOTSTRAP_ALLOW_LOCAL_RESPONSE_URL": "1"})
     assert checks == RequestChecks(STACK, True)
-    assert RequestChecks.from_env({}) == RequestChecks(None, False)
+    assert request_checks({}) == RequestChecks(None, False)
 
 
 @pytest.mark.parametrize("request_type", ["Destroy", "", "create", "DELETE"])

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from logwarden.config import ChatNotifyConfig
 from logwarden.detect.chat import (
     ChatNotifier,
     ChatTargets,
@@ -197,14 +198,15 @@ def test_other_webhook_urls_are_refused(secret: dict[str, str]) -> None:
         ChatTargets.from_secret(orjson.dumps(secret).decode(), allow_local_urls=False)
 
 
-def test_local_urls_only_where_explicitly_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_local_urls_only_where_explicitly_allowed() -> None:
     secret = orjson.dumps({"slack_webhook_url": "http://127.0.0.1:9000/slack"}).decode()
-    monkeypatch.delenv("LOGWARDEN_CHAT_ALLOW_LOCAL_URLS", raising=False)
     with pytest.raises(ConfigurationError):
         ChatTargets.from_secret(secret)
-    monkeypatch.setenv("LOGWARDEN_CHAT_ALLOW_LOCAL_URLS", "true")
-    assert ChatTargets.from_secret(secret).channels() == ["slack"]
     assert ChatTargets.from_secret(secret, allow_local_urls=True).channels() == ["slack"]
+    config = ChatNotifyConfig.from_env({"LOGWARDEN_CHAT_SECRET_NAME": "s", "LOGWARDEN_CHAT_ALLOW_LOCAL_URLS": "true"})
+    assert (
+        config.allow_local_urls and not ChatNotifyConfig.from_env({"LOGWARDEN_CHAT_SECRET_NAME": "s"}).allow_local_urls
+    )
 
 
 def test_a_proper_secret_is_accepted() -> None:

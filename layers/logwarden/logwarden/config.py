@@ -17,6 +17,7 @@ import orjson
 
 from logwarden import naming
 from logwarden.errors import ConfigurationError
+from logwarden.inflate import DEFAULT_LIMITS, InflateLimits
 from logwarden.routing import RouteRule, parse_rules
 from logwarden.settings import declared
 from logwarden.sink.client import AuthMode, OpenSearchSettings, infer_auth
@@ -158,6 +159,7 @@ class IngestConfig:
     bulk_max_bytes: int
     bulk_max_actions: int
     masking: MaskingConfig | None = None  # None: the shipped defaults (dry runs, tests that build a config by hand)
+    inflate: InflateLimits = DEFAULT_LIMITS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dry_run: bool = False) -> IngestConfig:
@@ -186,6 +188,10 @@ class IngestConfig:
             bulk_max_bytes=_positive_int(reader, "LOGWARDEN_BULK_MAX_BYTES"),
             bulk_max_actions=_positive_int(reader, "LOGWARDEN_BULK_MAX_ACTIONS"),
             masking=masking,
+            inflate=InflateLimits(
+                _positive_int(reader, "LOGWARDEN_INFLATE_MAX_MESSAGE_BYTES"),
+                _positive_int(reader, "LOGWARDEN_INFLATE_MAX_DELIVERY_BYTES"),
+            ),
         )
         if reader.problems:
             raise ConfigurationError(reader.problems)
@@ -272,6 +278,7 @@ class ChatNotifyConfig:
     timeout_s: float
     max_attempts: int
     secret_max_age_s: int
+    allow_local_urls: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ChatNotifyConfig:
@@ -287,6 +294,7 @@ class ChatNotifyConfig:
             timeout_s=timeout,
             max_attempts=_positive_int(reader, "LOGWARDEN_CHAT_MAX_ATTEMPTS"),
             secret_max_age_s=_positive_int(reader, "LOGWARDEN_CHAT_SECRET_MAX_AGE_S"),
+            allow_local_urls=reader.flag("LOGWARDEN_CHAT_ALLOW_LOCAL_URLS"),
         )
         if reader.problems:
             raise ConfigurationError(reader.problems)

@@ -136,6 +136,28 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     Setting("LOGWARDEN_DEADLETTER_DIR", "path", "Local dead-letter directory (the CLI, the demo).", (*INGEST, CLI)),
     Setting("LOGWARDEN_DEADLETTER_PREFIX", "text", "Key prefix inside the bucket.", (*INGEST, CLI), "deadletter/"),
     Setting("LOGWARDEN_DEADLETTER_KMS_KEY_ID", "arn", "KMS key for the parked objects (SSE-KMS).", (*INGEST, CLI)),
+    Setting(
+        "LOGWARDEN_DEADLETTER_MAX_BATCH_BYTES",
+        "integer",
+        "Largest dead-letter batch replay inflates; a larger one is reported and left in the store.",
+        (CLI,),
+        "67108864",
+    ),
+    # -- decompression bounds ---------------------------------------------------------------------------------------
+    Setting(
+        "LOGWARDEN_INFLATE_MAX_MESSAGE_BYTES",
+        "integer",
+        "Most bytes one compressed message (a CloudWatch delivery, an MQ body) may inflate to; more is `too_large`.",
+        (*INGEST, CLI),
+        "33554432",
+    ),
+    Setting(
+        "LOGWARDEN_INFLATE_MAX_DELIVERY_BYTES",
+        "integer",
+        "Most bytes all compressed messages of one invocation may inflate to together.",
+        (*INGEST, CLI),
+        "67108864",
+    ),
     # -- masking --------------------------------------------------------------------------------------------------
     Setting(
         "LOGWARDEN_MASKING_CONFIG_FILE",
@@ -221,6 +243,13 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     Setting("LOGWARDEN_CHAT_TIMEOUT_S", "number", "Timeout of one webhook call, seconds.", (CHAT_NOTIFY,), "5"),
     Setting("LOGWARDEN_CHAT_MAX_ATTEMPTS", "integer", "Attempts per webhook before giving up.", (CHAT_NOTIFY,), "4"),
     Setting(
+        "LOGWARDEN_CHAT_ALLOW_LOCAL_URLS",
+        "flag",
+        "Also accept http://127.0.0.1 webhooks (the demo and tests only; never in a stack).",
+        (CHAT_NOTIFY, CLI),
+        "false",
+    ),
+    Setting(
         "LOGWARDEN_CHAT_SECRET_MAX_AGE_S",
         "integer",
         "How long the webhooks secret is cached, seconds.",
@@ -238,6 +267,20 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         "LOGWARDEN_ALLOW_NO_ISM",
         "flag",
         "Accept a cluster without the ISM plugin (local engines only).",
+        (BOOTSTRAP, CLI),
+        "false",
+    ),
+    Setting(
+        "LOGWARDEN_STACK_ID",
+        "text",
+        "The stack whose CloudFormation requests the bootstrap acts on (ARN or name); others are refused.",
+        (BOOTSTRAP,),
+        default_note="(none: every stack accepted, and each request logged)",
+    ),
+    Setting(
+        "LOGWARDEN_BOOTSTRAP_ALLOW_LOCAL_RESPONSE_URL",
+        "flag",
+        "Also answer to http://127.0.0.1 response URLs (local runs and tests only; never in a stack).",
         (BOOTSTRAP, CLI),
         "false",
     ),

@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from logwarden.bootstrap.custom_resource import RequestChecks
 from logwarden.config import _Reader, opensearch_settings
 from logwarden.errors import ConfigurationError
 from logwarden.sink.client import OpenSearchSettings
@@ -32,4 +33,20 @@ class BootstrapConfig:
         allow_no_ism = reader.flag("LOGWARDEN_ALLOW_NO_ISM")
         if reader.problems or settings is None:
             raise ConfigurationError(reader.problems)
-        return cls(settings, dashboards.rstrip("/") if dashboards else None, allow_no_ism)
+        return cls(
+            settings,
+            dashboards.rstrip("/") if dashboards else None,
+            allow_no_ism,
+        )
+
+
+def request_checks(env: Mapping[str, str] | None = None) -> RequestChecks:
+    """Which CloudFormation requests to act on, read apart from the rest: even with a broken connection setting
+    the bootstrap must know whom it may answer (and answer FAILED)."""
+    reader = _Reader(os.environ if env is None else env)
+    checks = RequestChecks(
+        reader.text("LOGWARDEN_STACK_ID"), reader.flag("LOGWARDEN_BOOTSTRAP_ALLOW_LOCAL_RESPONSE_URL")
+    )
+    if reader.problems:
+        raise ConfigurationError(reader.problems)
+    return checks

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import threading
 import time
@@ -32,7 +31,6 @@ from typing import Any, Final, Protocol
 
 from logwarden.bootstrap.apply import BootstrapResult, retained
 from logwarden.bootstrap.params import BootstrapParams
-from logwarden.config import _Reader
 from logwarden.errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
@@ -55,24 +53,14 @@ _SIGNATURE_PARAMETERS: Final = ("X-Amz-Signature", "Signature")
 class RequestChecks:
     """What a request must match to be acted on.
 
-    ``stack_id``: this function's stack, as an ARN or a name (proposed setting ``LOGWARDEN_STACK_ID``, from
-    ``!Ref AWS::StackId``); when unset every stack is accepted and each request says so in the log.
-    ``allow_local_response_url``: also accept ``http://127.0.0.1:<port>/`` answers, for local runs and tests only
-    (proposed setting ``LOGWARDEN_BOOTSTRAP_ALLOW_LOCAL_RESPONSE_URL``).
+    ``stack_id``: this function's stack, as an ARN or a name (``LOGWARDEN_STACK_ID``, from ``!Ref AWS::StackId``);
+    when unset every stack is accepted and each request says so in the log. ``allow_local_response_url``: also
+    accept ``http://127.0.0.1:<port>/`` answers, for local runs and tests only
+    (``LOGWARDEN_BOOTSTRAP_ALLOW_LOCAL_RESPONSE_URL``). Both come from ``BootstrapConfig``.
     """
 
     stack_id: str | None = None
     allow_local_response_url: bool = False
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> RequestChecks:
-        reader = _Reader(os.environ if env is None else env)
-        checks = cls(
-            reader.text("LOGWARDEN_STACK_ID"), reader.flag("LOGWARDEN_BOOTSTRAP_ALLOW_LOCAL_RESPONSE_URL", False)
-        )
-        if reader.problems:
-            raise ConfigurationError(reader.problems)
-        return checks
 
 
 def response_url_problem(url: Any, allow_local: bool = False) -> str | None:
@@ -189,26 +177,18 @@ def answer_cloudformation(
     allow_no_ism: bool = False,
     margin_ms: int = SAFETY_MARGIN_MS,
     send: Callable[[str, dict[str, Any]], bool] = send_response,
-    checks: RequestChecks | None = None,
+    checks: RequestChecks = RequestChecks(),
 ) -> dict[str, Any]:
     """Run ``work`` for the event and answer CloudFormation; returns the answer (sent unless the ResponseURL is
-    not CloudFormation's). ``checks`` defaults to ``RequestChecks.from_env()``."""
+    not CloudFormation's)."""
     params: BootstrapParams | None = None
     status, reason, data = "FAILED", "", {}
-    settings_problem: ConfigurationError | None = None
-    if checks is None:
-        try:
-            checks = RequestChecks.from_env()
-        except ConfigurationError as error:  # answered FAILED below, with the strict checks
-            checks, settings_problem = RequestChecks(), error
     response_url = _text(event, "response_url")
     url_problem = response_url_problem(response_url, checks.allow_local_response_url)
     if url_problem is not None:
         logger.error("request refused, no work done and no answer sent: %s", url_problem)
         return _body(event, "FAILED", f"refused: {url_problem}", None, {}, False)
     try:
-        if settings_problem is not None:
-            raise settings_problem
         problem = request_problem(event, checks)
         if problem is not None:
             raise ConfigurationError([f"refused: {problem}"])

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import os
 import re
 import time
 import urllib.parse
@@ -33,7 +32,6 @@ from typing import Any, Final, Protocol
 
 import orjson
 
-from logwarden.config import _Reader
 from logwarden.errors import ConfigurationError
 
 _SEVERITY_ICON: Final = {"critical": "🔴", "high": "🟠", "medium": "🟡", "low": "🔵", "info": "⚪"}
@@ -86,20 +84,15 @@ class ChatTargets:
     telegram_api_url: str = "https://api.telegram.org"
 
     @classmethod
-    def from_secret(cls, text: str, *, allow_local_urls: bool | None = None) -> ChatTargets:
+    def from_secret(cls, text: str, *, allow_local_urls: bool = False) -> ChatTargets:
         """The secret is a JSON object; any subset of the channels may be configured. ``allow_local_urls``
-        defaults to ``LOGWARDEN_CHAT_ALLOW_LOCAL_URLS``."""
+        (``ChatNotifyConfig``, from ``LOGWARDEN_CHAT_ALLOW_LOCAL_URLS``) also accepts http://127.0.0.1 webhooks."""
         try:
             raw = orjson.loads(text)
         except orjson.JSONDecodeError as exc:
             raise ConfigurationError([f"the chat secret is not JSON: {exc}"]) from exc
         if not isinstance(raw, dict):
             raise ConfigurationError(["the chat secret must be a JSON object"])
-        if allow_local_urls is None:
-            reader = _Reader(os.environ)
-            allow_local_urls = reader.flag("LOGWARDEN_CHAT_ALLOW_LOCAL_URLS", False)
-            if reader.problems:
-                raise ConfigurationError(reader.problems)
         problems = []
         known = {f for f in cls.__dataclass_fields__}
         unknown = sorted(set(raw) - known)

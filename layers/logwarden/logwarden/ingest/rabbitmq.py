@@ -331,5 +331,5 @@ def ingest_rmq_event(service: IngestService, event: Any, remaining_s: Callable[[
     """Decode an ``aws:rmq`` event and run it through the pipeline with this source's failure semantics:
     unreadable messages and documents OpenSearch refuses are parked, the rest indexed; if OpenSearch cannot
     take the documents at all, ``OpenSearchUnavailableError`` is raised so the whole batch is redelivered."""
-    batch = decode_rmq_event(event, service.router)
+    batch = decode_rmq_event(event, service.router, limits=service.inflate_limits)
     return service.pipeline.run(batch, service.indexer, service.deadletter, remaining_s, park_undelivered=False)

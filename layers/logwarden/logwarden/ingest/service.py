@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from logwarden.config import DeadLetterSettings, IngestConfig
+from logwarden.inflate import DEFAULT_LIMITS, InflateLimits
 from logwarden.ingest.pipeline import IngestPipeline, IngestReport
 from logwarden.ingest.records import SourceBatch
 from logwarden.masking import Masker, default_masker
@@ -22,6 +23,7 @@ class IngestService:
     pipeline: IngestPipeline
     indexer: BulkIndexer
     deadletter: DeadLetterStore
+    inflate_limits: InflateLimits = DEFAULT_LIMITS
 
     def ingest(self, batch: SourceBatch, remaining_s: Callable[[], float]) -> IngestReport:
         return self.pipeline.run(batch, self.indexer, self.deadletter, remaining_s)
@@ -40,6 +42,7 @@ class IngestService:
             ),
             indexer=BulkIndexer(client, max_bytes=config.bulk_max_bytes, max_actions=config.bulk_max_actions),
             deadletter=build_deadletter_store(config.deadletter, s3_client=s3_client),
+            inflate_limits=config.inflate,
         )
 
 
