@@ -32,7 +32,7 @@ _CHUNK: Final = 1 * MIB
 
 @dataclass(frozen=True, slots=True)
 class InflateLimits:
-    """Caps on inflated bytes (proposed settings: ``LOGWARDEN_INFLATE_MAX_MESSAGE_BYTES`` and
+    """Caps on inflated bytes (``LOGWARDEN_INFLATE_MAX_MESSAGE_BYTES`` and
     ``LOGWARDEN_INFLATE_MAX_DELIVERY_BYTES``)."""
 
     per_message: int = 32 * MIB

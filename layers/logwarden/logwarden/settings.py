@@ -136,13 +136,6 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     Setting("LOGWARDEN_DEADLETTER_DIR", "path", "Local dead-letter directory (the CLI, the demo).", (*INGEST, CLI)),
     Setting("LOGWARDEN_DEADLETTER_PREFIX", "text", "Key prefix inside the bucket.", (*INGEST, CLI), "deadletter/"),
     Setting("LOGWARDEN_DEADLETTER_KMS_KEY_ID", "arn", "KMS key for the parked objects (SSE-KMS).", (*INGEST, CLI)),
-    Setting(
-        "LOGWARDEN_DEADLETTER_MAX_BATCH_BYTES",
-        "integer",
-        "Largest dead-letter batch replay inflates; a larger one is reported and left in the store.",
-        (CLI,),
-        "67108864",
-    ),
     # -- decompression bounds ---------------------------------------------------------------------------------------
     Setting(
         "LOGWARDEN_INFLATE_MAX_MESSAGE_BYTES",

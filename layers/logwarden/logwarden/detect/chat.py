@@ -10,7 +10,7 @@ are split between lines, or between words of one long line, never inside a tag o
 
 Webhook URLs are checked when the secret is read: https, on the service's own hosts (``hooks.slack.com``;
 ``*.webhook.office.com`` or ``outlook.office.com``; ``api.telegram.org``). ``allow_local_urls`` also accepts
-``http://127.0.0.1:<port>`` for the demo and the tests (proposed setting ``LOGWARDEN_CHAT_ALLOW_LOCAL_URLS``).
+``http://127.0.0.1:<port>`` for the demo and the tests (``LOGWARDEN_CHAT_ALLOW_LOCAL_URLS``).
 
 Every message carries an id made of its environment (stage) and a digest of its content, so two stages posting
 the same alert to one channel never share one.
