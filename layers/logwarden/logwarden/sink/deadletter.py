@@ -31,7 +31,8 @@ from logwarden.inflate import MIB, inflate
 EntryKind = Literal["document", "payload"]
 
 # What one batch may inflate to (`logwarden replay --max-batch-mib` raises it). A real delivery parks a few MiB;
-# one built to inflate to its whole budget (64 MiB) can park more as JSON documents, and replay then reports its batch as too_large and leaves it, for a run with a higher cap.
+# one built to inflate to its whole budget (64 MiB) can park more as JSON documents, and replay then reports its
+# batch as too_large and leaves it, for a run with a higher cap.
 MAX_BATCH_BYTES: Final = 64 * MIB
 
 
