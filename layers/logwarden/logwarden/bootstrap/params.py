@@ -79,10 +79,12 @@ class BootstrapParams:
     support_backend_roles: tuple[str, ...] = ()
     devops_backend_roles: tuple[str, ...] = ()
     ingest_backend_roles: tuple[str, ...] = ()
+    replay_backend_roles: tuple[str, ...] = ()
     anomaly_backend_roles: tuple[str, ...] = ()
     support_users: tuple[str, ...] = ()
     devops_users: tuple[str, ...] = ()
     ingest_users: tuple[str, ...] = ()
+    replay_users: tuple[str, ...] = ()
     anomaly_users: tuple[str, ...] = ()
     support_fields: tuple[str, ...] = DEFAULT_SUPPORT_FIELDS
     masked_fields: tuple[str, ...] = DEFAULT_MASKED_FIELDS

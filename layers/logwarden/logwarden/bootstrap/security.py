@@ -10,7 +10,7 @@ from typing import Any
 
 from logwarden.bootstrap.params import BootstrapParams
 
-ROLE_KINDS = ("support", "devops", "ingest", "anomaly")
+ROLE_KINDS = ("support", "devops", "ingest", "replay", "anomaly")
 
 # Dashboards keeps saved objects in these indices (per tenant); the roles below need them to use Dashboards.
 DASHBOARDS_INDICES = [".kibana", ".kibana_*", ".opensearch_dashboards", ".opensearch_dashboards_*"]
@@ -95,6 +95,15 @@ def ingest_role(params: BootstrapParams) -> dict[str, Any]:
     }
 
 
+def replay_role(params: BootstrapParams) -> dict[str, Any]:
+    """What ingest may do and no more, under its own name: parked documents go back to the log data streams only,
+    and the audit log tells a replay from live ingest."""
+    return {
+        **ingest_role(params),
+        "description": "logwarden replay: re-write parked documents to the log data streams only",
+    }
+
+
 def anomaly_role(params: BootstrapParams) -> dict[str, Any]:
     return {
         "description": "logwarden anomaly detection: read the log indices only",
@@ -104,7 +113,13 @@ def anomaly_role(params: BootstrapParams) -> dict[str, Any]:
 
 
 def roles(params: BootstrapParams) -> dict[str, dict[str, Any]]:
-    builders = {"support": support_role, "devops": devops_role, "ingest": ingest_role, "anomaly": anomaly_role}
+    builders = {
+        "support": support_role,
+        "devops": devops_role,
+        "ingest": ingest_role,
+        "replay": replay_role,
+        "anomaly": anomaly_role,
+    }
     return {role_name(params, kind): builder(params) for kind, builder in builders.items()}
 
 
