@@ -11,6 +11,7 @@ from aws_lambda_powertools.logging.types import LogRecord
 from aws_lambda_powertools.metrics import MetricUnit
 
 from logwarden.ingest.pipeline import IngestReport
+from logwarden.sink.breaker import STATE_VALUES
 
 
 def record_ingest_metrics(metrics: Any, report: IngestReport) -> None:
@@ -26,9 +27,13 @@ def record_ingest_metrics(metrics: Any, report: IngestReport) -> None:
         "ParseFallbacks": report.parse_fallbacks,
         "BulkRetries": report.bulk_retries,
         "DeadLettered": report.parked,
+        "BulkThrottled": report.bulk_throttled,
+        "CircuitOpenParked": report.circuit_refused,
     }
     for name, value in counts.items():
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    # 0 closed, 1 half-open (probing), 2 open: the breaker alarm watches its maximum.
+    metrics.add_metric(name="CircuitBreakerState", unit=MetricUnit.Count, value=STATE_VALUES[report.circuit_state])
     if report.bulk_latency_ms:
         metrics.add_metric(name="BulkLatency", unit=MetricUnit.Milliseconds, value=max(report.bulk_latency_ms))
     for kind, value in report.masked.items():
