@@ -22,7 +22,7 @@ from logwarden.ingest.normalise import normalise
 from logwarden.ingest.records import RejectedInput, SourceBatch, SourceRecord, b64
 from logwarden.parsing.detect import FLAG_PARSE_FALLBACK
 from logwarden.sink.bulk import BulkIndexer, BulkReport, Failure, IndexAction
-from logwarden.sink.deadletter import DeadLetterEntry, DeadLetterStore
+from logwarden.sink.deadletter import OUTCOME_SET_ASIDE, OUTCOME_UNDELIVERED, DeadLetterEntry, DeadLetterStore
 
 
 class DocumentMasker(Protocol):
@@ -204,7 +204,8 @@ class IngestPipeline:
         if bulk.undelivered and not park_undelivered:
             first = bulk.undelivered[0]
             raise OpenSearchUnavailableError(len(bulk.undelivered), f"{first.reason}: {first.detail}")
-        entries = built.rejected + [_document_entry(f) for f in bulk.set_aside + bulk.undelivered]
+        entries = built.rejected + [_document_entry(f, OUTCOME_SET_ASIDE) for f in bulk.set_aside]
+        entries += [_document_entry(f, OUTCOME_UNDELIVERED) for f in bulk.undelivered]
         if entries:
             report.deadletter_locations.append(deadletter.put(entries))
         return report
@@ -241,7 +242,7 @@ class IngestPipeline:
         return DeadLetterEntry(kind="payload", reason=item.reason, detail=item.detail, payload=payload)
 
 
-def _document_entry(failure: Failure) -> DeadLetterEntry:
+def _document_entry(failure: Failure, outcome: str) -> DeadLetterEntry:
     return DeadLetterEntry(
         kind="document",
         reason=failure.reason,
@@ -250,4 +251,5 @@ def _document_entry(failure: Failure) -> DeadLetterEntry:
         doc_id=failure.action.doc_id,
         document=orjson.loads(failure.action.source),
         attempts=failure.attempts,
+        outcome=outcome,
     )

@@ -178,6 +178,11 @@ class BulkIndexer:
         # With a timeout, no request may wait past the time kept for parking (a hung engine must not eat it).
         self._request_timeout_s = request_timeout_s
 
+    @property
+    def reserve_s(self) -> float:
+        """The time the indexer keeps for parking what it could not deliver."""
+        return self._policy.reserve_s
+
     def index(self, actions: Sequence[IndexAction], remaining_s: Callable[[], float]) -> BulkReport:
         """Create every action, retrying only what failed retryably, until done, out of time or the breaker opens."""
         report = BulkReport()

@@ -20,13 +20,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Final, Literal, Protocol
 
 import orjson
 
 from logwarden.errors import DeadLetterUnavailableError
 
 EntryKind = Literal["document", "payload"]
+OUTCOME_UNDELIVERED: Final = "undelivered"
+OUTCOME_SET_ASIDE: Final = "set_aside"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,9 @@ class DeadLetterEntry:
     document: dict[str, Any] | None = None
     payload: dict[str, Any] | None = None  # for kind=payload: {"source": ..., "text": ...} or {"base64": ...}
     attempts: int = 0
+    # For documents: "undelivered" (the engine could not be reached or kept refusing for now: the scheduled drain
+    # re-drives these) or "set_aside" (the engine refused the document itself: fix, then `logwarden replay`).
+    outcome: str = ""
     failed_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     def to_json(self) -> bytes:
