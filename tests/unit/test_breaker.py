@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
+from pathlib import Path
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from opensearchpy.exceptions import ConnectionError, ConnectionTimeout, TransportError
 
+from logwarden.errors import OpenSearchUnavailableError
+from logwarden.ingest.cloudwatch import decode_delivery, encode_delivery
+from logwarden.ingest.pipeline import IngestPipeline
+from logwarden.masking import default_masker
+from logwarden.routing import Router
 from logwarden.sink.breaker import REASON_CIRCUIT_OPEN, STATE_VALUES, CircuitBreaker
 from logwarden.sink.bulk import BulkIndexer, IndexAction, RetryPolicy
+from logwarden.sink.deadletter import LocalDeadLetterStore
 from tests.fakes import FakeBulkTransport
 
 
@@ -185,3 +196,79 @@ def test_a_hung_engine_costs_one_request_timeout_bounded_by_the_time_left() -> N
     assert seen == [{"request_timeout": 15.0}]
     assert sum(len(r.undelivered) for r in reports) == 100
     assert reports[0].undelivered[0].reason == "connection_timeout"
+
+
+# --- a source that redelivers whole batches (Amazon MQ) -----------------------------------------------------------
+
+
+def test_a_redelivering_source_parks_instead_of_failing_while_the_breaker_is_open(tmp_path: Path) -> None:
+    # GIVEN an engine refusing connections and a source whose failures are redelivered at once (the broker counts
+    # each redelivery against its delivery limit)
+    clock = FakeClock()
+    transport = FakeBulkTransport()
+    transport.request_failures = [refused()] * 100
+    bulk = indexer(transport, clock)
+    pipeline = IngestPipeline(masker=default_masker())
+    store = LocalDeadLetterStore(tmp_path)
+    delivery = encode_delivery("/ecs/shop-api", "s", [{"id": "1", "timestamp": 1_764_078_000_000, "message": "x"}])
+    # WHEN a batch opens the breaker, and the redelivered batch arrives
+    first = pipeline.run(decode_delivery(delivery, Router()), bulk, store, lambda: 60.0, park_undelivered=False)
+    again = pipeline.run(decode_delivery(delivery, Router()), bulk, store, lambda: 60.0, park_undelivered=False)
+    # THEN neither fails: both are parked (the drain replays them; the shared id makes the second a 409 there)
+    assert (first.undelivered, again.undelivered, again.circuit_state) == (1, 1, "open")
+    assert len(list(store.batches())) == 2 and len(transport.requests) == 3
+
+
+def test_a_redelivering_source_still_fails_on_a_passing_fault(tmp_path: Path) -> None:
+    clock = FakeClock()
+    transport = FakeBulkTransport()
+    transport.request_failures = [refused()]
+    bulk = BulkIndexer(
+        transport, breaker=CircuitBreaker(clock=clock), sleep=clock.advance, policy=RetryPolicy(max_attempts=1)
+    )
+    pipeline = IngestPipeline(masker=default_masker())
+    delivery = encode_delivery("/ecs/shop-api", "s", [{"id": "1", "timestamp": 1_764_078_000_000, "message": "x"}])
+    with pytest.raises(OpenSearchUnavailableError):
+        pipeline.run(
+            decode_delivery(delivery, Router()),
+            bulk,
+            LocalDeadLetterStore(tmp_path),
+            lambda: 60.0,
+            park_undelivered=False,
+        )
+    assert bulk.breaker.state == "closed"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    steps=st.lists(
+        st.tuples(st.floats(min_value=0, max_value=20, allow_nan=False), st.sampled_from(["ok", "refused", "timeout"])),
+        max_size=60,
+    )
+)
+def test_an_open_breaker_lets_through_at_most_one_probe_per_interval(steps: list[tuple[float, str]]) -> None:
+    # GIVEN any sequence of requests, each after some seconds, each answered, refused or timed out
+    clock = FakeClock()
+    breaker = CircuitBreaker(failure_threshold=3, timeout_threshold=1, open_interval_s=30.0, clock=clock)
+    consecutive = 0
+    sent_while_open: list[float] = []
+    for wait, outcome in steps:
+        clock.advance(wait)
+        was_open = breaker.state != "closed"
+        if not breaker.allow_request():
+            assert was_open  # THEN only an open breaker refuses
+            continue
+        if was_open:
+            sent_while_open.append(clock.now)
+        if outcome == "ok":
+            breaker.record_success()
+            consecutive = 0
+            assert breaker.state == "closed"  # an answer always closes it
+        else:
+            consecutive += 1
+            breaker.record_failure(outcome, timeout=outcome == "timeout")
+            if outcome == "timeout" or consecutive >= 3 or was_open:
+                assert breaker.state == "open"  # and the thresholds always open it
+                consecutive = 0
+    # and probes are at least the interval apart
+    assert all(b - a >= 30.0 for a, b in itertools.pairwise(sent_while_open))

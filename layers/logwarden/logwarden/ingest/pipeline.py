@@ -193,7 +193,9 @@ class IngestPipeline:
 
         ``park_undelivered=False`` is for sources that redeliver the whole batch on failure (Amazon MQ): when
         OpenSearch could not take every document, nothing is parked and ``OpenSearchUnavailableError`` is
-        raised, so the retry redoes the batch (documents that did land come back as duplicates).
+        raised, so the retry redoes the batch (documents that did land come back as duplicates). Except while the
+        circuit breaker is open: the outage is not momentary, and a redelivery that fails at once would only use up
+        the broker's delivery limit, so the documents are parked for the drain like any other source's.
         """
         built = self.build(batch)
         if built.actions:
@@ -201,7 +203,7 @@ class IngestPipeline:
         else:
             bulk = BulkReport(circuit_state=indexer.breaker.state)
         report = self.report(batch, built, bulk)
-        if bulk.undelivered and not park_undelivered:
+        if bulk.undelivered and not park_undelivered and bulk.circuit_state == "closed":
             first = bulk.undelivered[0]
             raise OpenSearchUnavailableError(len(bulk.undelivered), f"{first.reason}: {first.detail}")
         entries = built.rejected + [_document_entry(f, OUTCOME_SET_ASIDE) for f in bulk.set_aside]
