@@ -1,5 +1,5 @@
 # ruff: noqa: E501  (sample log lines are as long as real ones)
-"""Regenerate the CloudWatch sample events in events/ (deterministic; run after changing them).
+"""Regenerate the CloudWatch (and Kinesis-borne CloudWatch) sample events in events/ (deterministic; run after changing them).
 
 .venv/bin/python scripts/make_sample_events.py
 """
@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from logwarden.ingest.cloudwatch import encode_delivery
+from logwarden.ingest.kinesis import encode_kinesis_event
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
@@ -254,6 +255,17 @@ def main() -> None:
     control = (ROOT / "tests" / "data" / "real_events" / "otel_cwlog_only_control_decoded.json").read_bytes()
     data = base64.b64encode(gzip.compress(control, mtime=0)).decode()
     write("cloudwatch_control.json", {"awslogs": {"data": data}})
+    # The same deliveries through a Kinesis stream: one record each, the CloudWatch Logs bytes unchanged.
+    write(
+        "kinesis_cloudwatch.json",
+        encode_kinesis_event(
+            [
+                {"awslogs": {"data": data}},
+                encode_delivery("/ecs/shop-api", "shop-api/app/5f1c2a", SHOP),
+                encode_delivery("/ecs/crm-api", "crm-api/app/77aa01", CRM),
+            ]
+        ),
+    )
 
 
 if __name__ == "__main__":

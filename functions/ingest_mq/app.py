@@ -3,8 +3,9 @@
 Failure semantics: the mapping retries the whole batch on any error and has no partial-batch response, so a
 message that cannot be read or a document OpenSearch refuses is parked in the dead-letter bucket and the
 rest is indexed. The invocation fails only when OpenSearch cannot take the documents (the retry is the
-remedy; document ids are deterministic, so what already landed is not duplicated). The broker's own
-dead-letter exchange and delivery limit are the backstop (docs/MQ.md).
+remedy; document ids are deterministic, so what already landed is not duplicated), unless the circuit breaker
+has opened: then the batch is parked for the drain, so fast-failing redeliveries never use up the broker's delivery
+limit. The broker's own dead-letter exchange and delivery limit are the backstop (docs/MQ.md).
 """
 
 from functools import cache

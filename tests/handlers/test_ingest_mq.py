@@ -59,13 +59,28 @@ def test_opensearch_unavailable_fails_the_invocation_so_the_batch_is_redelivered
     aws: Any, transport: FakeBulkTransport, lambda_context: LambdaContext
 ) -> None:
     transport.request_failures = [ConnectionError("N/A", "refused", Exception())] * 50
-    lambda_context.remaining_ms = 6_000
+    lambda_context.remaining_ms = 5_100  # time for one attempt only: the circuit breaker stays closed
     app = load_handler("ingest_mq")
 
     with pytest.raises(OpenSearchUnavailableError):
         app.lambda_handler(load_event("mq_service_logs.json"), lambda_context)
 
     assert aws.list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
+
+
+def test_an_outage_that_opens_the_circuit_breaker_parks_the_batch_instead(
+    aws: Any, transport: FakeBulkTransport, lambda_context: LambdaContext
+) -> None:
+    # A redelivery that fails at once would only use up the broker's delivery limit: park for the drain instead.
+    transport.request_failures = [ConnectionError("N/A", "refused", Exception())] * 50
+    app = load_handler("ingest_mq")
+
+    first = app.lambda_handler(load_event("mq_service_logs.json"), lambda_context)
+    again = app.lambda_handler(load_event("mq_service_logs.json"), lambda_context)
+
+    assert (first["undelivered"], again["undelivered"], again["circuit_state"]) == (5, 5, "open")
+    assert len(transport.requests) == 3
+    assert aws.list_objects_v2(Bucket=BUCKET).get("KeyCount") == 2
 
 
 def test_mapping_conflicts_are_set_aside_not_retried(

@@ -15,11 +15,13 @@ from conftest import LAMBDA_ENV, ROOT, function_environment, function_folder, of
 
 from logwarden import settings
 from logwarden.bootstrap.config import BootstrapConfig, request_checks
-from logwarden.config import AnomalyCheckConfig, ChatNotifyConfig, IngestConfig
+from logwarden.config import AnomalyCheckConfig, ChatNotifyConfig, DrainConfig, IngestConfig
 
 CONFIG_OF: dict[str, Callable[[Mapping[str, str]], object]] = {
     settings.INGEST_CLOUDWATCH: IngestConfig.from_env,
     settings.INGEST_MQ: IngestConfig.from_env,
+    settings.INGEST_KINESIS: IngestConfig.from_env,
+    settings.DRAIN_DEADLETTER: DrainConfig.from_env,
     settings.ANOMALY_CHECK: AnomalyCheckConfig.from_env,
     settings.CHAT_NOTIFY: ChatNotifyConfig.from_env,
     settings.BOOTSTRAP: lambda env: (BootstrapConfig.from_env(env), request_checks(env)),

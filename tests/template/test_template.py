@@ -13,6 +13,8 @@ from conftest import DOMAIN_ARN, KEY, ROOT, TOPIC, as_list, branches, of_type, s
 FUNCTIONS = {
     "IngestCloudWatchFunction": "ingest_cloudwatch",
     "IngestMqFunction": "ingest_mq",
+    "IngestKinesisFunction": "ingest_kinesis",
+    "DrainDeadLetterFunction": "drain_deadletter",
     "AnomalyCheckFunction": "anomaly_check",
     "ChatNotifyFunction": "chat_notify",
     "BootstrapFunction": "bootstrap",
@@ -21,6 +23,8 @@ FUNCTIONS = {
 ES_METHODS = {
     "IngestCloudWatchRole": {"es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost"},
     "IngestMqRole": {"es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost"},
+    "IngestKinesisRole": {"es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost"},
+    "DrainDeadLetterRole": {"es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost"},
     "AnomalyCheckRole": {"es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost"},
     "ChatNotifyRole": set(),
     "BootstrapRole": {f"es:ESHttp{m}" for m in ("Delete", "Get", "Head", "Patch", "Post", "Put")},
@@ -173,6 +177,7 @@ KEY_PATHS = {
     "AWS::Lambda::Function": ("KmsKeyArn",),
     "AWS::SecretsManager::Secret": ("KmsKeyId",),
     "AWS::OpenSearchService::Domain": ("EncryptionAtRestOptions", "KmsKeyId"),
+    "AWS::Kinesis::Stream": ("StreamEncryption", "KeyId"),
 }
 # Resource types that hold no data of their own.
 NOT_STORES = {
@@ -191,6 +196,8 @@ NOT_STORES = {
     "AWS::Lambda::LayerVersion",
     "AWS::Lambda::Permission",
     "AWS::Logs::ResourcePolicy",
+    "AWS::Logs::AccountPolicy",
+    "AWS::Logs::Destination",
     "AWS::Logs::SubscriptionFilter",
     "AWS::S3::BucketPolicy",
     "AWS::SNS::Subscription",
@@ -263,8 +270,9 @@ def test_every_function_has_a_failure_destination_or_dead_letter_path(cfn: dict[
             assert writes and writes[0]["Resource"] == {"Fn::Sub": "${DeadLetterBucket.Arn}/*"}
     assert set(destinations) == set(FUNCTIONS) - mapped
     # The asynchronous sources have their own dead-letter queue too.
-    (rule,) = of_type(cfn, "AWS::Events::Rule").values()
-    assert all("DeadLetterConfig" in target for target in rule["Properties"]["Targets"])
+    rules = of_type(cfn, "AWS::Events::Rule").values()
+    assert len(rules) == 2
+    assert all("DeadLetterConfig" in target for rule in rules for target in rule["Properties"]["Targets"])
     lambda_subscriptions = [
         s for s in of_type(cfn, "AWS::SNS::Subscription").values() if s["Properties"]["Protocol"] == "lambda"
     ]
@@ -314,7 +322,7 @@ def test_everything_about_the_broker_is_conditional(cfn: dict[str, Any]) -> None
     mq = [n for n, r in cfn["Resources"].items() if "Mq" in n]
     assert len(mq) >= 10
     assert all(cfn["Resources"][n].get("Condition", "").startswith(("HasMq", "SubscribeMq")) for n in mq)
-    (mapping,) = of_type(cfn, "AWS::Lambda::EventSourceMapping").values()
+    mapping = cfn["Resources"]["IngestMqEventSource"]
     access = {c["Type"]: c["URI"] for c in mapping["Properties"]["SourceAccessConfigurations"]}
     assert access == {"BASIC_AUTH": {"Ref": "MqCredentialsSecretArn"}, "VIRTUAL_HOST": {"Ref": "MqVirtualHost"}}
 
@@ -362,7 +370,12 @@ def test_asynchronously_invoked_functions_alarm_on_dropped_events(cfn: dict[str,
         for a in of_type(cfn, "AWS::CloudWatch::Alarm").values()
         if _metric(a) == ("AWS/Lambda", "AsyncEventsDropped")
     }
-    assert watched == {"IngestCloudWatchFunction", "AnomalyCheckFunction", "ChatNotifyFunction"}
+    assert watched == {
+        "IngestCloudWatchFunction",
+        "AnomalyCheckFunction",
+        "ChatNotifyFunction",
+        "DrainDeadLetterFunction",
+    }
 
 
 def test_anomaly_check_not_running_is_an_alarm(cfn: dict[str, Any]) -> None:
@@ -513,3 +526,111 @@ def test_docs_list_every_environment_variable_and_checkov_skip(sam: dict[str, An
     assert skips
     assert sorted((i, n) for i, n in skips if not re.search(rf"{i}.*{n}|{n}.*{i}", deploy)) == []
     assert sorted(p for p in sam["Parameters"] if f"`{p}`" not in deploy) == []
+
+
+# --- the Kinesis stream path, the circuit breaker and the drain ---------------------------------------------------
+
+
+STREAM = {"Fn::GetAtt": ["LogStream", "Arn"]}
+
+
+def test_everything_about_the_stream_is_conditional(cfn: dict[str, Any]) -> None:
+    stream = [n for n in cfn["Resources"] if "Kinesis" in n or ("Stream" in n and "Log" in n)]
+    assert {"LogStream", "LogsToStreamRole", "IngestKinesisFunction", "IngestKinesisEventSource"} <= set(stream)
+    conditions = {cfn["Resources"][n].get("Condition") for n in stream}
+    assert conditions == {"UseStream"}
+    assert cfn["Conditions"]["UseStream"] == {"Fn::Equals": [{"Ref": "IngestPath"}, "stream"]}
+    assert cfn["Resources"]["LogStream"]["Properties"]["StreamEncryption"] == {"EncryptionType": "KMS", "KeyId": KEY}
+
+
+def test_the_stream_mapping_bisects_reports_partial_failures_and_has_an_on_failure_destination(
+    cfn: dict[str, Any],
+) -> None:
+    props = cfn["Resources"]["IngestKinesisEventSource"]["Properties"]
+    assert props["EventSourceArn"] == STREAM and props["FunctionName"] == {"Ref": "IngestKinesisFunction"}
+    assert props["BisectBatchOnFunctionError"] is True
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": ["FailedEventsQueue", "Arn"]}
+    for name in ("BatchSize", "MaximumBatchingWindowInSeconds", "MaximumRecordAgeInSeconds", "MaximumRetryAttempts"):
+        assert props[name]["Ref"].startswith("Stream"), name
+    # the mapping reads with the function's role: the stream, and nothing wider
+    reads = [s for n, s in identity_policies(cfn) if n == "IngestKinesisRole" and "kinesis:GetRecords" in actions(s)]
+    assert [s["Resource"] for s in reads] == [STREAM]
+
+
+def test_subscriptions_point_at_the_function_or_the_stream_by_the_ingest_path(cfn: dict[str, Any]) -> None:
+    for name, subscription in of_type(cfn, "AWS::Logs::SubscriptionFilter").items():
+        props = subscription["Properties"]
+        assert props["DestinationArn"] == {
+            "Fn::If": ["UseStream", STREAM, {"Fn::GetAtt": ["IngestCloudWatchFunction", "Arn"]}]
+        }, name
+        assert props["RoleArn"] == {
+            "Fn::If": ["UseStream", {"Fn::GetAtt": ["LogsToStreamRole", "Arn"]}, {"Ref": "AWS::NoValue"}]
+        }, name
+    trust = cfn["Resources"]["LogsToStreamRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert [t["Principal"] for t in trust] == [{"Service": "logs.amazonaws.com"}]
+    writes = [s for n, s in identity_policies(cfn) if n == "LogsToStreamRole"]
+    assert {a for s in writes for a in actions(s)} == {"kinesis:PutRecord", "kinesis:PutRecords", "kms:GenerateDataKey"}
+
+
+def test_other_accounts_subscribe_only_through_a_destination_naming_them(cfn: dict[str, Any]) -> None:
+    destination = cfn["Resources"]["LogsDestination"]
+    assert destination["Condition"] == "HasSourceAccounts"
+    template, names = destination["Properties"]["DestinationPolicy"]["Fn::Sub"]
+    policy = json.loads(re.sub(r"\$\{[^}]+\}", "X", template))
+    [statement] = policy["Statement"]
+    assert statement["Action"] == "logs:PutSubscriptionFilter" and statement["Principal"] == {"AWS": ["X"]}
+    assert names["Accounts"] == {"Fn::Join": ['","', {"Fn::Split": [",", {"Ref": "StreamSourceAccountIds"}]}]}
+
+
+def test_the_account_policy_leaves_out_every_log_group_of_the_stack(cfn: dict[str, Any]) -> None:
+    policy = cfn["Resources"]["AccountSubscription"]
+    assert policy["Condition"] == "UseAccountPolicy"
+    criteria = policy["Properties"]["SelectionCriteria"]["Fn::Sub"]
+    excluded = set(re.findall(r'"([^"]+)"', criteria))
+    own = {g["Properties"]["LogGroupName"]["Fn::Sub"] for g in of_type(cfn, "AWS::Logs::LogGroup").values()}
+    assert own <= excluded, own - excluded  # its own logs sent to itself would loop
+
+
+def test_each_ingest_function_has_a_circuit_breaker_alarm(cfn: dict[str, Any]) -> None:
+    alarms = [
+        a for a in of_type(cfn, "AWS::CloudWatch::Alarm").values() if _metric(a) == ("logwarden", "CircuitBreakerState")
+    ]
+    services = {a["Properties"]["Dimensions"][0]["Value"]: a.get("Condition") for a in alarms}
+    functions = of_type(cfn, "AWS::Lambda::Function")
+    ingest = {
+        f["Properties"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]: f.get("Condition")
+        for n, f in functions.items()
+        if n.startswith("Ingest")
+    }
+    assert services == ingest
+    assert all(a["Properties"]["Statistic"] == "Maximum" and a["Properties"]["Threshold"] == 1 for a in alarms)
+
+
+def test_the_drain_runs_on_a_schedule_alone_and_only_touches_the_dead_letter_bucket(cfn: dict[str, Any]) -> None:
+    function = cfn["Resources"]["DrainDeadLetterFunction"]["Properties"]
+    assert function["ReservedConcurrentExecutions"] == 1
+    assert "LOGWARDEN_DRAIN_MAX_DOCUMENTS" in function["Environment"]["Variables"]
+    [target] = cfn["Resources"]["DrainScheduleRule"]["Properties"]["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": ["DrainDeadLetterFunction", "Arn"]}
+    s3 = [
+        s
+        for n, s in identity_policies(cfn)
+        if n == "DrainDeadLetterRole" and any(a.startswith("s3:") for a in actions(s))
+    ]
+    assert {json.dumps(s["Resource"]) for s in s3} == {
+        json.dumps({"Fn::GetAtt": ["DeadLetterBucket", "Arn"]}),
+        json.dumps({"Fn::Sub": "${DeadLetterBucket.Arn}/*"}),
+    }
+    backlog = [
+        a
+        for a in of_type(cfn, "AWS::CloudWatch::Alarm").values()
+        if _metric(a) == ("logwarden", "DeadLetterBacklogRemaining")
+    ]
+    assert len(backlog) == 1
+
+
+def test_ingest_functions_have_reserved_concurrency_from_parameters(cfn: dict[str, Any]) -> None:
+    functions = of_type(cfn, "AWS::Lambda::Function")
+    for name in ("IngestCloudWatchFunction", "IngestMqFunction", "IngestKinesisFunction"):
+        assert functions[name]["Properties"]["ReservedConcurrentExecutions"]["Ref"].endswith("ReservedConcurrency")

@@ -145,3 +145,10 @@ def test_replaying_twice_changes_nothing_the_second_time(tmp_path: Path) -> None
     assert (first.indexed, first.skipped) == (1, 1)
     assert (second.indexed, second.already_present, second.skipped) == (0, 0, 1)
     assert len(transport.documents) == 1
+
+
+def test_the_entry_checker_knows_every_field_an_entry_is_written_with() -> None:
+    # a field added to DeadLetterEntry but not to the checker would make replay refuse every new entry
+    from logwarden.sink.deadletter import _FIELD_TYPES, DeadLetterEntry
+
+    assert set(_FIELD_TYPES) == set(DeadLetterEntry.__slots__)

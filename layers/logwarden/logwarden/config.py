@@ -299,3 +299,25 @@ class ChatNotifyConfig:
         if reader.problems:
             raise ConfigurationError(reader.problems)
         return config
+
+
+@dataclass(frozen=True, slots=True)
+class DrainConfig:
+    """The scheduled drain of the dead-letter store (functions/drain_deadletter): the ingest settings (engine,
+    dead-letter store, bulk limits) and how many documents one run may replay."""
+
+    ingest: IngestConfig
+    max_documents: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> DrainConfig:
+        environ = os.environ if env is None else env
+        reader = _Reader(environ)
+        max_documents = _positive_int(reader, "LOGWARDEN_DRAIN_MAX_DOCUMENTS")
+        try:
+            ingest = IngestConfig.from_env(environ)
+        except ConfigurationError as error:
+            raise ConfigurationError(error.problems + reader.problems) from error
+        if reader.problems:
+            raise ConfigurationError(reader.problems)
+        return cls(ingest=ingest, max_documents=max_documents)

@@ -27,7 +27,15 @@ from logwarden.inflate import TOO_LARGE, TooLargeError
 from logwarden.ingest.pipeline import DocumentMasker
 from logwarden.ingest.records import b64
 from logwarden.sink.bulk import BulkIndexer, IndexAction
-from logwarden.sink.deadletter import MAX_BATCH_BYTES, BadEntry, DeadLetterEntry, DeadLetterStore, decode_entries
+from logwarden.sink.deadletter import (
+    MAX_BATCH_BYTES,
+    OUTCOME_SET_ASIDE,
+    OUTCOME_UNDELIVERED,
+    BadEntry,
+    DeadLetterEntry,
+    DeadLetterStore,
+    decode_entries,
+)
 
 TARGET_NOT_ALLOWED: Final = "target_not_allowed"
 UNREADABLE_ENTRY: Final = "unreadable_entry"
@@ -62,6 +70,8 @@ class ReplayReport:
         self.skipped_reasons[reason] = self.skipped_reasons.get(reason, 0) + 1
         self.problems.append({"batch": batch, "line": line, "reason": reason, "detail": detail})
 
+    stopped: str = ""  # why a limited run stopped early: document_limit, throttled, time
+
     def summary(self) -> dict[str, object]:
         return {
             "batches": self.batches,
@@ -75,6 +85,7 @@ class ReplayReport:
             "failures": dict(self.failures),
             "skipped_reasons": dict(self.skipped_reasons),
             "problems": list(self.problems),
+            "stopped": self.stopped,
         }
 
 
@@ -86,8 +97,17 @@ def replay(
     masker: DocumentMasker | None = None,
     index_prefix: str = naming.DEFAULT_INDEX_PREFIX,
     max_batch_bytes: int = MAX_BATCH_BYTES,
+    select: Callable[[DeadLetterEntry], bool] | None = None,
+    max_documents: int | None = None,
+    stop_when_throttled: bool = False,
 ) -> ReplayReport:
-    """Replay every batch of ``store``; ``masker`` defaults to the shipped masking (``default_masker()``)."""
+    """Replay every batch of ``store``: each document entry (or those ``select`` picks; the rest stay as they are)
+    is masked again and written to its data stream, if that is one of this prefix's. ``masker`` defaults to the
+    shipped masking (``default_masker()``).
+
+    ``max_documents`` stops before the batch that would take the run past it (the first batch always goes), and
+    ``stop_when_throttled`` after a batch the engine throttled: the scheduled drain leaves the rest to its next run.
+    """
     if masker is None:
         from logwarden.masking import default_masker
 
@@ -95,6 +115,12 @@ def replay(
     targets = allowed_targets(index_prefix)
     report = ReplayReport()
     for name in list(store.batches()):
+        if max_documents is not None and report.documents >= max_documents:
+            report.stopped = "document_limit"
+            break
+        if remaining_s() <= indexer.reserve_s:
+            report.stopped = "time"
+            break
         report.batches += 1
         try:
             items = decode_entries(store.read_blob(name), max_batch_bytes)
@@ -106,7 +132,10 @@ def replay(
             report.batches_skipped += 1
             report.skip(name, None, UNREADABLE_BATCH, masker.mask_text(f"{type(error).__name__}: {error}"))
             continue
-        _replay_batch(store, name, items, indexer, remaining_s, masker, targets, report)
+        throttled = _replay_batch(store, name, items, indexer, remaining_s, masker, targets, report, select)
+        if stop_when_throttled and throttled:
+            report.stopped = "throttled"
+            break
     return report
 
 
@@ -119,7 +148,9 @@ def _replay_batch(
     masker: DocumentMasker,
     targets: frozenset[str],
     report: ReplayReport,
-) -> None:
+    select: Callable[[DeadLetterEntry], bool] | None = None,
+) -> bool:
+    """Replay one batch; whether the engine throttled it."""
     kept: list[DeadLetterEntry] = []
     changed = False
     actions: list[IndexAction] = []
@@ -135,6 +166,9 @@ def _replay_batch(
             continue
         if item.kind != "document":
             report.payloads_kept += 1
+            kept.append(item)
+            continue
+        if select is not None and not select(item):
             kept.append(item)
             continue
         checked = _checked_document(item, targets)
@@ -154,14 +188,16 @@ def _replay_batch(
         report.documents += 1
         by_id[doc_id] = item
         actions.append(IndexAction(index, doc_id, source))
+    throttled = False
     if actions:
         changed = True
-        _index(actions, by_id, indexer, remaining_s, kept, report)
+        throttled = _index(actions, by_id, indexer, remaining_s, kept, report)
     if not changed:
-        return  # nothing replayed and nothing rewritten: leave the batch as it is
+        return throttled  # nothing replayed and nothing rewritten: leave the batch as it is
     if kept:
         store.put(kept)
     store.delete(name)
+    return throttled
 
 
 def _index(
@@ -171,11 +207,12 @@ def _index(
     remaining_s: Callable[[], float],
     kept: list[DeadLetterEntry],
     report: ReplayReport,
-) -> None:
+) -> bool:
     bulk = indexer.index(actions, remaining_s)
     report.indexed += bulk.indexed
     report.already_present += bulk.duplicates
-    for failure in bulk.set_aside + bulk.undelivered:
+    failures = [(f, OUTCOME_SET_ASIDE) for f in bulk.set_aside] + [(f, OUTCOME_UNDELIVERED) for f in bulk.undelivered]
+    for failure, outcome in failures:
         original = by_id[failure.action.doc_id]
         kept.append(
             DeadLetterEntry(
@@ -186,10 +223,12 @@ def _index(
                 doc_id=original.doc_id,
                 document=orjson.loads(failure.action.source),  # the masked document that was sent
                 attempts=original.attempts + failure.attempts,
+                outcome=outcome,
             )
         )
         report.still_failing += 1
         report.failures[failure.reason] = report.failures.get(failure.reason, 0) + 1
+    return bulk.throttled > 0
 
 
 @dataclass(frozen=True, slots=True)

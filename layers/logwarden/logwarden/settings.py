@@ -17,6 +17,8 @@ SettingType = Literal["text", "flag", "number", "integer", "choice", "json", "cs
 
 INGEST_CLOUDWATCH: Final = "ingest_cloudwatch"
 INGEST_MQ: Final = "ingest_mq"
+INGEST_KINESIS: Final = "ingest_kinesis"
+DRAIN_DEADLETTER: Final = "drain_deadletter"
 ANOMALY_CHECK: Final = "anomaly_check"
 CHAT_NOTIFY: Final = "chat_notify"
 BOOTSTRAP: Final = "bootstrap"
@@ -24,8 +26,17 @@ BOOTSTRAP: Final = "bootstrap"
 CLI: Final = "cli"
 LOCAL: Final = "local"
 
-FUNCTIONS: Final = (INGEST_CLOUDWATCH, INGEST_MQ, ANOMALY_CHECK, CHAT_NOTIFY, BOOTSTRAP)
-INGEST: Final = (INGEST_CLOUDWATCH, INGEST_MQ)
+FUNCTIONS: Final = (
+    INGEST_CLOUDWATCH,
+    INGEST_MQ,
+    INGEST_KINESIS,
+    DRAIN_DEADLETTER,
+    ANOMALY_CHECK,
+    CHAT_NOTIFY,
+    BOOTSTRAP,
+)
+# Everything that builds an IngestConfig: the three sources, and the drain (which writes what they parked).
+INGEST: Final = (INGEST_CLOUDWATCH, INGEST_MQ, INGEST_KINESIS, DRAIN_DEADLETTER)
 OPENSEARCH_USERS: Final = (*INGEST, ANOMALY_CHECK, BOOTSTRAP)
 
 
@@ -192,6 +203,13 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         "Name of the HMAC key (a Secrets Manager secret or an SSM SecureString); never the key itself.",
         (*INGEST, CLI),
         "",
+    ),
+    Setting(
+        "LOGWARDEN_DRAIN_MAX_DOCUMENTS",
+        "integer",
+        "Most parked documents one scheduled drain run replays.",
+        (DRAIN_DEADLETTER,),
+        "200000",
     ),
     # -- anomaly check --------------------------------------------------------------------------------------------
     Setting(

@@ -67,7 +67,7 @@ def main(argv: list[str]) -> int:
                 built = pipeline.build(batch)
                 for action in built.actions:
                     out.write(action.bulk_lines())
-                _add(totals, pipeline.report(batch, built, BulkReport()))
+                totals.absorb(pipeline.report(batch, built, BulkReport()))
         out.flush()
     else:
         from logwarden.ingest.service import IngestService
@@ -75,26 +75,6 @@ def main(argv: list[str]) -> int:
         service = IngestService.from_config(config)
         for path in args.files:
             for event in read_events(path):
-                _add(totals, service.ingest(decode_event(event, router, config.region), remaining_s=lambda: 300.0))
+                totals.absorb(service.ingest(decode_event(event, router, config.region), remaining_s=lambda: 300.0))
     print(orjson.dumps(totals.summary(), option=orjson.OPT_INDENT_2).decode(), file=sys.stderr)
     return 0
-
-
-def _add(totals: IngestReport, report: IngestReport) -> None:
-    for name in (
-        "events",
-        "control_messages",
-        "documents",
-        "indexed",
-        "duplicates",
-        "set_aside",
-        "undelivered",
-        "rejected",
-        "filtered",
-        "merged_lines",
-        "parse_fallbacks",
-    ):
-        setattr(totals, name, getattr(totals, name) + getattr(report, name))
-    for kind, count in report.masked.items():
-        totals.masked[kind] = totals.masked.get(kind, 0) + count
-    totals.deadletter_locations.extend(report.deadletter_locations)

@@ -22,7 +22,7 @@ from logwarden.ingest.normalise import normalise
 from logwarden.ingest.records import RejectedInput, SourceBatch, SourceRecord, b64
 from logwarden.parsing.detect import FLAG_PARSE_FALLBACK
 from logwarden.sink.bulk import BulkIndexer, BulkReport, Failure, IndexAction
-from logwarden.sink.deadletter import DeadLetterEntry, DeadLetterStore
+from logwarden.sink.deadletter import OUTCOME_SET_ASIDE, OUTCOME_UNDELIVERED, DeadLetterEntry, DeadLetterStore
 
 
 class DocumentMasker(Protocol):
@@ -51,6 +51,9 @@ class IngestReport:
     bulk_requests: int = 0
     bulk_retries: int = 0
     bulk_latency_ms: list[float] = field(default_factory=list)
+    bulk_throttled: int = 0
+    circuit_refused: int = 0  # documents parked at once because the circuit breaker was open
+    circuit_state: str = "closed"
     masked: dict[str, int] = field(default_factory=dict)
     set_aside_reasons: Counter[str] = field(default_factory=Counter)
     deadletter_locations: list[str] = field(default_factory=list)
@@ -77,8 +80,33 @@ class IngestReport:
             "merged_lines": self.merged_lines,
             "parse_fallbacks": self.parse_fallbacks,
             "masked": dict(self.masked),
+            "circuit_state": self.circuit_state,
             "deadletter": list(self.deadletter_locations),
         }
+
+    def absorb(self, other: IngestReport) -> None:
+        """Add another delivery's outcome to this one (a Kinesis batch is many deliveries; the CLI sums files)."""
+        self.events += other.events
+        self.control_messages += other.control_messages
+        self.documents += other.documents
+        self.indexed += other.indexed
+        self.duplicates += other.duplicates
+        self.set_aside += other.set_aside
+        self.undelivered += other.undelivered
+        self.rejected += other.rejected
+        self.filtered += other.filtered
+        self.merged_lines += other.merged_lines
+        self.parse_fallbacks += other.parse_fallbacks
+        self.bulk_requests += other.bulk_requests
+        self.bulk_retries += other.bulk_retries
+        self.bulk_latency_ms.extend(other.bulk_latency_ms)
+        self.bulk_throttled += other.bulk_throttled
+        self.circuit_refused += other.circuit_refused
+        self.circuit_state = other.circuit_state  # the latest: deliveries are absorbed in the order they ran
+        for kind, count in other.masked.items():
+            self.masked[kind] = self.masked.get(kind, 0) + count
+        self.set_aside_reasons.update(other.set_aside_reasons)
+        self.deadletter_locations.extend(other.deadletter_locations)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,15 +193,21 @@ class IngestPipeline:
 
         ``park_undelivered=False`` is for sources that redeliver the whole batch on failure (Amazon MQ): when
         OpenSearch could not take every document, nothing is parked and ``OpenSearchUnavailableError`` is
-        raised, so the retry redoes the batch (documents that did land come back as duplicates).
+        raised, so the retry redoes the batch (documents that did land come back as duplicates). Except while the
+        circuit breaker is open: the outage is not momentary, and a redelivery that fails at once would only use up
+        the broker's delivery limit, so the documents are parked for the drain like any other source's.
         """
         built = self.build(batch)
-        bulk = indexer.index(built.actions, remaining_s) if built.actions else BulkReport()
+        if built.actions:
+            bulk = indexer.index(built.actions, remaining_s)
+        else:
+            bulk = BulkReport(circuit_state=indexer.breaker.state)
         report = self.report(batch, built, bulk)
-        if bulk.undelivered and not park_undelivered:
+        if bulk.undelivered and not park_undelivered and bulk.circuit_state == "closed":
             first = bulk.undelivered[0]
             raise OpenSearchUnavailableError(len(bulk.undelivered), f"{first.reason}: {first.detail}")
-        entries = built.rejected + [_document_entry(f) for f in bulk.set_aside + bulk.undelivered]
+        entries = built.rejected + [_document_entry(f, OUTCOME_SET_ASIDE) for f in bulk.set_aside]
+        entries += [_document_entry(f, OUTCOME_UNDELIVERED) for f in bulk.undelivered]
         if entries:
             report.deadletter_locations.append(deadletter.put(entries))
         return report
@@ -194,6 +228,9 @@ class IngestPipeline:
             bulk_requests=bulk.requests,
             bulk_retries=bulk.retries,
             bulk_latency_ms=bulk.latencies_ms,
+            bulk_throttled=bulk.throttled,
+            circuit_refused=bulk.refused,
+            circuit_state=bulk.circuit_state,
             masked=self._masker.take_counts(),
             set_aside_reasons=Counter(f.reason for f in bulk.set_aside),
         )
@@ -207,7 +244,7 @@ class IngestPipeline:
         return DeadLetterEntry(kind="payload", reason=item.reason, detail=item.detail, payload=payload)
 
 
-def _document_entry(failure: Failure) -> DeadLetterEntry:
+def _document_entry(failure: Failure, outcome: str) -> DeadLetterEntry:
     return DeadLetterEntry(
         kind="document",
         reason=failure.reason,
@@ -216,4 +253,5 @@ def _document_entry(failure: Failure) -> DeadLetterEntry:
         doc_id=failure.action.doc_id,
         document=orjson.loads(failure.action.source),
         attempts=failure.attempts,
+        outcome=outcome,
     )

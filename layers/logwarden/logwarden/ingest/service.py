@@ -12,6 +12,7 @@ from logwarden.ingest.pipeline import IngestPipeline, IngestReport
 from logwarden.ingest.records import SourceBatch
 from logwarden.masking import Masker, default_masker
 from logwarden.routing import Router
+from logwarden.sink.breaker import CircuitBreaker
 from logwarden.sink.bulk import BulkIndexer
 from logwarden.sink.client import build_client
 from logwarden.sink.deadletter import DeadLetterStore, LocalDeadLetterStore, S3DeadLetterStore
@@ -40,7 +41,14 @@ class IngestService:
                 index_prefix=config.index_prefix,
                 drop_debug=config.drop_debug,
             ),
-            indexer=BulkIndexer(client, max_bytes=config.bulk_max_bytes, max_actions=config.bulk_max_actions),
+            # One breaker and one adaptive bulk size per warm process (sink/breaker.py, sink/backpressure.py).
+            indexer=BulkIndexer(
+                client,
+                max_bytes=config.bulk_max_bytes,
+                max_actions=config.bulk_max_actions,
+                breaker=CircuitBreaker(),
+                request_timeout_s=config.opensearch.timeout_s,
+            ),
             deadletter=build_deadletter_store(config.deadletter, s3_client=s3_client),
             inflate_limits=config.inflate,
         )

@@ -29,6 +29,8 @@ from logwarden.errors import DeadLetterUnavailableError
 from logwarden.inflate import MIB, inflate
 
 EntryKind = Literal["document", "payload"]
+OUTCOME_UNDELIVERED: Final = "undelivered"
+OUTCOME_SET_ASIDE: Final = "set_aside"
 
 # What one batch may inflate to (`logwarden replay --max-batch-mib` raises it). A real delivery parks a few MiB;
 # one built to inflate to its whole budget (64 MiB) can park more as JSON documents, and replay then reports its
@@ -46,6 +48,9 @@ class DeadLetterEntry:
     document: dict[str, Any] | None = None
     payload: dict[str, Any] | None = None  # for kind=payload: {"source": ..., "text": ...} or {"base64": ...}
     attempts: int = 0
+    # For documents: "undelivered" (the engine could not be reached or kept refusing for now: the scheduled drain
+    # re-drives these) or "set_aside" (the engine refused the document itself: fix, then `logwarden replay`).
+    outcome: str = ""
     failed_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     def to_json(self) -> bytes:
@@ -91,6 +96,7 @@ _FIELD_TYPES: Final[dict[str, tuple[type, ...]]] = {
     "document": (dict, type(None)),
     "payload": (dict, type(None)),
     "attempts": (int,),
+    "outcome": (str,),
     "failed_at": (str,),
 }
 
