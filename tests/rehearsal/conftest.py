@@ -253,6 +253,7 @@ def stack(
         parameters={
             "IndexPrefix": prefix,
             "Replicas": "0",  # one local node
+            "IngestPath": "stream",  # so the Kinesis function exists too
             "MqBrokerArn": f"arn:aws:mq:{REGION}:123456789012:broker:rehearsal:b-0000",
             "MqCredentialsSecretArn": f"arn:aws:secretsmanager:{REGION}:123456789012:secret:rehearsal-mq-AbCdEf",
         },

@@ -14,6 +14,7 @@ import gzip
 import hmac
 import json
 import re
+import socket
 import ssl
 import subprocess
 import threading
@@ -73,6 +74,7 @@ class SigV4Domain:
         self.upstream = upstream
         self.access_key, self.secret_key, self.region = access_key, secret_key, region
         self.record = DomainRecord()
+        self.down = False  # while True, every connection is cut before an answer (an outage, as clients see one)
         self._session = requests.Session()
         if upstream.username:
             self._session.auth = (upstream.username, upstream.password or "")
@@ -215,6 +217,10 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
     def _serve(self) -> None:
+        if self.domain.down:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         length = int(self.headers.get("content-length") or 0)
         body = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}

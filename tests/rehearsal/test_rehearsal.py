@@ -23,6 +23,7 @@ from logwarden.bootstrap.desired import DesiredState
 from logwarden.bootstrap.params import BootstrapParams
 from logwarden.ingest.cloudwatch import encode_delivery
 from logwarden.sink.client import OpenSearchSettings, build_client
+from tests.conftest import REAL_EVENTS
 from tests.rehearsal.conftest import ROOT, ResponseEndpoint, Stack
 
 pytestmark = pytest.mark.integration
@@ -229,6 +230,51 @@ def test_chat_notify_delivers_the_sample_alert(stack: Stack, tmp_path: Path) -> 
         report = stack.invoke("ChatNotifyFunction", [_event("chat_notify_sns.json")])
         assert [i for i in report["invocations"] if "error" in i] == []
         assert webhooks.bodies("/slack/"), report["invocations"]
+
+
+def test_kinesis_ingest_takes_the_recorded_stream_event_and_the_sample(stack: Stack, created: dict[str, Any]) -> None:
+    assert created["answer"]["Status"] == "SUCCESS"
+    recorded = json.loads((REAL_EVENTS / "powertools_kinesisStreamCloudWatchLogsEvent.json").read_text())
+    report = stack.invoke("IngestKinesisFunction", [recorded, _event("kinesis_cloudwatch.json")])
+    results = [i["result"] for i in report["invocations"]]
+    assert [i for i in report["invocations"] if "error" in i] == []
+    assert all(result["batchItemFailures"] == [] for result in results), results
+
+
+def test_an_outage_parks_at_once_and_the_scheduled_drain_writes_it_back(stack: Stack, created: dict[str, Any]) -> None:
+    assert created["answer"]["Status"] == "SUCCESS"
+    now_ms = int(time.time() * 1000)
+    lines = [
+        {
+            "id": f"outage{n:05d}",
+            "timestamp": now_ms - n,
+            "message": json.dumps({"@timestamp": _iso(now_ms - n), "level": "WARN", "logger_name": "ru.crm.Sync",
+                                   "message": f"order 8800{n:04d} waits for the MES"}),
+        }
+        for n in range(50)
+    ]  # fmt: skip
+    deliveries = [
+        encode_delivery("/ecs/crm-api", f"crm-api/app/outage-{k}", lines[k * 10 : k * 10 + 10]) for k in range(5)
+    ]
+    before = len(_documents(stack))
+    # GIVEN the domain cutting every connection
+    stack.domain.down = True
+    try:
+        # WHEN five deliveries arrive in one warm container
+        parked = stack.invoke("IngestCloudWatchFunction", deliveries)
+    finally:
+        stack.domain.down = False
+    # THEN every event is parked (nothing lost), the later deliveries without waiting on the engine
+    results = [i["result"] for i in parked["invocations"]]
+    assert sum(r["undelivered"] for r in results) == len(lines) and sum(r["indexed"] for r in results) == 0
+    assert len(_documents(stack)) == before
+    # WHEN the scheduled drain runs once the engine answers again, and once more
+    drained = stack.invoke("DrainDeadLetterFunction", [_event("anomaly_check_schedule.json")] * 2)
+    first, second = (i["result"] for i in drained["invocations"])
+    # THEN what the outage parked is indexed exactly once
+    assert first["engine_answered"] and first["replay"]["indexed"] == len(lines), first
+    assert second["replay"]["indexed"] == 0
+    assert len(_documents(stack)) == before + len(lines)
 
 
 def test_bootstrap_update_keeps_its_physical_id_and_delete_keeps_the_data(
