@@ -133,7 +133,46 @@ def test_domain_access_policy_allows_only_stack_roles_with_their_methods(cfn: di
                     assert candidate == {"Fn::Split": [",", candidate["Fn::Split"][1]]}
     for role, methods in ES_METHODS.items():
         assert by_role.pop(role, set()) == methods
+    assert by_role.pop("ReplayRole") == {"es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost"}
     assert set(by_role) == {"SupportUserRole", "DevopsUserRole"}
+
+
+def _deny_unless(policy: dict[str, Any], sid: str) -> tuple[set[str], list[Any]]:
+    """The actions a Deny statement covers and the principals it exempts (its ArnNotLike list, unresolved)."""
+    [statement] = [s for s in statements(policy) if s.get("Sid") == sid]
+    assert statement["Effect"] == "Deny" and statement["Principal"] == "*"
+    exempt = statement["Condition"]["ArnNotLike"]["aws:PrincipalArn"]["Fn::Split"][1]["Fn::Join"][1]
+    return set(actions(statement)), exempt
+
+
+def test_dead_letters_are_read_only_by_the_drain_replay_and_operators(cfn: dict[str, Any]) -> None:
+    policy = cfn["Resources"]["DeadLetterBucketPolicy"]["Properties"]["PolicyDocument"]
+    reads, readers = _deny_unless(policy, "ReadOnlyByDrainReplayAndOperators")
+    assert {"s3:GetObject", "s3:DeleteObject", "s3:ListBucket"} <= reads
+    assert readers[:2] == [{"Fn::GetAtt": ["DrainDeadLetterRole", "Arn"]}, {"Fn::GetAtt": ["ReplayRole", "Arn"]}]
+    assert readers[2] == {"Fn::If": ["HasOperatorRoleArns", {"Ref": "OperatorRoleArns"}, {"Ref": "AWS::NoValue"}]}
+    writes, writers = _deny_unless(policy, "WrittenOnlyByTheStack")
+    assert writes == {"s3:PutObject"}
+    named = {c["Fn::GetAtt"][0] for w in writers for c in branches(w) if isinstance(c, dict) and "Fn::GetAtt" in c}
+    assert named == {"IngestCloudWatchRole", "IngestMqRole", "IngestKinesisRole", "DrainDeadLetterRole", "ReplayRole"}
+
+
+def test_failed_events_are_read_only_by_replay_and_operators(cfn: dict[str, Any]) -> None:
+    policy = cfn["Resources"]["FailedEventsQueuePolicy"]["Properties"]["PolicyDocument"]
+    reads, readers = _deny_unless(policy, "ReadOnlyByReplayAndOperators")
+    assert {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:PurgeQueue"} <= reads
+    assert readers[0] == {"Fn::GetAtt": ["ReplayRole", "Arn"]} and len(readers) == 2
+
+
+def test_the_replay_role_is_assumed_by_the_operators_and_maps_to_the_replay_fine_grained_role(
+    cfn: dict[str, Any],
+) -> None:
+    role = cfn["Resources"]["ReplayRole"]["Properties"]
+    [trust] = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Action"] == "sts:AssumeRole" and "Service" not in trust["Principal"]
+    assert trust["Principal"]["AWS"]["Fn::If"][0] == "HasOperatorRoleArns"
+    bootstrap = cfn["Resources"]["OpenSearchBootstrap"]["Properties"]
+    assert {"Fn::GetAtt": ["ReplayRole", "Arn"]} in bootstrap["replay_backend_roles"]["Fn::Join"][1]
 
 
 def test_function_roles_trust_only_lambda(cfn: dict[str, Any]) -> None:
@@ -187,6 +226,12 @@ NOT_STORES = {
     "AWS::Cognito::UserPoolDomain",
     "AWS::Cognito::UserPoolGroup",
     "AWS::EC2::SecurityGroup",
+    "AWS::EC2::VPC",
+    "AWS::EC2::Subnet",
+    "AWS::EC2::RouteTable",
+    "AWS::EC2::SubnetRouteTableAssociation",
+    "AWS::EC2::VPCEndpoint",
+    "AWS::EC2::FlowLog",
     "AWS::Events::Rule",
     "AWS::IAM::Role",
     "AWS::KMS::Alias",
@@ -634,3 +679,53 @@ def test_ingest_functions_have_reserved_concurrency_from_parameters(cfn: dict[st
     functions = of_type(cfn, "AWS::Lambda::Function")
     for name in ("IngestCloudWatchFunction", "IngestMqFunction", "IngestKinesisFunction"):
         assert functions[name]["Properties"]["ReservedConcurrentExecutions"]["Ref"].endswith("ReservedConcurrency")
+
+
+def test_the_domain_is_private_by_default_in_a_network_the_stack_creates(
+    sam: dict[str, Any], cfn: dict[str, Any]
+) -> None:
+    assert sam["Parameters"]["NetworkMode"]["Default"] == "private"
+    assert cfn["Conditions"]["CreateVpc"] == {
+        "Fn::And": [{"Fn::Not": [{"Condition": "GivenVpc"}]}, {"Fn::Equals": [{"Ref": "NetworkMode"}, "private"]}]
+    }
+    created = {name for name, r in cfn["Resources"].items() if r.get("Condition") == "CreateVpc"}
+    assert {"Vpc", "PrivateSubnet1", "PrivateSubnet2", "PrivateSubnet3", "VpcFlowLog"} <= created
+    endpoints = {
+        r["Properties"]["ServiceName"]["Fn::Sub"].rsplit(".", 1)[1]: r["Properties"]["VpcEndpointType"]
+        for r in of_type(cfn, "AWS::EC2::VPCEndpoint").values()
+    }
+    assert endpoints == {
+        "s3": "Gateway",
+        "dynamodb": "Gateway",
+        "secretsmanager": "Interface",
+        "sns": "Interface",
+        "ssm": "Interface",
+        "xray": "Interface",
+    }
+    # no route out: the only route table has no routes but the endpoints' (no internet or NAT gateway exists)
+    assert not of_type(cfn, "AWS::EC2::Route", "AWS::EC2::InternetGateway", "AWS::EC2::NatGateway")
+    assert cfn["Resources"]["OpenSearchDomain"]["Properties"]["VPCOptions"]["Fn::If"][0] == "InVpc"
+
+
+def test_every_function_but_chat_runs_in_the_network(cfn: dict[str, Any]) -> None:
+    for name, function in of_type(cfn, "AWS::Lambda::Function").items():
+        placement = function["Properties"].get("VpcConfig")
+        if name == "ChatNotifyFunction":
+            assert placement is None  # it posts to the chat services on the internet and never calls the domain
+        else:
+            assert placement["Fn::If"][0] == "InVpc", name
+            subnets = placement["Fn::If"][1]["SubnetIds"]["Fn::If"]
+            assert subnets[0] == "GivenVpc" and len(subnets[2]) == 3, name
+
+
+def test_a_public_endpoint_admits_people_only_from_the_given_ranges(sam: dict[str, Any], cfn: dict[str, Any]) -> None:
+    assert any(
+        a["Assert"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "PublicAccessCidrs"}, ""]}]}
+        for a in sam["Rules"]["PublicNeedsAddressRanges"]["Assertions"]
+    )
+    policy = cfn["Resources"]["OpenSearchDomain"]["Properties"]["AccessPolicies"]
+    people = {"DashboardsUsersFromCognito", "SupportRolesGiven", "DevopsRolesGiven", "DashboardsSamlSignIn"}
+    found = [s for s in statements(policy) if s.get("Sid") in people]
+    assert {s["Sid"] for s in found} == people
+    ranges = {"IpAddress": {"aws:SourceIp": {"Fn::Split": [",", {"Ref": "PublicAccessCidrs"}]}}}
+    assert all(s["Condition"] == {"Fn::If": ["PublicEndpoint", ranges, {"Ref": "AWS::NoValue"}]} for s in found)
