@@ -268,14 +268,8 @@ def stack(
             "Key.Arn": key_arn,
             **{
                 f"{role}.Arn": f"arn:aws:iam::123456789012:role/{stack_name}-{role}"
-                for role in (
-                    "IngestCloudWatchRole",
-                    "IngestMqRole",
-                    "AnomalyCheckRole",
-                    "SupportUserRole",
-                    "DevopsUserRole",
-                    "ReplayRole",
-                )
+                for role, resource in sam["Resources"].items()
+                if resource["Type"] == "AWS::IAM::Role"
             },
             "BootstrapFunction.Arn": f"arn:aws:lambda:{REGION}:123456789012:function:{stack_name}-bootstrap",
         },
