@@ -15,9 +15,9 @@ import orjson
 
 from logwarden import naming, schema
 from logwarden.parsing import rabbitmq
-from logwarden.parsing.enrich import lift_properties, split_stack_trace
+from logwarden.parsing.enrich import bare_stack_trace, lift_properties, split_stack_trace
 from logwarden.parsing.structured import parse_json_record
-from logwarden.parsing.text import parse_text
+from logwarden.parsing.text import _JUL_HEADER, _JUL_LEVELS, parse_text
 from logwarden.parsing.timestamps import epoch_to_ms, iso_to_ms
 
 FLAG_PARSE_FALLBACK: Final = "parse_fallback"
@@ -26,6 +26,15 @@ _GENERIC_MESSAGE_KEYS: Final = ("message", "msg", "Message", "text", "log")
 _GENERIC_LEVEL_KEYS: Final = ("level", "severity", "Level", "loglevel", "status")
 _GENERIC_TIME_KEYS: Final = ("timestamp", "time", "ts", "@timestamp", "Timestamp", "date")
 _LEVEL_WORD: Final = re.compile(r"\b(TRACE|DEBUG|INFO|WARN(?:ING)?|ERROR|FATAL|CRITICAL)\b")
+
+# A line that can only continue the record before it (the awslogs agent and the ECS log driver send every physical
+# line as its own event): stack-trace lines, Java's "Caused by:"/"... 5 more", .NET's "--- End of inner exception".
+_CONTINUATION: Final = re.compile(
+    r"(?:\s+at\s|\s*Caused by:|\s*\.\.\. \d+ (?:more|common frames omitted)|\s+--- End of|\s*Suppressed:"
+    r"|(?:[A-Za-z_$][\w$]*\.)+[\w$]*(?:Exception|Error|Throwable)(?::|\s*$))"
+)
+# What starts a record of its own in a RabbitMQ report block's lines: a dated line, a bracketed date, another report.
+_RECORD_START: Final = re.compile(r"\d{2,4}[-/]\d{2}[-/]\d{2}|\[\d{4}-|=[A-Z]+ REPORT====|\{")
 
 
 @dataclass(slots=True, init=False)
@@ -55,6 +64,32 @@ class ParsedRecord:
         self.flags = [] if flags is None else flags
 
 
+def continues(previous: str, line: str) -> bool:
+    """Whether ``line``, sent as its own log event, is the next line of the record whose text so far is ``previous``.
+
+    - an indented line: nothing starts a record with blanks, and stack frames (``\tat``, ``   at``), .NET's
+      `` ---> `` and RabbitMQ's multi-line messages are indented;
+    - a stack-trace line (an exception's ``pkg.SomeException: text``, ``Caused by:``, ``... 12 more``);
+    - the second line of a java.util.logging record (``WARNING: text`` after its ``Dec 07, 2026 ... AM`` header);
+    - any line of a RabbitMQ report block (``=ERROR REPORT==== 7-Dec-2026::10:00:00 ===``) until a line that starts
+      a record of its own.
+
+    Most lines are JSON or start with a date: one or two character tests decide them.
+    """
+    first = line[:1]
+    if first == "{" or first == "":
+        return False
+    if first == " " or first == "\t":
+        return True
+    if previous[:1] == "=" and previous.startswith(rabbitmq.REPORT_PREFIXES) and not _RECORD_START.match(line):
+        return True
+    if first.isdigit():
+        return False
+    if first in "SWICF" and line.startswith(_JUL_LEVELS) and "\n" not in previous and _JUL_HEADER.fullmatch(previous):
+        return True
+    return _CONTINUATION.match(line) is not None
+
+
 def parse_record(text: str, receive_ms: int) -> ParsedRecord:
     """Parse one log record's text. Never raises on any input."""
     stripped = text.strip()
@@ -73,6 +108,9 @@ def parse_record(text: str, receive_ms: int) -> ParsedRecord:
             record = ParsedRecord(parsed_text.fields, parsed_text.labels, parsed_text.line_ms, parsed_text.had_offset)
             _embedded_json(record)
             return record
+        trace = bare_stack_trace(stripped)
+        if trace is not None:
+            return ParsedRecord(trace, {}, None, False)
     return _raw(stripped or text)
 
 
