@@ -16,11 +16,13 @@ import orjson
 from logwarden import naming, schema
 from logwarden.parsing import rabbitmq
 from logwarden.parsing.enrich import bare_stack_trace, lift_properties, split_stack_trace
+from logwarden.parsing.layout import CompiledLayout
 from logwarden.parsing.structured import parse_json_record
 from logwarden.parsing.text import _JUL_HEADER, _JUL_LEVELS, parse_text
 from logwarden.parsing.timestamps import epoch_to_ms, iso_to_ms
 
 FLAG_PARSE_FALLBACK: Final = "parse_fallback"
+FLAG_LAYOUT_MISMATCH: Final = "layout_mismatch"
 
 _GENERIC_MESSAGE_KEYS: Final = ("message", "msg", "Message", "text", "log")
 _GENERIC_LEVEL_KEYS: Final = ("level", "severity", "Level", "loglevel", "status")
@@ -90,28 +92,44 @@ def continues(previous: str, line: str) -> bool:
     return _CONTINUATION.match(line) is not None
 
 
-def parse_record(text: str, receive_ms: int) -> ParsedRecord:
-    """Parse one log record's text. Never raises on any input."""
+def parse_record(text: str, receive_ms: int, layout: CompiledLayout | None = None) -> ParsedRecord:
+    """Parse one log record's text. Never raises on any input.
+
+    ``layout`` is the log group's configured text layout: tried first on every text record, then, when a record
+    is not in it, detection goes on as without one and the document is flagged ``layout_mismatch``."""
     stripped = text.strip()
     if stripped.startswith("{") and stripped.endswith("}"):
         parsed = _parse_json(stripped)
         if parsed is not None:
             return parsed
     elif stripped:
-        broker = rabbitmq.parse_broker_line(stripped)
-        if broker is not None:
-            line_ms = broker.pop(schema.TIMESTAMP, None)
-            labels = broker.pop(schema.LABELS, None) or {}
-            return ParsedRecord(broker, labels, line_ms if isinstance(line_ms, int) else None, True)
-        parsed_text = parse_text(stripped, receive_ms)
-        if parsed_text is not None:
-            record = ParsedRecord(parsed_text.fields, parsed_text.labels, parsed_text.line_ms, parsed_text.had_offset)
-            _embedded_json(record)
+        if layout is not None:
+            configured = layout.parse(stripped, receive_ms)
+            if configured is not None:
+                return ParsedRecord(configured.fields, configured.labels, configured.line_ms, configured.had_offset)
+            record = _detected(stripped, receive_ms)
+            record.flags.append(FLAG_LAYOUT_MISMATCH)
             return record
-        trace = bare_stack_trace(stripped)
-        if trace is not None:
-            return ParsedRecord(trace, {}, None, False)
+        return _detected(stripped, receive_ms)
     return _raw(stripped or text)
+
+
+def _detected(stripped: str, receive_ms: int) -> ParsedRecord:
+    """A non-empty text record in whichever known layout it is in (docs/SCHEMA.md lists the order)."""
+    broker = rabbitmq.parse_broker_line(stripped)
+    if broker is not None:
+        line_ms = broker.pop(schema.TIMESTAMP, None)
+        labels = broker.pop(schema.LABELS, None) or {}
+        return ParsedRecord(broker, labels, line_ms if isinstance(line_ms, int) else None, True)
+    parsed_text = parse_text(stripped, receive_ms)
+    if parsed_text is not None:
+        record = ParsedRecord(parsed_text.fields, parsed_text.labels, parsed_text.line_ms, parsed_text.had_offset)
+        _embedded_json(record)
+        return record
+    trace = bare_stack_trace(stripped)
+    if trace is not None:
+        return ParsedRecord(trace, {}, None, False)
+    return _raw(stripped)
 
 
 def _parse_json(text: str) -> ParsedRecord | None:
