@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from logwarden import schema
 from logwarden.ingest.cloudwatch import decode_delivery, encode_delivery
@@ -169,3 +171,34 @@ def test_a_jul_record_and_a_broker_report_arrive_as_separate_events_and_become_o
     assert (report[schema.FORMAT], report[schema.LEVEL]) == ("rabbitmq", "ERROR")
     assert report[schema.TIMESTAMP] == "2026-12-07T10:00:01.000Z"
     assert report[schema.MESSAGE].startswith("** Generic server <0.123.0> terminating\n** Reason")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    lines=st.lists(
+        st.one_of(
+            st.text(max_size=60),
+            st.sampled_from(
+                [
+                    "Dec 07, 2026 10:00:00 AM org.acme.Foo bar",
+                    "WARNING: disk low",
+                    "=ERROR REPORT==== 7-Dec-2026::10:00:00 ===",
+                    "** crashed",
+                    "   at Shop.Pay()",
+                    "java.lang.IllegalStateException: x",
+                    "[2026-12-07 10:00:00,123] INFO started (kafka.server.KafkaServer)",
+                    "2026-12-07 10:00:00,123 [myid:1] - INFO  [main:QuorumPeer@1] - LOOKING",
+                ]
+            ),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_any_sequence_of_lines_folds_without_losing_or_crashing(lines: list[str]) -> None:
+    events = [{"id": str(i), "timestamp": RECEIVED, "message": line} for i, line in enumerate(lines)]
+    batch = decode_delivery(encode_delivery("/ecs/any", "s", events), Router())
+    assert batch.events == len(lines)  # every event is a record or folded into one: none lost
+    for record in batch.records:
+        doc = normalise(record, "2026-12-07T10:00:05.000Z")
+        assert isinstance(doc[schema.MESSAGE], str)

@@ -4,7 +4,7 @@
 licences in ``PROVENANCE.md``), each with the fields a careful reader takes from it. Every physical line is one
 log event, as the awslogs agent sends it; a record's continuation lines must fold back into it. The records of one
 source go out as one delivery, through the real decoder and normaliser, and each field's accuracy over the corpus
-(and over the held-out part alone, the sources no rule was tuned on) must be at least 0.99.
+(and over the held-out parts alone, the sources no rule was tuned on) must be at least 0.99.
 """
 
 from __future__ import annotations
@@ -102,12 +102,13 @@ def _accuracy(scored: list[Scored], name: str) -> float:
 def _table(scored: list[Scored]) -> str:
     splits = {"all": scored, "tune": [s for s in scored if s.record["split"] == "tune"]}
     splits["held-out"] = [s for s in scored if s.record["split"] == "holdout"]
-    rows = [f"{'field':<12}" + "".join(f"{split:>10}" for split in splits)]
+    splits["held-out 2"] = [s for s in scored if s.record["split"] == "holdout2"]
+    rows = [f"{'field':<12}" + "".join(f"{split:>12}" for split in splits)]
     for name in FIELDS:
-        rows.append(f"{name:<12}" + "".join(f"{_accuracy(items, name):>10.3f}" for items in splits.values()))
-    whole = "".join(f"{sum(not s.misses() for s in items) / len(items):>10.3f}" for items in splits.values())
+        rows.append(f"{name:<12}" + "".join(f"{_accuracy(items, name):>12.3f}" for items in splits.values()))
+    whole = "".join(f"{sum(not s.misses() for s in items) / len(items):>12.3f}" for items in splits.values())
     rows.append(f"{'every field':<12}" + whole)
-    rows.append(f"{'records':<12}" + "".join(f"{len(items):>10}" for items in splits.values()))
+    rows.append(f"{'records':<12}" + "".join(f"{len(items):>12}" for items in splits.values()))
     by_class: dict[str, list[Scored]] = defaultdict(list)
     for item in scored:
         by_class[item.record["class"]].append(item)
@@ -138,8 +139,8 @@ def test_every_field_is_right_on_at_least_99_percent_of_real_records(scored: lis
 
 
 def test_the_held_out_sources_meet_the_same_floor(scored: list[Scored]) -> None:
-    held_out = [item for item in scored if item.record["split"] == "holdout"]
-    assert len(held_out) >= 25
+    held_out = [item for item in scored if item.record["split"] in ("holdout", "holdout2")]
+    assert len(held_out) >= 50
     for name in FIELDS:
         assert _accuracy(held_out, name) >= FLOOR, name
 

@@ -88,10 +88,10 @@ _LAMBDA_PLATFORM: Final = re.compile(
 # a multi-line message) join the message.
 _LEVEL_WORD: Final = r"(?P<level>TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL|SEVERE|CRITICAL)"
 _JAVA_TS: Final = r"(?P<ts>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?)"
-# Kafka (log4j "[%d] %p %m (%c)%n"):
+# Kafka (log4j "[%d] %p %m (%c)%n"; Confluent's "(%c:%L)"):
 # "[2026-12-07 10:00:00,123] INFO [KafkaServer id=1] started (kafka.server.KafkaServer)"
 _KAFKA: Final = re.compile(
-    r"\[" + _JAVA_TS + r"\] " + _LEVEL_WORD + r"\s+(?P<message>.*?)(?: \((?P<logger>[^\s()]+)\))?"
+    r"\[" + _JAVA_TS + r"\] " + _LEVEL_WORD + r"\s+(?P<message>.*?)(?: \((?P<logger>[^\s():]+)(?::(?P<line>\d+))?\))?"
 )
 # Elasticsearch / Logstash / OpenSearch (log4j2 "[%d{ISO8601}][%-5p][%-25c{1.}] [%node_name]%marker %m%n"):
 # "[2026-12-07T10:00:00,123][INFO ][o.e.n.Node     ] [node-1] started"; the node's bracket may be missing or empty.
@@ -111,6 +111,10 @@ _ACTIVEMQ: Final = re.compile(
     + r" \| )?"
     + _LEVEL_WORD
     + r"\s*\| (?P<message>.*?)(?: \| (?P<logger>[\w$.]+))? \| (?P<thread>[^|]*?)\s*"
+)
+# Cassandra ("%-5level [%thread] %date{ISO8601} %F:%L - %msg%n"): the level first, a source file, no logger.
+_CASSANDRA: Final = re.compile(
+    _LEVEL_WORD + r"\s+\[(?P<thread>[^\]]*)\] " + _JAVA_TS + r"\s+(?P<file>[\w$.-]+):(?P<line>\d+) - (?P<message>.*)"
 )
 # Hadoop / Spark clients ("%d{yy/MM/dd HH:mm:ss} %p %c{2}: %m%n"): "19/09/24 19:20:45 INFO hdfs.StateChange: text".
 _SHORT_DATE: Final = re.compile(
@@ -180,6 +184,12 @@ def parse_text(text: str, receive_ms: int) -> TextParse | None:
         match = _ACTIVEMQ.fullmatch(line)
         if match is not None:
             return _server_line(match, "activemq", rest, None, False)
+        match = _CASSANDRA.fullmatch(line)
+        if match is not None:
+            parsed = _server_line(match, "cassandra", rest)
+            parsed.labels["source_file"] = match["file"]
+            parsed.labels["source_line"] = int(match["line"])
+            return parsed
     if first in "tdiwfc":
         match = _DOTNET_CONSOLE.match(text)
         if match is not None:
