@@ -236,3 +236,18 @@ def test_a_line_rendered_from_a_layout_parses_back_to_its_fields(
         assert parsed.line_ms == expected_ms
     assert LAYOUTS[0].parse(lines[0], RECEIVED).fields[schema.THREAD] == thread  # type: ignore[union-attr]
     assert LAYOUTS[1].parse(lines[1], RECEIVED).fields[schema.TRACE_ID] == trace_id  # type: ignore[union-attr]
+
+
+def test_lines_built_to_make_a_layout_backtrack_are_still_read_or_refused() -> None:
+    # Lazy groups separated by blanks backtrack without end on lines of many short words, unless blanks are
+    # taken possessively and uninterpreted conversions are one word: these would hang the test if not.
+    layout = compile_layout("%d %X{a} %X{b} %X{c} [%t] %-5p %c %x - %m%n")
+    for line in ("2026-12-07 10:00:00,123 " + "a " * 1500 + "[", "2026-12-07 10:00:00,123 " + " " * 3000 + "x"):
+        assert layout.parse(line, RECEIVED) is None
+    # conversions with nothing between them: the later one takes the text
+    adjacent = compile_layout("%d %t%t%t %c%c %m")
+    assert adjacent.parse("2026-12-07 10:00:00,123 " + "ab" * 2000, RECEIVED) is None
+    parsed_adjacent = adjacent.parse("2026-12-07 10:00:00,123 main c.Foo hello", RECEIVED)
+    assert parsed_adjacent is not None and parsed_adjacent.fields[schema.THREAD] == "main"
+    parsed = layout.parse("2026-12-07 10:00:00,123 t1 u2 - [main] INFO  c.Foo  - ok", RECEIVED)  # empty %x
+    assert parsed is not None and parsed.labels == {"a": "t1", "b": "u2"} and parsed.fields[schema.MESSAGE] == "ok"

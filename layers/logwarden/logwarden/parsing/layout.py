@@ -38,7 +38,14 @@ _SERILOG_LEVELS: Final = {"VRB": "TRACE", "DBG": "DEBUG", "INF": "INFO", "WRN": 
 _SERILOG_LEVELS.update({key.lower(): value for key, value in _SERILOG_LEVELS.items()})
 _SERILOG_LEVELS.update({"Verbose": "TRACE", "Information": "INFO", "Warning": "WARN", "Fatal": "FATAL"})
 
-_FRACTION: Final = re.compile(r"S+|f+|F+")
+_PAD: Final = " *"
+_BLANKS: Final = " ++"
+# Text of a conversion this module does not interpret (an MDC value, a marker, a plugin's converter): one word, so
+# that several of them in a row cannot make the match backtrack without end.
+_WORD: Final = r"[^ ]*?"
+# A first line longer than this is matched by its head when the message is the layout's last conversion, the rest
+# joined to the message: no line can make a match take long.
+_HEADER_MAX: Final = 2048
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +63,18 @@ class _Builder:
         self.parts: list[str] = []
         self.groups: list[_Group] = []
         self.has_message = False
+        self.variable: tuple[int, str, bool] | None = None  # the last part of any length: (index, opener, blanks)
 
     def literal(self, text: str) -> None:
-        # Runs of blanks in a layout are padding-tolerant: aligned columns add blanks of their own.
+        # A run of blanks in a layout takes any run of blanks (aligned columns add their own), possessively: a blank
+        # is never part of both, which keeps the match linear where lazy groups and blanks alternate.
+        if text:
+            self.variable = None
         for piece in re.split(r"( +)", text):
             if piece.startswith(" "):
-                self.parts.append(" +")
+                if self.parts and self.parts[-1] == _PAD:
+                    self.parts.pop()  # the padding of the group before is part of this run
+                self.parts.append(_BLANKS)
             elif piece:
                 self.parts.append(re.escape(piece))
 
@@ -70,11 +83,49 @@ class _Builder:
         if role == _MESSAGE:
             self.has_message = True
         self.groups.append(_Group(name, role, label, date_parts))
-        body = f"(?P<{name}>{regex})"
-        self.parts.append(" *" + body if pad == "right" else body + " *" if pad == "left" else body)
+        if regex == _WORD:
+            self._word(f"?P<{name}>")
+            return
+        fixed = role in (_TIME, _EPOCH_S, _EPOCH_MS)
+        if fixed:
+            self.variable = None
+        else:
+            self._adjacent()
+        if pad == "right" and not (self.parts and self.parts[-1] == _BLANKS):
+            self.parts.append(_PAD)
+        self.parts.append(f"(?P<{name}>{regex})")
+        if not fixed:
+            self.variable = (len(self.parts) - 1, f"?P<{name}>", False)
+        if pad == "left":
+            self.parts.append(_PAD)
 
     def anonymous(self, regex: str) -> None:
-        self.parts.append(f"(?:{regex})")
+        if regex == _WORD:
+            self._word("?:")
+        else:
+            self._adjacent()
+            self.parts.append(f"(?:{regex})")
+
+    def _word(self, opener: str) -> None:
+        """One word of text that may be empty. After blanks, the word and its blanks are present or absent as one
+        (logback prints ``c.Foo  - text`` for an empty ``%c %x - %m``), so the blanks can stay possessive."""
+        self._adjacent()
+        if self.parts and self.parts[-1] == _BLANKS:
+            self.parts[-1] = f"(?: ++({opener}[^ ]+))?"
+            self.variable = (len(self.parts) - 1, opener, True)
+        else:
+            self.parts.append(f"({opener}{_WORD})")
+            self.variable = (len(self.parts) - 1, opener, False)
+
+    def _adjacent(self) -> None:
+        """Two conversions of any length with nothing between them cannot be told apart (and would make the match
+        try every split): the one before is taken as empty, the new one takes the text."""
+        if self.variable is None:
+            return
+        index, opener, blanks = self.variable
+        if all(part == _PAD for part in self.parts[index + 1 :]):
+            self.parts[index] = (_BLANKS if blanks else "") + f"({opener})"
+        self.variable = None
 
     def date(self, regex_parts: list[tuple[str, str]], *, pad: str = "") -> None:
         """A timestamp made of (regex, date-part kind or '') pieces; kinds become sub-groups read by ``_time``."""
@@ -99,11 +150,18 @@ class CompiledLayout:
     kind: str  # "pattern" (logback / log4j2) or "serilog"
     regex: re.Pattern[str]
     groups: tuple[_Group, ...]
+    message_last: bool  # nothing but padding follows the message in the line
 
     def parse(self, text: str, receive_ms: int) -> TextParse | None:
         end = text.find("\n")
         line, rest = (text, "") if end < 0 else (text[:end], text[end + 1 :])
-        match = self.regex.fullmatch(line.rstrip("\r"))
+        line = line.rstrip("\r")
+        tail = ""
+        if len(line) > _HEADER_MAX:
+            if not self.message_last:
+                return None
+            line, tail = line[:_HEADER_MAX], line[_HEADER_MAX:]
+        match = self.regex.fullmatch(line)
         if match is None:
             return None
         fields: Fields = {schema.FORMAT: "layout"}
@@ -117,7 +175,7 @@ class CompiledLayout:
                 continue
             role = group.role
             if role == _MESSAGE:
-                message = value
+                message = value + tail
             elif role == _TIME:
                 line_ms, had_offset = _time(match, group, value, receive_ms)
             elif role in (_EPOCH_S, _EPOCH_MS):
@@ -354,8 +412,8 @@ _SIMPLE: Final[dict[str, tuple[str, int]]] = {
     "line": (r"\d+|\?", _LABEL),
     "F": (r"\S+?", _LABEL),
     "file": (r"\S+?", _LABEL),
-    "l": (r".+?", _LABEL),
-    "location": (r".+?", _LABEL),
+    "l": (r"\S+?", _LABEL),
+    "location": (r"\S+?", _LABEL),
     "r": (r"\d+", _LABEL),
     "relative": (r"\d+", _LABEL),
     "pid": (r"\d+", _LABEL),
@@ -369,12 +427,12 @@ _SIMPLE: Final[dict[str, tuple[str, int]]] = {
     "uuid": (r"[0-9a-fA-F-]+", _LABEL),
     "N": (r"\d+", _LABEL),
     "nano": (r"\d+", _LABEL),
-    "cn": (r"\S*?", _LABEL),
-    "contextName": (r"\S*?", _LABEL),
-    "marker": (r".*?", _LABEL),
-    "markerSimpleName": (r".*?", _LABEL),
-    "x": (r".*?", _LABEL),
-    "NDC": (r".*?", _LABEL),
+    "cn": (_WORD, _LABEL),
+    "contextName": (_WORD, _LABEL),
+    "marker": (_WORD, _LABEL),
+    "markerSimpleName": (_WORD, _LABEL),
+    "x": (_WORD, _LABEL),
+    "NDC": (_WORD, _LABEL),
     "hostName": (r"\S+?", _HOST),
 }
 # Label names that no property rule claims ("method" would read as the HTTP method).
@@ -502,15 +560,15 @@ def _read_pattern(pattern: str, builder: _Builder, state: dict[str, bool]) -> No
         elif name in _MDC:
             key = options[0].split(":-", 1)[0].strip() if options else ""
             if key:
-                builder.group(r".*?", _LABEL, label=key, pad=pad)
+                builder.group(_WORD, _LABEL, label=key, pad=pad)
             else:
-                builder.anonymous(r".*?")
+                builder.anonymous(_WORD)
         elif name in _SIMPLE:
             regex, role = _SIMPLE[name]
             builder.group(regex, role, label=_LABEL_NAMES.get(name, name), pad=pad)
         else:
             # A converter of its own (Elasticsearch's %node_name, a plugin's): its text is kept as a label.
-            builder.group(r".*?", _LABEL, label=name, pad=pad)
+            builder.group(_WORD, _LABEL, label=name, pad=pad)
     if literal and not state["ended"]:
         builder.literal("".join(literal))
     elif literal and "".join(literal).strip():
@@ -588,7 +646,7 @@ def compile_serilog_template(template: str) -> CompiledLayout:
         elif name == "Properties":
             builder.anonymous(r"\{.*?\}|")
         else:
-            builder.group(r".*?", _LABEL, label=name, pad=pad)
+            builder.group(_WORD, _LABEL, label=name, pad=pad)
     rest = template[at:]
     if "{" in rest or "}" in rest:
         raise LayoutError(f"a lone brace in {template!r} near position {at}")
@@ -605,7 +663,11 @@ def _finish(source: str, kind: str, builder: _Builder, message_name: str) -> Com
         regex = re.compile("".join(builder.parts))
     except re.error as error:  # pragma: no cover - every piece is escaped or built here
         raise LayoutError(f"layout {source!r} does not compile: {error}") from error
-    return CompiledLayout(source, kind, regex, tuple(builder.groups))
+    message = next(group.name for group in builder.groups if group.role == _MESSAGE)
+    parts = builder.parts
+    at = max(index for index, part in enumerate(parts) if f"(?P<{message}>" in part)
+    message_last = all(part == _PAD for part in parts[at + 1 :])
+    return CompiledLayout(source, kind, regex, tuple(builder.groups), message_last)
 
 
 def compile_layout(spec: str) -> CompiledLayout:
