@@ -468,9 +468,11 @@ def _options(pattern: str, at: int) -> tuple[list[str], int]:
 
 def _closing_paren(pattern: str, at: int) -> int:
     depth = 0
-    for index in range(at, len(pattern)):
+    index = at
+    while index < len(pattern):
         char = pattern[index]
-        if char == "\\":
+        if char == "\\":  # an escaped parenthesis is text
+            index += 2
             continue
         if char == "(":
             depth += 1
@@ -478,6 +480,7 @@ def _closing_paren(pattern: str, at: int) -> int:
             depth -= 1
             if depth == 0:
                 return index
+        index += 1
     raise LayoutError(f"unclosed '(' at position {at} of {pattern!r}")
 
 
