@@ -1,8 +1,11 @@
 """Which subsystem a log group (or queue) belongs to, and which service wrote it.
 
 Rules are regular expressions tried in order; user rules (``LOGWARDEN_ROUTING_RULES``, a JSON list of
-``{"pattern": ..., "subsystem": ..., "service": ...}``) come before the defaults. A group no rule
+``{"pattern": ..., "subsystem": ..., "service": ..., "layout": ...}``) come before the defaults. A group no rule
 claims goes to the default subsystem: never dropped.
+
+``layout`` (optional) is the text layout the group's services write, a logback/log4j2 PatternLayout or a Serilog
+outputTemplate (``logwarden.parsing.layout``); it is compiled here, once, so a bad one fails the cold start.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from functools import lru_cache
 from typing import Any, Final
 
 from logwarden.naming import DEFAULT_SUBSYSTEM
+from logwarden.parsing.layout import CompiledLayout, LayoutError, compile_layout
 
 _EDGE: Final = r"(?:^|[/_.:\-])"
 _END: Final = r"(?:$|[/_.:\-])"
@@ -23,12 +27,14 @@ class RouteRule:
     pattern: re.Pattern[str]
     subsystem: str
     service: str | None = None
+    layout: CompiledLayout | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Route:
     subsystem: str
     service: str
+    layout: CompiledLayout | None = None  # the layout its records are read with first, when configured
 
 
 DEFAULT_RULES: Final = (
@@ -46,8 +52,18 @@ def parse_rules(raw: list[dict[str, Any]]) -> tuple[RouteRule, ...]:
     rules = []
     for position, item in enumerate(raw):
         try:
-            rules.append(RouteRule(re.compile(str(item["pattern"])), str(item["subsystem"]), item.get("service")))
-        except (KeyError, TypeError, re.error) as error:
+            layout = item.get("layout")
+            rules.append(
+                RouteRule(
+                    re.compile(str(item["pattern"])),
+                    str(item["subsystem"]),
+                    item.get("service"),
+                    compile_layout(layout) if layout is not None else None,
+                )
+            )
+        except LayoutError as error:
+            raise ValueError(f"routing rule #{position} {item!r}: layout: {error}") from error
+        except (KeyError, TypeError, AttributeError, re.error) as error:
             raise ValueError(f"routing rule #{position} {item!r}: {error}") from error
     return tuple(rules)
 
@@ -67,7 +83,7 @@ class Router:
         service = _service_from_source(source)
         for rule in self._rules:
             if rule.pattern.search(source):
-                return Route(rule.subsystem, rule.service or service)
+                return Route(rule.subsystem, rule.service or service, rule.layout)
         return Route(self._default, service)
 
 

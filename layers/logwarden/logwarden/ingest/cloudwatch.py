@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 import zlib
-from typing import Any, Final
+from typing import Any
 
 import orjson
 from aws_lambda_powertools.utilities.data_classes import CloudWatchLogsEvent
@@ -19,14 +18,8 @@ from aws_lambda_powertools.utilities.data_classes import CloudWatchLogsEvent
 from logwarden import schema
 from logwarden.inflate import DEFAULT_LIMITS, TOO_LARGE, InflateLimits, TooLargeError, inflate, inflate_salvage
 from logwarden.ingest.records import RejectedInput, SourceBatch, SourceRecord, payload_text, stable_ids
+from logwarden.parsing.detect import continues
 from logwarden.routing import Router
-
-# A line that can only be the continuation of the record before it (the awslogs agent and the
-# ECS log driver split multi-line Java/.NET stack traces into one event per line).
-_CONTINUATION: Final = re.compile(
-    r"^(?:\s+at\s|\s*Caused by:|\s*\.\.\. \d+ (?:more|common frames omitted)|\s+--- End of|\s*Suppressed:"
-    r"|(?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*(?:Exception|Error|Throwable)(?::|\s*$))"
-)
 
 
 def decode_delivery(
@@ -88,8 +81,8 @@ def decode_delivery(
                 RejectedInput("malformed_log_event", "needs id, timestamp and message", origin, _json_text(item))
             )
             continue
-        # A JSON record (most lines) cannot be a continuation: no alternative of the pattern starts with '{'.
-        if previous is not None and text[:1] != "{" and _CONTINUATION.match(text):
+        # The agent sends a multi-line record (stack trace, JUL's two lines, a broker report) one line per event.
+        if previous is not None and continues(previous.text, text):
             previous = previous.with_continuation(text)
             records[-1] = previous
             continue

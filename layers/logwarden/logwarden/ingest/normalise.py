@@ -16,7 +16,7 @@ _MAX_LABEL_TEXT: Final = 8192
 
 
 def normalise(record: SourceRecord, ingested: str) -> dict[str, Any]:
-    parsed = parse_record(record.text, record.receive_ms)
+    parsed = parse_record(record.text, record.receive_ms, record.route.layout)
     doc = parsed.fields
     flags = parsed.flags
     event_ms = reconcile(parsed.line_ms, record.receive_ms, had_offset=parsed.had_offset, flags=flags)

@@ -15,17 +15,28 @@ import orjson
 
 from logwarden import naming, schema
 from logwarden.parsing import rabbitmq
-from logwarden.parsing.enrich import lift_properties, split_stack_trace
+from logwarden.parsing.enrich import bare_stack_trace, lift_properties, split_stack_trace
+from logwarden.parsing.layout import CompiledLayout
 from logwarden.parsing.structured import parse_json_record
-from logwarden.parsing.text import parse_text
+from logwarden.parsing.text import _JUL_HEADER, _JUL_LEVELS, parse_text
 from logwarden.parsing.timestamps import epoch_to_ms, iso_to_ms
 
 FLAG_PARSE_FALLBACK: Final = "parse_fallback"
+FLAG_LAYOUT_MISMATCH: Final = "layout_mismatch"
 
 _GENERIC_MESSAGE_KEYS: Final = ("message", "msg", "Message", "text", "log")
 _GENERIC_LEVEL_KEYS: Final = ("level", "severity", "Level", "loglevel", "status")
 _GENERIC_TIME_KEYS: Final = ("timestamp", "time", "ts", "@timestamp", "Timestamp", "date")
 _LEVEL_WORD: Final = re.compile(r"\b(TRACE|DEBUG|INFO|WARN(?:ING)?|ERROR|FATAL|CRITICAL)\b")
+
+# A line that can only continue the record before it (the awslogs agent and the ECS log driver send every physical
+# line as its own event): stack-trace lines, Java's "Caused by:"/"... 5 more", .NET's "--- End of inner exception".
+_CONTINUATION: Final = re.compile(
+    r"(?:\s+at\s|\s*Caused by:|\s*\.\.\. \d+ (?:more|common frames omitted)|\s+--- End of|\s*Suppressed:"
+    r"|(?:[A-Za-z_$][\w$]*\.)+[\w$]*(?:Exception|Error|Throwable)(?::|\s*$))"
+)
+# What starts a record of its own in a RabbitMQ report block's lines: a dated line, a bracketed date, another report.
+_RECORD_START: Final = re.compile(r"\d{2,4}[-/]\d{2}[-/]\d{2}|\[\d{4}-|=[A-Z]+ REPORT====|\{")
 
 
 @dataclass(slots=True, init=False)
@@ -55,25 +66,70 @@ class ParsedRecord:
         self.flags = [] if flags is None else flags
 
 
-def parse_record(text: str, receive_ms: int) -> ParsedRecord:
-    """Parse one log record's text. Never raises on any input."""
+def continues(previous: str, line: str) -> bool:
+    """Whether ``line``, sent as its own log event, is the next line of the record whose text so far is ``previous``.
+
+    - an indented line: nothing starts a record with blanks, and stack frames (``\tat``, ``   at``), .NET's
+      `` ---> `` and RabbitMQ's multi-line messages are indented;
+    - a stack-trace line (an exception's ``pkg.SomeException: text``, ``Caused by:``, ``... 12 more``);
+    - the second line of a java.util.logging record (``WARNING: text`` after its ``Dec 07, 2026 ... AM`` header);
+    - any line of a RabbitMQ report block (``=ERROR REPORT==== 7-Dec-2026::10:00:00 ===``) until a line that starts
+      a record of its own.
+
+    Most lines are JSON or start with a date: one or two character tests decide them.
+    """
+    first = line[:1]
+    if first == "{" or first == "":
+        return False
+    if first == " " or first == "\t":
+        return True
+    if previous[:1] == "=" and previous.startswith(rabbitmq.REPORT_PREFIXES) and not _RECORD_START.match(line):
+        return True
+    if first.isdigit():
+        return False
+    if first in "SWICF" and line.startswith(_JUL_LEVELS) and "\n" not in previous and _JUL_HEADER.fullmatch(previous):
+        return True
+    return _CONTINUATION.match(line) is not None
+
+
+def parse_record(text: str, receive_ms: int, layout: CompiledLayout | None = None) -> ParsedRecord:
+    """Parse one log record's text. Never raises on any input.
+
+    ``layout`` is the log group's configured text layout: tried first on every text record, then, when a record
+    is not in it, detection goes on as without one and the document is flagged ``layout_mismatch``."""
     stripped = text.strip()
     if stripped.startswith("{") and stripped.endswith("}"):
         parsed = _parse_json(stripped)
         if parsed is not None:
             return parsed
     elif stripped:
-        broker = rabbitmq.parse_broker_line(stripped)
-        if broker is not None:
-            line_ms = broker.pop(schema.TIMESTAMP, None)
-            labels = broker.pop(schema.LABELS, None) or {}
-            return ParsedRecord(broker, labels, line_ms if isinstance(line_ms, int) else None, True)
-        parsed_text = parse_text(stripped, receive_ms)
-        if parsed_text is not None:
-            record = ParsedRecord(parsed_text.fields, parsed_text.labels, parsed_text.line_ms, parsed_text.had_offset)
-            _embedded_json(record)
+        if layout is not None:
+            configured = layout.parse(stripped, receive_ms)
+            if configured is not None:
+                return ParsedRecord(configured.fields, configured.labels, configured.line_ms, configured.had_offset)
+            record = _detected(stripped, receive_ms)
+            record.flags.append(FLAG_LAYOUT_MISMATCH)
             return record
+        return _detected(stripped, receive_ms)
     return _raw(stripped or text)
+
+
+def _detected(stripped: str, receive_ms: int) -> ParsedRecord:
+    """A non-empty text record in whichever known layout it is in (docs/SCHEMA.md lists the order)."""
+    broker = rabbitmq.parse_broker_line(stripped)
+    if broker is not None:
+        line_ms = broker.pop(schema.TIMESTAMP, None)
+        labels = broker.pop(schema.LABELS, None) or {}
+        return ParsedRecord(broker, labels, line_ms if isinstance(line_ms, int) else None, True)
+    parsed_text = parse_text(stripped, receive_ms)
+    if parsed_text is not None:
+        record = ParsedRecord(parsed_text.fields, parsed_text.labels, parsed_text.line_ms, parsed_text.had_offset)
+        _embedded_json(record)
+        return record
+    trace = bare_stack_trace(stripped)
+    if trace is not None:
+        return ParsedRecord(trace, {}, None, False)
+    return _raw(stripped)
 
 
 def _parse_json(text: str) -> ParsedRecord | None:

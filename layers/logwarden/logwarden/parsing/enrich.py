@@ -104,6 +104,8 @@ _rule(schema.URL_PATH, _path_only, "path", "requestpath", "uri", "requesturi", "
 _rule(schema.HTTP_STATUS, _as_status, "statuscode", "httpstatus", "responsestatus", "status")
 _rule(schema.CLIENT_ID, _as_str, "apiclient", "clientid", "apiclientid", "apiuser", "consumer")
 _rule(schema.EVENT_KIND, _event_kind, "event", "eventtype", "eventkind", "eventname")
+_rule(schema.ERROR_TYPE, _as_str, "errortype", "exceptiontype", "exceptionclass")
+_rule(schema.ERROR_MESSAGE, _as_str, "errormessage", "exceptionmessage")
 _rule(
     schema.SERVICE,
     _as_str,
@@ -406,9 +408,43 @@ def _apply(outcome: _Outcome, message: str, fields: Fields) -> None:
 
 
 _EXCEPTION_LINE: Final = re.compile(
-    r"^(?:Caused by:\s*|Unhandled exception\.\s*)?(?P<type>(?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\w$]*"
+    r"^(?:Caused by:\s*|Unhandled exception\.\s*)?(?P<type>(?:[A-Za-z_$][\w$]*\.)*[\w$]*"
     r"(?:Exception|Error|Throwable|Fault|Failure))(?::\s?(?P<message>.*))?$"
 )
+
+
+_UNCAUGHT: Final = re.compile(r'Exception in thread "[^"\n]*" ')
+_INNER: Final = " ---> "  # .NET's Exception.ToString() chains inner exceptions on the outer one's line
+
+
+def _error_message(text: str) -> str:
+    """An exception line's text, without the inner exceptions .NET appends (`` ---> System.X: inner``)."""
+    inner = text.find(_INNER)
+    return (text[:inner] if inner >= 0 else text).strip()
+
+
+def bare_stack_trace(text: str) -> Fields | None:
+    """A record that is only a stack trace (``e.printStackTrace()``, an uncaught exception, .NET's ``ToString()``):
+    its first line names the exception. The fields of an ERROR record, or None when the text is anything else."""
+    first, _, _rest = text.partition("\n")
+    first = first.strip()
+    head = first
+    uncaught = _UNCAUGHT.match(head)
+    if uncaught is not None:
+        head = head[uncaught.end() :]
+    match = _EXCEPTION_LINE.match(head)
+    if match is None:
+        return None
+    fields: Fields = {
+        schema.FORMAT: "stack-trace",
+        schema.LEVEL: "ERROR",
+        schema.MESSAGE: first,
+        schema.ERROR_TYPE: match.group("type"),
+        schema.STACK_TRACE: text.rstrip(),
+    }
+    if match.group("message"):
+        fields[schema.ERROR_MESSAGE] = _error_message(match.group("message"))
+    return fields
 
 
 def split_stack_trace(text: str, fields: Fields) -> str:
@@ -424,7 +460,7 @@ def split_stack_trace(text: str, fields: Fields) -> str:
             continue
         fields.setdefault(schema.ERROR_TYPE, match.group("type"))
         if match.group("message"):
-            fields.setdefault(schema.ERROR_MESSAGE, match.group("message").strip())
+            fields.setdefault(schema.ERROR_MESSAGE, _error_message(match.group("message")))
         fields[schema.STACK_TRACE] = "\n".join(lines[index:]).rstrip()
         return "\n".join(lines[:index]).rstrip()
     if len(lines) > 1 and any(line.lstrip().startswith("at ") for line in lines[1:]):
@@ -440,5 +476,5 @@ def error_from_stack_trace(trace: str, fields: Fields) -> None:
     if match is not None:
         fields.setdefault(schema.ERROR_TYPE, match.group("type"))
         if match.group("message"):
-            fields.setdefault(schema.ERROR_MESSAGE, match.group("message").strip())
+            fields.setdefault(schema.ERROR_MESSAGE, _error_message(match.group("message")))
     fields[schema.STACK_TRACE] = trace.rstrip()

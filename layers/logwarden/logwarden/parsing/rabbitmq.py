@@ -25,6 +25,7 @@ from typing import Any, Final
 import orjson
 
 from logwarden import naming, schema
+from logwarden.parsing.timestamps import MONTHS
 
 FORMAT_NAME: Final = "rabbitmq"
 
@@ -93,6 +94,28 @@ _TS_PARTS: Final = re.compile(
     r"(?P<tz>Z|[+-]\d{2}:?\d{2})?"
 )
 _HEADER_PID_BY: Final = 64
+# Before 3.7 (and in 3.7's "-sasl" log): "=ERROR REPORT==== 7-Dec-2026::10:00:00 ===" then the message's lines.
+REPORT_PREFIXES: Final = (
+    "=INFO REPORT====",
+    "=WARNING REPORT====",
+    "=ERROR REPORT====",
+    "=CRASH REPORT====",
+    "=SUPERVISOR REPORT====",
+    "=PROGRESS REPORT====",
+)
+_REPORT: Final = re.compile(
+    r"=(?P<kind>INFO|WARNING|ERROR|CRASH|SUPERVISOR|PROGRESS) REPORT==== (?P<day>\d{1,2})-(?P<mon>[A-Z][a-z]{2})-"
+    r"(?P<year>\d{4})::(?P<time>\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?) ===[ \t]*(?P<msg>.*)",
+    re.DOTALL,
+)
+_REPORT_LEVELS: Final = {
+    "INFO": "INFO",
+    "PROGRESS": "INFO",
+    "WARNING": "WARN",
+    "ERROR": "ERROR",
+    "CRASH": "ERROR",
+    "SUPERVISOR": "ERROR",
+}
 _ERLANG_PID: Final = re.compile(r"<\d+\.\d+\.\d+>")
 
 # Bits worth keeping as labels. Connection names look like ``127.0.0.1:34180 -> 127.0.0.1:5672`` plus an
@@ -255,6 +278,8 @@ def parse_broker_line(text: str) -> dict[str, Any] | None:
     first = text.lstrip()[:1]
     if first == "{":
         return _parse_json(text)
+    if first == "=":
+        return _parse_report(text.strip())
     if not first.isdigit():
         return None
     stripped = text.strip("\r\n")
@@ -282,6 +307,21 @@ def parse_broker_line(text: str) -> dict[str, Any] | None:
             parts.append(line)
     message = "\n".join(parts).strip()
     return _fields(ms, level, message, header["pid"])
+
+
+def _parse_report(text: str) -> dict[str, Any] | None:
+    """A pre-3.7 report block: the header's level and local time (taken as UTC, as lager's), the lines after it."""
+    match = _REPORT.match(text)
+    if match is None:
+        return None
+    month = MONTHS.get(match["mon"])
+    if month is None:
+        return None
+    ms = timestamp_to_ms(f"{match['year']}-{month:02d}-{int(match['day']):02d} {match['time']}")
+    if ms is None:
+        return None
+    message = "\n".join(line.rstrip() for line in match["msg"].strip().splitlines())
+    return _fields(ms, _REPORT_LEVELS[match["kind"]], message, None)
 
 
 def _parse_json(text: str) -> dict[str, Any] | None:

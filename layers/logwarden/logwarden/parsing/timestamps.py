@@ -25,6 +25,10 @@ _EPOCH_NAIVE: Final = datetime(1970, 1, 1)  # subtracted from naive times read a
 _EPOCH_DATE: Final = date(1970, 1, 1)
 _ONE_MS: Final = timedelta(milliseconds=1)
 
+# English month abbreviations as Java, Erlang and .NET layouts print them ("07-Dec-2026", "Dec 07, 2026").
+_MONTH_NAMES: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTHS: Final[dict[str, int]] = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
+
 FLAG_FROM_RECEIVE_TIME: Final = "timestamp_from_receive_time"
 FLAG_OUT_OF_RANGE: Final = "timestamp_out_of_range"
 FLAG_EPOCH_UNIT: Final = "timestamp_epoch_unit_corrected"
