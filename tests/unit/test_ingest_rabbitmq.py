@@ -22,7 +22,8 @@ from logwarden.ingest.rabbitmq import decode_rmq_event, event_timestamp_ms, spli
 from logwarden.ingest.sources import decode_event
 from logwarden.local.mq_poller import Delivery, build_event
 from logwarden.masking import default_masker
-from logwarden.routing import Router
+from logwarden.parsing.detect import parse_record
+from logwarden.routing import Router, parse_rules
 from logwarden.sink.bulk import BulkIndexer, RetryPolicy
 from logwarden.sink.deadletter import LocalDeadLetterStore
 from tests.conftest import load_event
@@ -105,6 +106,19 @@ def test_queue_name_claimed_by_a_rule_decides_when_headers_are_silent() -> None:
     batch = _decode(_one(b"plain text line", queue="crm-logs"))
 
     assert (batch.records[0].route.subsystem, batch.records[0].route.service) == ("crm", "crm-logs")
+
+
+def test_a_layout_configured_for_a_queue_reads_its_messages() -> None:
+    # GIVEN a rule giving the mes-logs queue its services' own logback layout
+    layout = "%d{yyyy-MM-dd HH:mm:ss.SSS} [%thread] %-5level %logger - %msg%n"
+    router = Router(parse_rules([{"pattern": "mes-logs", "subsystem": "mes", "layout": layout}]))
+    line = b"2026-12-07 10:00:00.123 [pricing-7] WARN  ru.mes.Pricing - price list stale for order 7701234"
+    # WHEN a message on that queue is decoded and parsed
+    [record] = _decode(_one(line, queue="mes-logs"), router).records
+    parsed = parse_record(record.text, record.receive_ms, record.route.layout)
+    # THEN the configured layout read it
+    assert record.route.layout is not None and record.route.subsystem == "mes"
+    assert parsed.fields[schema.LOGGER] == "ru.mes.Pricing" and parsed.fields[schema.THREAD] == "pricing-7"
 
 
 def test_unknown_everything_goes_to_the_default_subsystem_with_the_queue_as_service() -> None:

@@ -154,19 +154,19 @@ class _Routing:
         if service is not None:
             claimed = self._claimed(service)
             if claimed is not None:
-                return Route(claimed.subsystem, service)
+                return Route(claimed.subsystem, service, claimed.layout)
         claimed = self._claimed(queue)
         if claimed is not None:
-            return Route(claimed.subsystem, service or claimed.service)
+            return Route(claimed.subsystem, service or claimed.service, claimed.layout)
         if is_broker:
             return Route("mq", service or BROKER_SERVICE)
         body_service = _body_service(text)
         if body_service is not None:
             claimed = self._claimed(body_service)
             if claimed is not None:
-                return Route(claimed.subsystem, service or body_service)
+                return Route(claimed.subsystem, service or body_service, claimed.layout)
         default = self.router.route(queue)
-        return Route(default.subsystem, service or default.service)
+        return Route(default.subsystem, service or default.service, default.layout)
 
 
 def _body_service(text: str) -> str | None:
