@@ -151,16 +151,60 @@ def payload_ratio(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+class Faults:
+    """The sustained run's outages, on the engine the run was given: stopped for ``stop_s`` (connections refused),
+    then paused with SIGSTOP for ``pause_s`` (connections accepted, never answered). Runs in its own thread."""
+
+    def __init__(self, settings: Any, minutes: float, stop_s: float, pause_s: float) -> None:
+        self.settings, self.stop_s, self.pause_s = settings, stop_s, pause_s
+        self.at = (minutes * 60 * 0.25, minutes * 60 * 0.6)
+        self.log: list[tuple[float, str]] = []
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import os
+        import signal
+
+        from logwarden.local import opensearch as local
+
+        began = time.monotonic()
+        time.sleep(max(0.0, self.at[0]))
+        self.log.append((time.monotonic() - began, "engine stopped"))
+        local.down(self.settings)
+        time.sleep(self.stop_s)
+        local.up(self.settings)
+        self.log.append((time.monotonic() - began, "engine started"))
+        time.sleep(max(0.0, self.at[1] - (time.monotonic() - began)))
+        pid = int(self.settings.pid_file.read_text(encoding="ascii").strip())
+        self.log.append((time.monotonic() - began, "engine paused (SIGSTOP)"))
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            time.sleep(self.pause_s)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        self.log.append((time.monotonic() - began, "engine resumed (SIGCONT)"))
+
+
 def sustained(args: argparse.Namespace) -> dict[str, Any]:
+    """Ingest at a steady rate for ``--minutes`` through one warm process (breaker, backpressure, parking), with
+    the engine stopped and then paused part-way and a share of deliveries redelivered; then drain the dead letters
+    and count: every event indexed exactly once, or still parked, none lost, none twice.
+
+    The engine is stopped and paused, so give the run one of its own (LOGWARDEN_HOME and LOGWARDEN_OPENSEARCH_PORT /
+    _TRANSPORT_PORT pointing elsewhere than the one the tests use)."""
+    import random
+
+    from logwarden.drain import drain
     from logwarden.local import opensearch as local
 
-    conn = local.ensure_running()
+    engine = local.LocalOpenSearchSettings.from_env()
+    conn = local.ensure_running(engine)
     settings = OpenSearchSettings(
-        conn.url, "basic" if conn.username else "none", conn.username, conn.password, conn.ca_certs
+        conn.url, "basic" if conn.username else "none", conn.username, conn.password, conn.ca_certs, timeout_s=10.0
     )
     client = build_client(settings)
     transport = CountingTransport(client)
-    indexer = BulkIndexer(transport, request_timeout_s=settings.timeout_s)
+    indexer = BulkIndexer(transport, breaker=CircuitBreaker(), request_timeout_s=settings.timeout_s)
     prefix = f"load{int(time.time())}"
     sys.path.insert(0, str(ROOT))
     from tests.integration.conftest import install_log_templates
@@ -169,50 +213,77 @@ def sustained(args: argparse.Namespace) -> dict[str, Any]:
     pipeline = IngestPipeline(masker=default_masker(), index_prefix=prefix)
     router = Router()
     deliveries, _, _ = generate(min(args.rate * 60, 200_000))
+    chance = random.Random(7)  # which deliveries are redelivered, reproducibly
+    faults = Faults(engine, args.minutes, args.stop_seconds, args.pause_seconds)
+    if not args.no_faults:
+        faults.thread.start()
     latencies: list[float] = []
     totals = IngestReport()
+    unique_ids: set[str] = set()
+    redelivered = 0
     started = time.monotonic()
     end = started + args.minutes * 60
     sent = 0
     with tempfile.TemporaryDirectory() as directory:
         store = LocalDeadLetterStore(Path(directory))
         position = 0
+        previous: list[Any] | None = None
         while time.monotonic() < end:
-            delivery = deliveries[position % len(deliveries)]
-            position += 1
-            # Replays of the generated set get fresh ids (another stream name), as new traffic would.
-            payload = orjson.loads(gzip.decompress(base64.b64decode(delivery["awslogs"]["data"])))
-            batch = decode_delivery(
-                encode_delivery(payload["logGroup"], f"{payload['logStream']}-{position}", payload["logEvents"]),
-                router,
-            )
+            if previous is not None and chance.random() < args.redeliver:
+                batch_source = previous  # the platform delivering the same delivery again
+                redelivered += 1
+            else:
+                delivery = deliveries[position % len(deliveries)]
+                position += 1
+                # Replays of the generated set get fresh ids (another stream name), as new traffic would.
+                payload = orjson.loads(gzip.decompress(base64.b64decode(delivery["awslogs"]["data"])))
+                stream = f"{payload['logStream']}-{position}"
+                batch_source = [encode_delivery(payload["logGroup"], stream, payload["logEvents"])]
+            batch = decode_delivery(batch_source[0], router)
             begun = time.monotonic()
             report = pipeline.run(
                 batch, indexer, store, remaining_s=lambda b=begun: b + LAMBDA_BUDGET_S - time.monotonic()
             )
             latencies.append(time.monotonic() - begun)
             totals.absorb(report)
+            if batch_source is not previous:
+                unique_ids.update(r.doc_id for r in batch.records)
+            previous = batch_source
             sent += report.events
             ahead = sent / args.rate - (time.monotonic() - started)
             if ahead > 0:
                 time.sleep(ahead)
-    elapsed = time.monotonic() - started
+        elapsed = time.monotonic() - started
+        if not args.no_faults:
+            faults.thread.join(timeout=args.stop_seconds + args.pause_seconds + 120)
+        parked_before_drain = sum(len(store.read(name)) for name in store.batches())
+        drained = drain(store, BulkIndexer(client), client, lambda: 600.0, max_documents=10**9, index_prefix=prefix)
+        left = sum(len(store.read(name)) for name in store.batches())
+    client.indices.refresh(index=f"{prefix}-*")
+    stored = int(client.count(index=f"{prefix}-*")["count"])
     client.indices.delete_data_stream(name=f"{prefix}-*", ignore=[404])
     latencies.sort()
     return {
         "target_events_per_second": args.rate,
         "achieved_events_per_second": round(totals.events / elapsed),
         "minutes": round(elapsed / 60, 1),
-        "events": totals.events,
-        "indexed": totals.indexed,
-        "parked": totals.parked,
+        "events_offered": totals.events,
+        "distinct_records": len(unique_ids),
+        "deliveries_redelivered": redelivered,
+        "indexed_live": totals.indexed,
+        "duplicates_refused": totals.duplicates,
+        "parked_during_run": parked_before_drain,
+        "drain": drained.replay.summary() | {"engine_answered": drained.engine_answered},
+        "still_parked_after_drain": left,
+        "documents_in_engine": stored,
+        "indexed_plus_parked_equals_input": stored + left == len(unique_ids),
         "bulk_requests": transport.requests,
         "bulk_throttled": totals.bulk_throttled,
         "delivery_seconds_p50": round(statistics.median(latencies), 3),
         "delivery_seconds_p99": round(latencies[int(len(latencies) * 0.99) - 1], 3),
-        "bulk_max_actions_at_end": indexer.limit.max_actions,
+        "delivery_seconds_max": round(latencies[-1], 3),
+        "faults": [f"{t:.0f}s {what}" for t, what in faults.log],
     }
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -228,6 +299,10 @@ def main() -> None:
     load = commands.add_parser("sustained")
     load.add_argument("--minutes", type=float, default=10.0)
     load.add_argument("--rate", type=int, default=5000, help="events per second offered")
+    load.add_argument("--redeliver", type=float, default=0.05, help="share of deliveries delivered twice")
+    load.add_argument("--stop-seconds", type=float, default=60.0, help="how long the engine is stopped")
+    load.add_argument("--pause-seconds", type=float, default=30.0, help="how long the engine is paused (SIGSTOP)")
+    load.add_argument("--no-faults", action="store_true", help="a steady run, no outage")
     args = parser.parse_args()
     result = {"outage": outage, "payload-ratio": payload_ratio, "sustained": sustained}[args.command](args)
     print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
