@@ -277,6 +277,31 @@ def test_an_outage_parks_at_once_and_the_scheduled_drain_writes_it_back(stack: S
     assert len(_documents(stack)) == before + len(lines)
 
 
+def test_the_bootstrap_sample_event_runs_through_the_build(stack: Stack, response_endpoint: ResponseEndpoint) -> None:
+    # events/bootstrap_create.json as CloudFormation would send it to this stack: only what differs per deploy (the
+    # answer's URL, the stack, the prefix so the shared engine's other users are not touched) is replaced
+    sample = _event("bootstrap_create.json")
+    prefix = f"{stack.prefix}s"
+    create = {
+        **sample,
+        "ResponseURL": response_endpoint.url(sample["RequestId"]),
+        "StackId": stack.deployment.ref("AWS::StackId"),
+        "ResourceProperties": {**sample["ResourceProperties"], "prefix": prefix},
+    }
+    stack.invoke("BootstrapFunction", [create])
+    answer = next(a for a in response_endpoint.answers if a["RequestId"] == sample["RequestId"])
+    assert answer["Status"] == "SUCCESS", answer.get("Reason")
+    params = BootstrapParams.from_properties(create["ResourceProperties"])
+    engine = _engine(stack)
+    assert all(engine.indices.exists_index_template(name=n) for n in DesiredState.build(params).index_templates)
+    # AND the same sample for another stack is refused and changes nothing
+    foreign = {**create, "RequestId": str(uuid.uuid4()), "StackId": sample["StackId"]}
+    foreign["ResponseURL"] = response_endpoint.url(foreign["RequestId"])
+    stack.invoke("BootstrapFunction", [foreign])
+    refused = next(a for a in response_endpoint.answers if a["RequestId"] == foreign["RequestId"])
+    assert refused["Status"] == "FAILED" and "stack" in refused["Reason"]
+
+
 def test_bootstrap_update_keeps_its_physical_id_and_delete_keeps_the_data(
     stack: Stack, created: dict[str, Any], response_endpoint: ResponseEndpoint
 ) -> None:
