@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
@@ -87,7 +88,19 @@ def _normalise(kind: Kind, value: str) -> str:
         return _digits(value)
     if kind is Kind.IBAN:
         return value.replace(" ", "").upper()
+    if kind is Kind.IP:
+        address = _ip_address(value)
+        return value.strip() if address is None else address.compressed
     return value.strip()
+
+
+def _ip_address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a masked IP span holds, without brackets or zone id; None when it is none."""
+    text = value.strip().strip("[]").split("%", 1)[0]
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
 
 
 class Masker:
@@ -101,6 +114,8 @@ class Masker:
         self._config = config or MaskingConfig()
         self._disabled = self._config.disabled_kinds
         self._private_ips = self._config.mask_private_ips
+        self._keep_networks = [ipaddress.ip_network(cidr, strict=False) for cidr in self._config.keep_cidrs]
+        self._kept_ips: dict[str, bool] = {}
         self._skip_fields = _TRUSTED_FIELDS | self._config.allow_fields
         self._modes = {kind: self._config.mode(kind) for kind in Kind}
         self._key: bytes | None = None
@@ -209,6 +224,8 @@ class Masker:
         for span in spans:
             if span.end <= position or span.kind in self._disabled:
                 continue
+            if span.kind is Kind.IP and self._keep_networks and self._kept_ip(text[span.start : span.end]):
+                continue
             # A span reaching past one already masked masks the rest too: leaking its tail is worse.
             start = max(span.start, position)
             pieces.append(text[position:start])
@@ -220,6 +237,19 @@ class Masker:
             return text
         pieces.append(text[position:])
         return "".join(pieces)
+
+    def _kept_ip(self, value: str) -> bool:
+        """Whether an address lies in one of the configured infrastructure ranges (``keep_cidrs``)."""
+        kept = self._kept_ips.get(value)
+        if kept is None:
+            address = _ip_address(value)
+            kept = address is not None and any(
+                address.version == network.version and address in network for network in self._keep_networks
+            )
+            if len(self._kept_ips) >= _FIELD_CACHE_MAX:
+                self._kept_ips.clear()
+            self._kept_ips[value] = kept
+        return kept
 
     # ------------------------------------------------------------------ documents
     def mask_document(self, doc: dict[str, Any]) -> dict[str, Any]:

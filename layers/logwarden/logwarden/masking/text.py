@@ -104,12 +104,20 @@ _CONTEXT_WORDS: Final[dict[str, str]] = {
     **dict.fromkeys(("passport", "паспорт", "серия"), "passport"),
     **dict.fromkeys(("card", "карт", "pan"), "card"),
     **dict.fromkeys(("number", "номер", "no", "nr", "№", "num"), "neutral"),
+    # Before a dotted quad these say it is a version, not an address; before other numbers they count as "neg".
+    **dict.fromkeys(
+        (
+            "version", "ver", "build", "release", "runtime", "sdk", "jdk", "jre", "package", "pkg", "assembly",
+            "firmware", "driver", "patch", "kb", "plugin", "oid", "library", "nuget", "upgrade", "installed",
+        ),
+        "version",
+    ),
     **dict.fromkeys(
         (
             "order", "заказ", "invoice", "счет", "счёт", "txn", "transaction", "request", "trace", "span",
             "correlation", "sku", "ean", "barcode", "gtin", "article", "артикул", "timestamp", "ts", "epoch", "time",
             "date", "duration", "elapsed", "took", "latency", "amount", "price", "sum", "total", "qty", "quantity",
-            "line", "version", "build", "port", "pid", "seq", "offset", "size", "bytes", "count", "status", "id",
+            "line", "port", "pid", "seq", "offset", "size", "bytes", "count", "status", "id",
             "ids", "#", "account", "acct", "batch", "shipment", "tracking", "parcel", "посылк", "накладн", "ticket",
             "case", "partition", "receipt", "чек", "код", "code", "msg", "message", "event", "job", "task",
             "запрос", "ref", "product", "item", "товар", "store", "warehouse", "склад", "sequence", "rrn", "stan",
@@ -141,8 +149,16 @@ _STANDALONE_WORDS: Final = frozenset(
         "item",
         "store",
         "build",
+        "ver",
+        "kb",
+        "oid",
+        "pkg",
+        "patch",
     ]
 )
+
+
+_INNER_WORDS: Final = frozenset(("sdk", "jdk", "jre"))  # count inside a word too: "openjdk", "dotnet-sdk"
 
 
 def _trie_pattern(words: list[str]) -> str:
@@ -259,7 +275,7 @@ def _window_kind(lower: str, window_start: int, start: int, spans: list[Span] | 
         before = lower[match.start() - 1] if match.start() else " "
         if before == "[" or (spans and _inside(spans, match.start())):
             continue
-        if word in _STANDALONE_WORDS or (kind == "neg" and len(word) <= 4):
+        if word in _STANDALONE_WORDS or (kind in ("neg", "version") and len(word) <= 4 and word not in _INNER_WORDS):
             after = lower[match.end()] if match.end() < len(lower) else " "
             if before.isalpha() or (after.isalpha() and word not in ("id", "ids")):
                 continue
@@ -281,6 +297,8 @@ def classify_number(run: str, context: str | None) -> Kind | None:
         return Kind.PHONE if 8 <= n <= 15 and digits[0] != "0" else None
     if n < 10:  # every kind below has ten digits or more, whatever the words before it
         return None
+    if context == "version":
+        context = "neg"
     if context == "phone" and 10 <= n <= 12:
         return Kind.PHONE
     if context == "inn" and n in (10, 12):
@@ -345,7 +363,8 @@ _EMAIL_DOMAIN: Final = re.compile(r"[^\W_](?:[\w-]{0,62})(?:\.[\w-]{1,63}){0,8}\
 # An address either has "::" or six colons with groups between them (eight groups, or six and an IPv4 tail), so
 # "2024:05:33:08" in an access log's time does not start the slower scan.
 _IPV6_GATE: Final = re.compile(r"::|:(?:[0-9a-fA-F]{1,4}:){5}")
-_IPV6: Final = re.compile(r"(?<![\w:.\]])[0-9a-fA-F:]{2,39}(?:\.\d{1,3}){0,3}(?![\w:\[])")
+# An optional zone id ("fe80::1%eth0"): part of the address, masked with it.
+_IPV6: Final = re.compile(r"(?<![\w:.\]])[0-9a-fA-F:]{2,39}(?:\.\d{1,3}){0,3}(?:%[\w.\-]{1,32})?(?![\w:\[%])")
 _JWT: Final = re.compile(r"eyJ(?<![\w-]eyJ)[\w-]{5,8192}\.[\w-]{2,16384}\.[\w-]{0,8192}")
 _AUTH_SCHEME: Final = re.compile(r"(?i)(?<![\w])(?:bearer|basic|digest|negotiate)[ \t]+([\w\-.~+/]{8,8192}=*)")
 _AWS_KEY_ID: Final = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{16}(?![A-Za-z0-9])")
@@ -681,7 +700,7 @@ def _scan_numbers(
             if _public_ipv4(run) or (private_ips and _valid_ipv4(run)):
                 if lower is None:
                     lower, zeros = _lowered(text), _zeros(ascii_text)
-                if _context(lower, start, spans, zeros) != "neg":
+                if _context(lower, start, spans, zeros) != "version":
                     spans.append(Span(start, position, Kind.IP))
             continue
         run = run.rstrip(") -") if run.count("(") < run.count(")") else run
@@ -826,7 +845,7 @@ def _url_userinfo(text: str, start: int) -> bool:
 def _scan_ipv6(text: str, spans: list[Span], private_ips: bool) -> None:
     for match in _IPV6.finditer(text):
         candidate = match.group()
-        if candidate.count(":") < 2:
+        if candidate.count(":") < 2 or candidate == "::":
             continue
         try:
             address = ipaddress.IPv6Address(candidate)
@@ -855,7 +874,7 @@ def worth_scanning(text: str) -> bool:
     return _TRIGGER_CHARACTER.search(text) is not None or _TRIGGER_WORD.search(text) is not None
 
 
-def scan(text: str, private_ips: bool = False, found: Found | None = None) -> list[Span]:
+def scan(text: str, private_ips: bool = True, found: Found | None = None) -> list[Span]:
     """Every span of ``text`` to mask, possibly overlapping; the caller keeps the first of overlapping spans.
 
     ``found`` is what :func:`triage` found in an ASCII ``text``; without it the line is prefiltered here.
@@ -873,7 +892,7 @@ def scan(text: str, private_ips: bool = False, found: Found | None = None) -> li
     return scan_unfiltered(text, private_ips, ascii_text)
 
 
-def scan_unfiltered(text: str, private_ips: bool = False, ascii_text: bytes | None = None) -> list[Span]:
+def scan_unfiltered(text: str, private_ips: bool = True, ascii_text: bytes | None = None) -> list[Span]:
     """:func:`scan` with each detector behind its own gate, no prefilter: non-ASCII and short text, and the
     reference the prefiltered scan is tested against. ``ascii_text`` is ``text`` encoded, when it is ASCII."""
     spans: list[Span] = []

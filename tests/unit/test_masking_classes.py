@@ -1,0 +1,135 @@
+"""The classes of #21, each with its notations, its hard negatives and a property per family.
+
+Every value below is written the way services write it; none is taken from the independent corpus
+(tests/data/masking_independent), which stays a scoring set.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from logwarden.errors import ConfigurationError
+from logwarden.masking import Masker, MaskingConfig, Mode, load_config
+from logwarden.masking.kinds import Kind
+
+MASKER = Masker()
+KEY = b"k" * 32
+
+
+def mask(text: str) -> str:
+    return MASKER.mask_text(text)
+
+
+# ---------------------------------------------------------------- 1. IP addresses
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("request from 85.140.1.20 done", "85.140.1.20"),
+        ("upstream 10.0.12.7:8080 failed", "10.0.12.7"),
+        ("peer 192.168.1.10 closed", "192.168.1.10"),
+        ("probe from 127.0.0.1", "127.0.0.1"),
+        ("link-local 169.254.10.3 answered", "169.254.10.3"),
+        ("cgnat 100.64.3.9 client", "100.64.3.9"),
+        ("X-Forwarded-For: 203.0.113.7, 10.1.1.1", "203.0.113.7"),
+        ("connect [2001:db8::17]:443 refused", "2001:db8::17"),
+        ("client fe80::1ff:fe23:4567:890a%eth0 joined", "fe80::1ff:fe23:4567:890a%eth0"),
+        ("mapped ::ffff:10.20.30.40 accepted", "::ffff:10.20.30.40"),
+        ("loopback ::1 only", "::1"),
+        ("ula fd12:3456:789a:1::5 route", "fd12:3456:789a:1::5"),
+        ("accepting AMQP connection <0.620.0> (172.31.4.18:52771 -> 10.0.3.15:5672)", "172.31.4.18"),
+        ("Request from 2a00:1450:4010:c05::65 for order 1234567 completed with 200", "2a00:1450:4010:c05::65"),
+        ("Request from 31.173.80.4 for order 1234567 completed with 200", "31.173.80.4"),
+    ],
+)
+def test_every_address_is_masked_by_default(text: str, address: str) -> None:
+    out = mask(text)
+    assert address not in out
+    assert "[IP]" in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Could not load file or assembly 'Newtonsoft.Json, Version=13.0.0.0, Culture=neutral'",
+        "Runtime: openjdk 17.0.12.7",
+        "Installed package Npgsql 8.0.3.0 on agent",
+        "build 1.4.0.2 deployed",
+        "Windows 10.0.19045.4529",
+        "Certificate signature algorithm OID 1.2.840.113549.1.1.11 accepted",
+        "OID 2.5.4.3 is commonName",
+        "Microsoft.NETCore.App 8.0.11.24521",
+        "rejected malformed value 256.1.1.1",
+        "call Foo::Bar() failed",
+    ],
+)
+def test_versions_oids_and_packages_are_not_addresses(text: str) -> None:
+    assert mask(text) is text
+
+
+def test_keep_cidrs_keeps_infrastructure_ranges_only() -> None:
+    masker = Masker(MaskingConfig(keep_cidrs=("10.20.0.0/16", "fd00:1::/64")))
+    text = "lb 10.20.3.4 -> pod 10.21.0.9, [fd00:1::7]:80 and fd00:2::7"
+    assert masker.mask_text(text) == "lb 10.20.3.4 -> pod [IP], [fd00:1::7]:80 and [IP]"
+
+
+def test_private_ranges_kept_when_asked() -> None:
+    text = "probe from 127.0.0.1 and 10.1.2.3, client 85.140.1.20"
+    assert (
+        Masker(MaskingConfig(mask_private_ips=False)).mask_text(text)
+        == "probe from 127.0.0.1 and 10.1.2.3, client [IP]"
+    )
+
+
+def test_keyed_hash_correlates_one_address_across_spellings() -> None:
+    masker = Masker(MaskingConfig(modes={Kind.IP: Mode.HASH}, hash_key=KEY, hash_key_name="k"))
+    first = masker.mask_text("login from 2001:db8::17 failed")
+    second = masker.mask_text("connect [2001:0db8:0:0::17]:443 ok")
+    third = masker.mask_text("login from 2001:db8::18 failed")
+    tag = first.split()[2]
+    assert tag.startswith("[IP#") and tag in second
+    assert tag not in third
+
+
+def test_a_named_key_makes_addresses_hashed_unless_a_mode_is_set() -> None:
+    config = load_config({"LOGWARDEN_MASKING_HASH_KEY_NAME": "masking/key"})
+    assert config.mode(Kind.IP) is Mode.HASH
+    explicit = load_config({"LOGWARDEN_MASKING_HASH_KEY_NAME": "k", "LOGWARDEN_MASKING_MODE_IP": "placeholder"})
+    assert explicit.mode(Kind.IP) is Mode.PLACEHOLDER
+
+
+def test_keep_cidrs_from_the_environment_and_bad_ranges_named() -> None:
+    config = load_config({"LOGWARDEN_MASKING_KEEP_CIDRS": "10.20.0.0/16, fd00:1::/64"})
+    assert config.keep_cidrs == ("10.20.0.0/16", "fd00:1::/64")
+    assert config.mask_private_ips
+    with pytest.raises(ConfigurationError, match=r"10\.300\.0\.0/16"):
+        load_config({"LOGWARDEN_MASKING_KEEP_CIDRS": "10.300.0.0/16"})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.ip_addresses(), st.integers(1, 65535), st.sampled_from(["from {a}", "peer {a}:{p}", "[{a}]:{p}", "ip={a}"]))
+def test_any_address_in_any_notation_is_masked(
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address, port: int, shape: str
+) -> None:
+    written = str(address)
+    if isinstance(address, ipaddress.IPv4Address) and shape == "[{a}]:{p}":
+        shape = "{a}:{p}"
+    if isinstance(address, ipaddress.IPv6Address) and shape == "peer {a}:{p}":
+        shape = "peer [{a}]:{p}"  # an IPv6 address with a port is written in brackets
+    if written == "::":
+        return  # the unspecified address alone is two colons, as in C++ or Ruby scopes
+    text = "client " + shape.format(a=written, p=port) + " closed"
+    assert written not in mask(text).replace("[IP]", "")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 255), min_size=4, max_size=4),
+    st.sampled_from(["Version=", "version ", "build ", "runtime ", "OID "]),
+)
+def test_any_dotted_version_after_a_version_word_is_kept(parts: list[int], word: str) -> None:
+    text = f"Loaded {word}{'.'.join(map(str, parts))} ok"
+    assert mask(text) is text
