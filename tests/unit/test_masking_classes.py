@@ -133,3 +133,156 @@ def test_any_address_in_any_notation_is_masked(
 def test_any_dotted_version_after_a_version_word_is_kept(parts: list[int], word: str) -> None:
     text = f"Loaded {word}{'.'.join(map(str, parts))} ok"
     assert mask(text) is text
+
+
+# ---------------------------------------------------------------- 2. Russian identity documents, INN, SNILS, cards, IBAN
+@pytest.mark.parametrize(
+    ("text", "gone"),
+    [
+        ("Паспорт серия 45 10 № 123456 проверен", ["45 10", "123456"]),
+        ("паспорт 4510 123456 выдан", ["4510 123456"]),
+        ("Паспорт РФ серии 4510 номер 123456", ["4510", "123456"]),
+        ("passport series 4510 no. 123456", ["4510", "123456"]),
+        ("passportSeriesNumber=4510123456 order=1234567", ["4510123456"]),
+        ('{"idDocument": "45 10 123456", "orderId": 1234567}', ["45 10 123456"]),
+        ("docNumber: 4510 123456", ["4510 123456"]),
+        ("identity: {\\u0022idDocument\\u0022: \\u00224510123456\\u0022}", ["4510123456"]),
+        ("ИНН покупателя: 7707 083893", ["7707 083893"]),
+        ('{"inn": "7707083894"}', ["7707083894"]),  # under a named field even when the check digits fail
+        ("снилс 112 233 445 95", ["112 233 445 95"]),
+        ('{"snils": "112-233-445 96"}', ["112-233-445 96"]),
+    ],
+)
+def test_identity_documents_in_the_notations_people_write(text: str, gone: list[str]) -> None:
+    out = mask(text)
+    for value in gone:
+        assert value not in out, out
+
+
+def _inn10(body: str) -> str:
+    weights = (2, 4, 10, 3, 5, 9, 4, 6, 8)
+    return body + str(sum(w * int(d) for w, d in zip(weights, body, strict=True)) % 11 % 10)
+
+
+def _inn12(body: str) -> str:
+    w11 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+    w12 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+    first = body + str(sum(w * int(d) for w, d in zip(w11, body, strict=True)) % 11 % 10)
+    return first + str(sum(w * int(d) for w, d in zip(w12, first, strict=True)) % 11 % 10)
+
+
+def _snils(body: str) -> str:
+    total = sum((9 - i) * int(d) for i, d in enumerate(body))
+    check = total if total < 100 else (0 if total in (100, 101) else total % 101 % 100)
+    return body + f"{check:02d}"
+
+
+def _luhn(body: str) -> str:
+    total = 0
+    for i, d in enumerate(reversed(body)):
+        n = int(d) * (2 if i % 2 == 0 else 1)
+        total += n - 9 if n > 9 else n
+    return body + str((10 - total % 10) % 10)
+
+
+def _group(digits: str, sizes: list[int], sep: str) -> str:
+    parts, position = [], 0
+    for size in sizes:
+        parts.append(digits[position : position + size])
+        position += size
+    parts.append(digits[position:])
+    return sep.join(part for part in parts if part)
+
+
+SEPARATORS = st.sampled_from(["", " ", "-"])
+BODY = st.text("0123456789", min_size=1, max_size=1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text("0123456789", min_size=9, max_size=9),
+    st.text("0123456789", min_size=10, max_size=10),
+    SEPARATORS,
+    st.sampled_from(["ИНН ", "inn=", "ИНН: ", "tax id "]),
+)
+def test_any_valid_inn_in_any_grouping_is_masked(body10: str, body12: str, sep: str, word: str) -> None:
+    for inn in (_inn10(body10), _inn12(body12)):
+        written = _group(inn, [4] if len(inn) == 10 else [4, 6], sep)
+        assert written not in mask(f"проверка {word}{written} завершена")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text("0123456789", min_size=9, max_size=9).filter(lambda b: int(b) > 1001998),
+    st.sampled_from(["{a}-{b}-{c} {d}", "{a} {b} {c} {d}", "{a}{b}{c}{d}", "{a}-{b}-{c}-{d}", "{a}-{b}-{c}{d}"]),
+)
+def test_any_valid_snils_in_any_separator_style_is_masked(body: str, style: str) -> None:
+    snils = _snils(body)
+    written = style.format(a=snils[:3], b=snils[3:6], c=snils[6:9], d=snils[9:])
+    assert written not in mask(f"документы {written} приняты")
+
+
+# Brand prefixes and the lengths each brand issues.
+BRANDS = [
+    ("4", (13, 16, 19)),
+    ("51", (16,)),
+    ("55", (16,)),
+    ("2221", (16,)),
+    ("2200", (16, 19)),
+    ("2204", (16,)),
+    ("34", (15,)),
+    ("37", (15,)),
+    ("6011", (16, 19)),
+    ("3530", (16,)),
+    ("62", (16, 19)),
+    ("36", (14,)),
+    ("2131", (15,)),
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(BRANDS), st.integers(0, 2), st.text("0123456789", min_size=18, max_size=18), SEPARATORS)
+def test_any_valid_card_in_any_separator_style_is_masked(
+    brand: tuple[str, tuple[int, ...]], pick: int, filler: str, sep: str
+) -> None:
+    prefix, lengths = brand
+    length = lengths[pick % len(lengths)]
+    card = _luhn((prefix + filler)[: length - 1])
+    written = _group(card, [4, 4, 4, 4], sep) if sep else card
+    assert written not in mask(f"оплата {written} отклонена")
+
+
+def _iban(country: str, bban: str) -> str:
+    rearranged = bban + country + "00"
+    number = int("".join(str(int(c, 36)) for c in rearranged))
+    return f"{country}{98 - number % 97:02d}{bban}"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from([("DE", 18), ("FR", 23), ("GB", 18), ("NL", 14), ("RU", 29)]),
+    st.text("0123456789", min_size=29, max_size=29),
+    st.booleans(),
+)
+def test_any_valid_iban_spaced_or_not_is_masked(country: tuple[str, int], digits: str, spaced: bool) -> None:
+    iban = _iban(country[0], digits[: country[1]])
+    written = " ".join(iban[i : i + 4] for i in range(0, len(iban), 4)) if spaced else iban
+    assert written not in mask(f"refund to {written} queued")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.uuids(),
+    st.integers(1000, 99_999_999_999),
+    st.tuples(st.integers(0, 99), st.integers(0, 99), st.integers(0, 999)),
+)
+def test_any_uuid_order_id_and_version_is_kept(uuid: object, order: int, version: tuple[int, int, int]) -> None:
+    major, minor, patch = version
+    for text in (
+        f"correlation {uuid} created",
+        f"Order {order} moved to SHIPPED",
+        f"orderId={order} status=200",
+        f"order-service version {major}.{minor}.{patch} started",
+        f"Loaded Serilog, Version={major}.{minor}.{patch}.0, Culture=neutral",
+    ):
+        assert mask(text) is text, text

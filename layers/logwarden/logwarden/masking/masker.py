@@ -67,9 +67,15 @@ _CLEAN_VALUE_MAX_LEN: Final = 1024  # at most 4096 values of 1 KB: a few MB in t
 
 def _unescape_unicode(match: re.Match[str]) -> str:
     code = int(match.group(1), 16)
-    # Quotes, backslashes, control characters and surrogates stay escaped so a JSON line stays JSON.
+    # Control characters and surrogates stay escaped so a JSON line stays JSON; a quote or a backslash becomes its
+    # two-character escape, which JSON reads the same and the key scan reads as a quote (System.Text.Json writes
+    # every '"' as \u0022).
     if (0x20 <= code < 0x7F and code not in (0x22, 0x5C)) or 0xA0 <= code < 0xD800 or 0xE000 <= code <= 0xFFFD:
         return chr(code)
+    if code == 0x22:
+        return '\\"'
+    if code == 0x5C:
+        return "\\\\"
     return match.group()
 
 

@@ -194,7 +194,7 @@ _UNSEEN: Final = "unseen"
 _WINDOW_CACHE: dict[str, str | None] = {}
 _WINDOW_CACHE_MAX: Final = 20_000
 _LAST_DIGIT: Final = re.compile(r".*\d", re.DOTALL)  # match(s, a, b).end() - 1: the last digit, one backward walk
-_SNILS_SHAPE: Final = re.compile(r"\d{3}[- ]\d{3}[- ]\d{3}[- ]\d{2}")
+_SNILS_SHAPE: Final = re.compile(r"\d{3}[- ]?\d{3}[- ]?\d{3}[- ]?\d{2}")  # 3-3-3-2 with any separators
 _CARD_SHAPE: Final = re.compile(r"\d{4}([ \-])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?|\d{4}([ \-])\d{6}\2\d{4,5}")
 _PASSPORT_SHAPE: Final = re.compile(r"\d{2} ?\d{2}[ \-]?\d{6}")
 # Seconds since the epoch from 2017 to 2033: a bare 10-digit number in this range is a timestamp unless the words
@@ -917,6 +917,8 @@ def scan_unfiltered(text: str, private_ips: bool = True, ascii_text: bytes | Non
         _scan_ipv6(text, spans, private_ips)
     if ascii_text is None or b"AA00" in ascii_text.translate(_IBAN_SHAPE):
         _scan_iban(text, spans)
+    if _maybe_passport(text):
+        _scan_passports(text, spans)
     _scan_numbers(text, spans, private_ips, ascii_text)  # last: context words inside spans found above do not count
     return spans
 
@@ -942,6 +944,8 @@ def _scan_prefiltered(text: str, ascii_text: bytes, found: Found, spans: list[Sp
         _scan_ipv6(text, spans, private_ips)
     if gates & Gate.IBAN:
         _scan_iban(text, spans)
+    if _maybe_passport(text):
+        _scan_passports(text, spans)
     if found.number_starts:
         _scan_numbers(text, spans, private_ips, ascii_text, found.number_starts)
 
@@ -976,6 +980,24 @@ def _scan_iban(text: str, spans: list[Span]) -> None:
         compact = match.group().replace(" ", "")
         if checksums.iban_ok(compact):
             spans.append(Span(match.start(), match.end(), Kind.IBAN))
+
+
+# A passport as people write it: "серия 45 10 № 123456", "паспорт 4510 123456", "passport series 4510 no. 123456".
+# The series and the number are two numbers with words between, so the number scan sees neither as ten digits.
+_PASSPORT_PHRASE: Final = re.compile(
+    r"(?i)(?<!\w)(?:паспорт[а-я]{0,3}|сери[яию]|passport)(?:\s{1,3}(?:рф|гражданина\s{1,3}рф|series|серия))?"
+    r"[\s:№#.,\\\"'=-]{0,8}(\d{2}[ \-]?\d{2})[\s,.;:-]{0,3}"
+    r"(?:(?:№|номер|n|no\.?|nr\.?|number|#)[\s:.]{0,3})?(\d{6})(?!\d)"
+)
+
+
+def _maybe_passport(text: str) -> bool:
+    return "ерия" in text or "ЕРИЯ" in text or "аспорт" in text or "АСПОРТ" in text or "assport" in text
+
+
+def _scan_passports(text: str, spans: list[Span]) -> None:
+    for match in _PASSPORT_PHRASE.finditer(text):
+        spans.append(Span(match.start(1), match.end(2), Kind.PASSPORT))
 
 
 def _maybe_api_key(text: str) -> bool:
