@@ -286,3 +286,74 @@ def test_any_uuid_order_id_and_version_is_kept(uuid: object, order: int, version
         f"Loaded Serilog, Version={major}.{minor}.{patch}.0, Culture=neutral",
     ):
         assert mask(text) is text, text
+
+
+# ---------------------------------------------------------------- 6. secrets
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("Authorization: Basic dXNlcjpzM2NyZXQ=", "dXNlcjpzM2NyZXQ="),
+        ("Authorization: Bearer 9f8e7d6c5b4a39281706f5e4d3c2b1a0", "9f8e7d6c5b4a39281706f5e4d3c2b1a0"),
+        ("Server=db1;Database=shop;User Id=app;Password=S3cr3t!x;", "S3cr3t!x"),
+        ("cache redis://:pa55w0rd@cache-1:6379/0 connected", "pa55w0rd"),
+        ("slack notify with xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx", "AbCdEfGhIjKlMnOpQrStUvWx"),
+        ("stripe key rk_live_51H8xYzAbCdEfGhIj0123456789", "51H8xYzAbCdEfGhIj0123456789"),
+        ("mailchimp 0123456789abcdef0123456789abcdef-us18 loaded", "0123456789abcdef0123456789abcdef"),
+        ("aws_access_key_id=AKIAZ3MSJV4WWNKWW5FG", "AKIAZ3MSJV4WWNKWW5FG"),
+        (
+            "aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY",
+        ),
+        ("github token ghs_16C7e42F292c6912E7710c838347Ae178B4a used", "ghs_16C7e42F292c6912E7710c838347Ae178B4a"),
+        ("runner glrt-2CR8_eVxiioB1QmzPZwa registered", "glrt-2CR8_eVxiioB1QmzPZwa"),
+        ("maps key AIzaSyB-1x2Y3z4A5b6C7d8E9f0G1h2I3j4K5l6 ok", "AIzaSyB-1x2Y3z4A5b6C7d8E9f0G1h2I3j4K5l6"),
+        (
+            '{"key": "-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\\n-----END PRIVATE KEY-----"}',
+            "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC",
+        ),
+    ],
+)
+def test_secret_families_are_masked(text: str, secret: str) -> None:
+    assert secret not in mask(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Could not load 'Newtonsoft.Json, Version=13.0.0.0, Culture=neutral, PublicKeyToken=30ad4fe6b2a6aeed'",
+        'Serilog sink {"address": "http://inventory.svc.cluster.local:8080/api/v1/stock", "timeout": 30}',
+        "address=crm.shop.internal:8443 timeout=30s",
+        "memory alarm cleared on node 'rabbit@mq-1.shop.internal'",
+        "invalid token: expired",
+        "task_test_runner started",
+    ],
+)
+def test_support_values_beside_secrets_are_kept(text: str) -> None:
+    assert mask(text) is text
+
+
+def test_a_service_url_under_an_address_field_of_a_document_is_kept() -> None:
+    doc = {
+        "message": "configured",
+        "labels": {"address": "http://inventory.svc:8080/api", "deliveryAddress": "ул. Ленина, д. 5"},
+    }
+    out = MASKER.mask_document(doc)
+    assert out["labels"]["address"] == "http://inventory.svc:8080/api"
+    assert out["labels"]["deliveryAddress"] == "[ADDRESS]"
+
+
+# ---------------------------------------------------------------- 7. e-mails
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("sent to иван.петров@почта.рф", "иван.петров@почта.рф"),
+        ("sent to user@пример.рф", "user@пример.рф"),
+        ("sent to ivan+orders@mail.ru", "ivan+orders@mail.ru"),
+        ('sent to "john doe"@example.com', '"john doe"@example.com'),
+        ('{"m": "sent to \\"john.doe\\"@example.com"}', 'john.doe\\"@example.com'),
+        ("user 'ivan@mail.ru' authenticated", "ivan@mail.ru"),
+        ("mail hans@müller.de bounced", "hans@müller.de"),
+    ],
+)
+def test_emails_in_every_spelling_are_masked(text: str, address: str) -> None:
+    assert address not in mask(text)

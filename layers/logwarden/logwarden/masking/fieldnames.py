@@ -187,6 +187,7 @@ _METADATA_SUFFIXES: Final = (
     "check",
     "error",
     "errors",
+    "publickeytoken",  # .NET assembly identities: "PublicKeyToken=30ad4fe6b2a6aeed" is a public key's hash
 )
 # The key "name" alone is a person's name only inside one of these objects.
 _PERSON_WORDS: Final = frozenset(

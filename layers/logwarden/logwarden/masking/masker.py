@@ -17,7 +17,7 @@ from logwarden.masking.fieldnames import classify_nested_key, is_identifier_key
 from logwarden.masking.hashkey import fetch_hash_key
 from logwarden.masking.kinds import Kind, Mode
 from logwarden.masking.prefilter import Found
-from logwarden.masking.text import Span, scan, triage, worth_scanning
+from logwarden.masking.text import Span, is_service_url, scan, triage, worth_scanning
 
 # Fields whose values the pipeline itself writes (levels, names, numbers): never personal, never scanned.
 _TRUSTED_FIELDS: Final = frozenset(
@@ -356,7 +356,7 @@ class Masker:
     def _mask_whole(self, kind: Kind, value: Any) -> Any:
         """A value under a key that names personal data: masked whatever it looks like."""
         if isinstance(value, str):  # nearly every such value: checked first
-            if kind in self._disabled:
+            if kind in self._disabled or (kind is Kind.ADDRESS and is_service_url(value)):
                 return self.mask_text(value)
             stripped = value.strip()
             if not stripped or stripped.lower() in _EMPTY_VALUES or stripped.startswith(self._marks[kind]):

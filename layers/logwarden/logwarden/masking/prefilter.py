@@ -21,6 +21,7 @@ from typing import Final
 import hyperscan
 
 from logwarden.masking import fieldnames
+from logwarden.masking.patterns import API_KEY_GATE
 
 
 class Gate:
@@ -47,12 +48,12 @@ _HEX: Final = "[0-9a-fA-F]"
 
 # Gates, each one a superset of what its detector matches, and most of them the very substring test it replaces.
 _GATES: Final[dict[int, str]] = {
-    Gate.EMAIL: r"[0-9A-Za-z._+'\-]@[0-9A-Za-z]",  # _scan_emails: a local-part character before '@', alnum after
-    Gate.URL_PASSWORD: r"://[^\s/:@'\"]+:[^\s/@'\"]*@",
+    Gate.EMAIL: r"[0-9A-Za-z._+'\-\"]@[0-9A-Za-z]",  # _scan_emails: a local-part character before '@', alnum after
+    Gate.URL_PASSWORD: r"://[^\s/:@'\"]*:[^\s/@'\"]*@",
     Gate.JWT: r"eyJ",
     Gate.AUTH_SCHEME: r"earer|EARER|asic |ASIC ",
-    Gate.AWS_KEY_ID: r"AKIA|ASIA|AROA|AIDA",
-    Gate.API_KEY: r"sk_live_|sk_test_|rk_live_|ghp_|gho_|github_pat_|xoxb-|xoxp-|glpat-",
+    Gate.AWS_KEY_ID: r"AKIA|ASIA|AROA|AIDA|ABIA|ACCA",
+    Gate.API_KEY: API_KEY_GATE,
     Gate.IPV6: r"::|:(?:[0-9a-fA-F]{1,4}:){5}",  # text._IPV6_GATE
     Gate.IBAN: r"[A-Z]{2}[0-9]{2}",
     Gate.ESCAPE: r"\\u[0-9a-fA-F]{4}|%[0-9A-Fa-f]{2}",

@@ -24,6 +24,7 @@ from typing import Any, Final
 from logwarden.masking import checksums
 from logwarden.masking.fieldnames import classify_key, is_person_word
 from logwarden.masking.kinds import Kind
+from logwarden.masking.patterns import API_KEY_GATE as _API_KEY_GATE_PATTERN
 from logwarden.masking.prefilter import Found, Gate, prefilter, prefilter_lines
 
 
@@ -367,23 +368,38 @@ _IPV6_GATE: Final = re.compile(r"::|:(?:[0-9a-fA-F]{1,4}:){5}")
 _IPV6: Final = re.compile(r"(?<![\w:.\]])[0-9a-fA-F:]{2,39}(?:\.\d{1,3}){0,3}(?:%[\w.\-]{1,32})?(?![\w:\[%])")
 _JWT: Final = re.compile(r"eyJ(?<![\w-]eyJ)[\w-]{5,8192}\.[\w-]{2,16384}\.[\w-]{0,8192}")
 _AUTH_SCHEME: Final = re.compile(r"(?i)(?<![\w])(?:bearer|basic|digest|negotiate)[ \t]+([\w\-.~+/]{8,8192}=*)")
-_AWS_KEY_ID: Final = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{16}(?![A-Za-z0-9])")
-_API_KEY_PREFIXES: Final = (
-    "sk_live_",
-    "sk_test_",
-    "rk_live_",
-    "ghp_",
-    "gho_",
-    "github_pat_",
-    "xoxb-",
-    "xoxp-",
-    "glpat-",
-)
-_API_KEY_HINTS: Final = ("k_", "gh", "git", "xox", "glpat")  # each prefix holds one (see _maybe_api_key)
+_AWS_KEY_ID: Final = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|AROA|AIDA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])")
+# The token families secret scanners know (gitleaks' and detect-secrets' rules): each starts with a literal prefix
+# (Stripe, GitHub, Slack, GitLab, Google, OpenAI, Anthropic, SendGrid, npm, PyPI, Shopify, DigitalOcean, Hugging
+# Face, Heroku), or is a Mailchimp key (32 hex digits and its data centre, "-us18"), a Twilio key (SK and 32 hex
+# digits), or a PEM private key block. _API_KEY_GATE (patterns.API_KEY_GATE, the prefilter's gate too) is a
+# superset of them all.
+_API_KEY_GATE: Final = re.compile(_API_KEY_GATE_PATTERN)
 _API_KEY: Final = re.compile(
-    r"(?<![\w-])(?:sk_live_|sk_test_|rk_live_|ghp_|gho_|github_pat_|xoxb-|xoxp-|glpat-)[\w\-]{10,512}"
+    r"(?<![\w-])(?:"
+    r"[sr]k_(?:live|test|prod)_[A-Za-z0-9]{10,256}"
+    r"|gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_\w{20,255}"
+    r"|xox[abeoprs][-.][\w\-.]{8,512}|xapp-\d-[\w\-]{10,512}"
+    r"|gl(?:pat|dt|ft|rt|cbt|imt|agent|oas|ffct|ptt|soat)-[\w\-.]{10,512}"
+    r"|AIza[\w\-]{35}"
+    r"|sk-(?:proj|ant|svcacct|admin)-[\w\-]{20,512}"
+    r"|SG\.[\w\-.=]{40,100}"
+    r"|npm_[A-Za-z0-9]{36}"
+    r"|pypi-AgEI[\w\-]{50,1000}"
+    r"|shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}"
+    r"|do[opr]_v1_[a-f0-9]{64}"
+    r"|hf_[A-Za-z]{34}|api_org_[A-Za-z]{34}"
+    r"|HRKU-AA[\w\-]{58}"
+    r"|[0-9a-f]{32}-us\d{1,2}(?!\w)"
+    r"|SK[0-9a-fA-F]{32}(?![\w-])"
+    r")"
 )
-_URL_PASSWORD: Final = re.compile(r"://[^\s/:@'\"]{1,128}:([^\s/@'\"]{1,256})@")
+# A PEM private key, header to footer, or to where the line's text stops looking like one (a truncated block).
+_PRIVATE_KEY: Final = re.compile(
+    r"-----BEGIN[ A-Z0-9_]{0,100}PRIVATE KEY(?: BLOCK)?-----[A-Za-z0-9+/=\s\\:,]{0,16384}"
+    r"(?:-----END[ A-Z0-9_]{0,100}PRIVATE KEY(?: BLOCK)?-----)?"
+)
+_URL_PASSWORD: Final = re.compile(r"://[^\s/:@'\"]{0,128}:([^\s/@'\"]{1,256})@")  # "redis://:secret@host" too
 _IBAN: Final = re.compile(r"[A-Z](?<![\w\]].)[A-Z]\d\d(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![\w\[])")
 # An IBAN starts with two capital letters and two digits: "AA00" in this shape of an ASCII line.
 _IBAN_SHAPE: Final = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", b"A" * 26 + b"0" * 10)
@@ -456,6 +472,16 @@ def _bracket_end(text: str, start: int) -> int:
     return -1
 
 
+# A URL or host:port: what an "address" holds when it is a service's (credentials in it are masked by their own rule).
+_SERVICE_URL: Final = re.compile(
+    r"[a-zA-Z][a-zA-Z0-9+.\-]{1,15}://|[\w\-]{1,63}(?:\.[\w\-]{1,63}){0,8}:\d{2,5}(?![\d.])"
+)
+
+
+def is_service_url(value: str) -> bool:
+    return _SERVICE_URL.match(value.strip()) is not None
+
+
 def value_span(text: str, pos: int, kind: Kind, key_lower: str) -> Span | None:
     """The span of the value that follows a key's separator at ``pos``, as far as this kind of value reaches."""
     n = len(text)
@@ -497,6 +523,8 @@ def value_span(text: str, pos: int, kind: Kind, key_lower: str) -> Span | None:
         elif kind is Kind.BIRTHDATE:
             match = _DATE_VALUE.match(text, pos)
             end = match.end() if match else _atomic_end(text, pos)
+        elif kind is Kind.ADDRESS and _SERVICE_URL.match(text, pos):
+            return None  # a service's URL under an "address" key is where a service listens, not where one lives
         elif kind is Kind.ADDRESS or (kind is Kind.TOKEN and "cookie" in key_lower):
             while pos < n and text[pos] in ", ":
                 pos += 1
@@ -532,7 +560,7 @@ def value_span(text: str, pos: int, kind: Kind, key_lower: str) -> Span | None:
         quote = quote and text[pos - 2] == '"' and value[:1].isdigit()
         return None if _skip_value(value) else Span(start, end, kind, quote=quote)
     value = text[start:end]
-    if _skip_value(value):
+    if _skip_value(value) or (kind is Kind.ADDRESS and _SERVICE_URL.match(value)):
         return None
     if kind is Kind.TOKEN:
         scheme = _AUTH_VALUE.match(value)
@@ -818,17 +846,41 @@ def _split_run(text: str, lower: str, start: int, run: str, spans: list[Span]) -
             i += 1
 
 
+# Erlang node names ("rabbit@mq-1.shop.internal" in every broker line) are hosts, not mailboxes.
+_NODE_NAMES: Final = frozenset(("rabbit", "rabbitmq", "ejabberd", "emqx", "couchdb", "riak", "vernemq"))
+
+
+def _quoted_local_start(text: str, at: int) -> int:
+    """Start of a quoted local part ending just before ``at`` ("\"john doe\"@x.org", JSON-escaped too), or -1."""
+    close = at - 1
+    escaped = close >= 1 and text[close - 1] == "\\"
+    opening = text.rfind('\\"' if escaped else '"', max(0, at - 66), close - 1 if escaped else close)
+    if opening < 0 or (not escaped and text[opening - 1 : opening] == "\\"):
+        return -1
+    if opening and not (text[opening - 1].isspace() or text[opening - 1] in ":<(,=;'[{"):
+        return -1
+    return opening
+
+
 def _scan_emails(text: str, spans: list[Span]) -> None:
     at = text.find("@")
     while at >= 0:
-        if at == 0 or not (text[at - 1].isalnum() or text[at - 1] in "._+'-"):
+        if at == 0 or not (text[at - 1].isalnum() or text[at - 1] in "._+'-\""):
             at = text.find("@", at + 1)
             continue
-        local = _EMAIL_LOCAL.search(text, max(0, at - 64), at)
-        if local is not None and not _url_userinfo(text, local.start()):
+        start = -1
+        if text[at - 1] == '"':
+            start = _quoted_local_start(text, at)
+        else:
+            local = _EMAIL_LOCAL.search(text, max(0, at - 64), at)
+            # A leading apostrophe is a quote around the address ('ivan@mail.ru'), not part of it.
+            name = local.group().lstrip("'") if local is not None else ""
+            if local is not None and name and not _url_userinfo(text, local.start()) and name not in _NODE_NAMES:
+                start = local.end() - len(name)
+        if start >= 0:
             domain = _EMAIL_DOMAIN.match(text, at + 1)
             if domain is not None:
-                spans.append(Span(local.start(), domain.end(), Kind.EMAIL))
+                spans.append(Span(start, domain.end(), Kind.EMAIL))
                 at = text.find("@", domain.end())
                 continue
         at = text.find("@", at + 1)
@@ -862,7 +914,7 @@ def _scan_ipv6(text: str, spans: list[Span], private_ips: bool) -> None:
 # Text without one of these holds nothing scan finds: numbers and IBANs need digits, keys a separator, e-mails an
 # '@', tokens the markers scan looks for; the masker also decodes '\\uXXXX' and '%XX'. Keep in step with scan.
 _TRIGGER_CHARACTER: Final = re.compile(r"[\d=:@%\\]")
-_TRIGGER_WORD: Final = re.compile("eyJ|earer|EARER|asic |ASIC |AKIA|ASIA|AROA|AIDA|" + "|".join(_API_KEY_PREFIXES))
+_TRIGGER_WORD: Final = re.compile("eyJ|earer|EARER|asic |ASIC |AKIA|ASIA|AROA|AIDA|ABIA|ACCA|" + _API_KEY_GATE_PATTERN)
 
 
 def worth_scanning(text: str) -> bool:
@@ -908,11 +960,10 @@ def scan_unfiltered(text: str, private_ips: bool = True, ascii_text: bytes | Non
         spans.extend(Span(m.start(), m.end(), Kind.TOKEN) for m in _JWT.finditer(text))
     if "earer" in text or "EARER" in text or "asic " in text or "ASIC " in text:
         spans.extend(Span(m.start(1), m.end(1), Kind.TOKEN) for m in _AUTH_SCHEME.finditer(text) if _auth_ok(m))
-    if "AKIA" in text or "ASIA" in text or "AROA" in text or "AIDA" in text:
+    if "AKIA" in text or "ASIA" in text or "AROA" in text or "AIDA" in text or "ABIA" in text or "ACCA" in text:
         spans.extend(Span(m.start(), m.end(), Kind.TOKEN) for m in _AWS_KEY_ID.finditer(text))
-    # Every prefix holds "k_", "gh", "git", "xox" or "glpat": five searches rule out the nine on most lines.
-    if "_" in text and _maybe_api_key(text) and any(prefix in text for prefix in _API_KEY_PREFIXES):
-        spans.extend(Span(m.start(), m.end(), Kind.TOKEN) for m in _API_KEY.finditer(text))
+    if _API_KEY_GATE.search(text):
+        _scan_api_keys(text, spans)
     if ":" in text and _IPV6_GATE.search(text):
         _scan_ipv6(text, spans, private_ips)
     if ascii_text is None or b"AA00" in ascii_text.translate(_IBAN_SHAPE):
@@ -939,7 +990,7 @@ def _scan_prefiltered(text: str, ascii_text: bytes, found: Found, spans: list[Sp
     if gates & Gate.AWS_KEY_ID:
         spans.extend(Span(m.start(), m.end(), Kind.TOKEN) for m in _AWS_KEY_ID.finditer(text))
     if gates & Gate.API_KEY:
-        spans.extend(Span(m.start(), m.end(), Kind.TOKEN) for m in _API_KEY.finditer(text))
+        _scan_api_keys(text, spans)
     if gates & Gate.IPV6:
         _scan_ipv6(text, spans, private_ips)
     if gates & Gate.IBAN:
@@ -1000,8 +1051,10 @@ def _scan_passports(text: str, spans: list[Span]) -> None:
         spans.append(Span(match.start(1), match.end(2), Kind.PASSPORT))
 
 
-def _maybe_api_key(text: str) -> bool:
-    return "k_" in text or "gh" in text or "git" in text or "xox" in text or "glpat" in text  # _API_KEY_HINTS
+def _scan_api_keys(text: str, spans: list[Span]) -> None:
+    spans.extend(Span(m.start(), m.end(), Kind.TOKEN) for m in _API_KEY.finditer(text))
+    if "PRIVATE KEY" in text:
+        spans.extend(Span(m.start(), m.end(), Kind.TOKEN) for m in _PRIVATE_KEY.finditer(text))
 
 
 def _auth_ok(match: re.Match[str]) -> bool:
