@@ -357,3 +357,41 @@ def test_a_service_url_under_an_address_field_of_a_document_is_kept() -> None:
 )
 def test_emails_in_every_spelling_are_masked(text: str, address: str) -> None:
     assert address not in mask(text)
+
+
+# ---------------------------------------------------------------- 5. phones without key words
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SMS с кодом отправлено на 8 (916) 123-45-67",
+        "SMS for order 1234567 sent to +7 916 123 45 67",
+        "SMS for order 1234567 sent to 9161234567",
+        "Courier will call 89161234567 before delivery",
+        "Клиенту позвонить 7-916-123-45-67 до 18:00",
+        "contact link tel:+79161234567",
+        'payload {"to":"8 063 670 52 73","orderId":1234567}',
+        "binding parameter [3] as [VARCHAR] - [8 495 123-45-67]",
+        "callback form: name=&phone=8+%28916%29+123-45-67&order=1234567",
+        "SMS sent to +44 20 7946 0958",
+        "SMS sent to +254728530234",
+    ],
+)
+def test_phones_in_every_russian_and_international_notation(text: str) -> None:
+    out = mask(text)
+    assert "[PHONE]" in out
+    assert "123-45-67" not in out and "1234567 " not in out.split("PHONE")[-1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Order 89161234567 moved to SHIPPED",
+        "orderId=79161234567 status=200",
+        "Price recalculated for order 1234567: 89 990,00",
+        "Batch finished at epoch 1714567890 in 1234 ms",
+        "Slow query took 00:00:01.2345678 (1234567 ticks)",
+        "2025-03-21 20:18:42.233505+00:00 [info] <0.2332.0> consumer started",
+    ],
+)
+def test_order_numbers_prices_timestamps_and_durations_are_not_phones(text: str) -> None:
+    assert mask(text) is text

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any, Final
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_plus
 
 from logwarden import schema
 from logwarden.masking.config import MaskingConfig
@@ -205,20 +205,20 @@ class Masker:
         # A line the prefilter found something in holds a character worth_scanning looks for.
         if len(text) < _MIN_TEXT or (found is None and not worth_scanning(text)):
             return text
-        masked = self._mask_plain(text, found)
-        if "\\u" in masked:
-            decoded = _UNICODE_ESCAPE.sub(_unescape_unicode, masked)
-            if decoded != masked:
-                again = self._mask_plain(decoded)
-                if again is not decoded:
-                    masked = again
-        if "%" in masked and _PERCENT_ESCAPE.search(masked):
-            decoded = unquote(masked)
-            if decoded != masked:
-                again = self._mask_plain(decoded)
-                if again is not decoded:
-                    masked = again
-        return masked
+        # Escaped text (\uXXXX, %XX) is decoded first and masked as it reads: masking the escaped form first could
+        # mask half a value ("phone=8" of "phone=8\u002B%28912%29...") and leave the rest unreadable to the second
+        # pass. When the decoded form holds nothing, the line is scanned as it is, and kept byte for byte.
+        decoded = text
+        if "\\u" in decoded:
+            decoded = _UNICODE_ESCAPE.sub(_unescape_unicode, decoded)
+        if "%" in decoded and _PERCENT_ESCAPE.search(decoded):
+            # In a form body or query string ("a=1&b=2") a bare '+' is a space ("8+(912)+345-67-89").
+            decoded = unquote_plus(decoded) if "=" in decoded and "+" in decoded else unquote(decoded)
+        if decoded != text:
+            masked = self._mask_plain(decoded)
+            if masked is not decoded:
+                return masked
+        return self._mask_plain(text, found)
 
     def _mask_plain(self, text: str, found: Found | None = None) -> str:
         spans = scan(text, self._private_ips, found)

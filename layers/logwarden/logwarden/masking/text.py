@@ -97,7 +97,10 @@ _RUN_GOES_ON: Final = re.compile(r"[ \-()]{1,2}\d")  # after a run cut at the bo
 # their first letters; the kind of the matched word is a dictionary lookup. Short words must stand alone.
 _CONTEXT_WORDS: Final[dict[str, str]] = {
     **dict.fromkeys(
-        ("phone", "tel", "mobile", "msisdn", "телеф", "тел", "моб", "whatsapp", "viber", "sms", "звон", "contact"),
+        (
+            "phone", "tel", "mobile", "msisdn", "телеф", "тел", "моб", "whatsapp", "viber", "sms", "смс", "звон",
+            "contact", "call", "sent to", "to", "на", "callback", "dial", "номер телефона", "recipient",
+        ),
         "phone",
     ),
     **dict.fromkeys(("inn", "инн", "taxid", "tax_id", "tax id", "tin"), "inn"),
@@ -150,6 +153,10 @@ _STANDALONE_WORDS: Final = frozenset(
         "item",
         "store",
         "build",
+        "to",
+        "на",
+        "call",
+        "dial",
         "ver",
         "kb",
         "oid",
@@ -197,6 +204,10 @@ _WINDOW_CACHE_MAX: Final = 20_000
 _LAST_DIGIT: Final = re.compile(r".*\d", re.DOTALL)  # match(s, a, b).end() - 1: the last digit, one backward walk
 _SNILS_SHAPE: Final = re.compile(r"\d{3}[- ]?\d{3}[- ]?\d{3}[- ]?\d{2}")  # 3-3-3-2 with any separators
 _CARD_SHAPE: Final = re.compile(r"\d{4}([ \-])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?|\d{4}([ \-])\d{6}\2\d{4,5}")
+# A Russian number written the Russian way, whatever its area code: 8 (9xx) xxx-xx-xx, +7 9xx xxx xx xx, 7-9xx-...
+_RU_PHONE_SHAPE: Final = re.compile(
+    r"(?:\+7|8|7)(?:[ \-]?\(\d{3}\)[ \-]?|[ \-]\d{3}[ \-])\d{3}(?:[ \-]?\d{2}[ \-]\d{2}|[ \-]\d{4}|-\d{2}-?\d{2})"
+)
 _PASSPORT_SHAPE: Final = re.compile(r"\d{2} ?\d{2}[ \-]?\d{6}")
 # Seconds since the epoch from 2017 to 2033: a bare 10-digit number in this range is a timestamp unless the words
 # before it say otherwise (INN of regions 15-19 are still masked when named, or as structured fields).
@@ -321,6 +332,8 @@ def classify_number(run: str, context: str | None) -> Kind | None:
     if n == 11 and digits[0] in "78" and digits[1] in "3489" and (formatted or context != "neg"):
         return Kind.PHONE
     if n == 10 and formatted and digits[0] in "3489" and ("(" in run or run.count("-") + run.count(" ") >= 2):
+        return Kind.PHONE
+    if n == 11 and formatted and digits[0] in "78" and _RU_PHONE_SHAPE.fullmatch(run) is not None:
         return Kind.PHONE
     if formatted or context == "neg":
         return None
