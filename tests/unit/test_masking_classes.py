@@ -395,3 +395,47 @@ def test_phones_in_every_russian_and_international_notation(text: str) -> None:
 )
 def test_order_numbers_prices_timestamps_and_durations_are_not_phones(text: str) -> None:
     assert mask(text) is text
+
+
+# ---------------------------------------------------------------- 3. names in free text
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Заказ 1234567 оформлен, клиент Петров Сергей Николаевич", "Петров Сергей Николаевич"),
+        ("Марина Олеговна Кузнецова подтвердила доставку", "Марина Олеговна Кузнецова"),
+        ("Получатель Смирнов Олег забрал заказ", "Смирнов Олег"),
+        ("Уведомление отправлено покупателю Кузнецову Олегу", "Кузнецову Олегу"),
+        ("Заказ принял менеджер Петров А.В.", "Петров А.В."),
+        ("Доверенность выдана на имя А. В. Петрова", "А. В. Петрова"),
+        ("клиент: Соколова", "Соколова"),
+        ("Customer John Carter placed order 1234567", "John Carter"),
+        ("Delivery handed to recipient Mary-Ann O'Neil", "Mary-Ann O'Neil"),
+        ("contact person Peter Van Dyke confirmed pickup", "Peter Van Dyke"),
+        ("recipient I. Ivanov signed for order 1234567", "I. Ivanov"),
+        ("signed by J.R. Tolkien", "J.R. Tolkien"),
+        ("Dear Mrs. Johnson, your order shipped", "Johnson"),
+    ],
+)
+def test_names_in_free_text_are_masked(text: str, name: str) -> None:
+    out = mask(text)
+    assert name not in out, out
+    assert "[NAME]" in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Товар «Чайник электрический» добавлен в корзину",
+        "Склад в городе Нижний Новгород принял отгрузку",
+        "Handler Shop.Orders.OrderCreatedHandler registered for OrderCreated",
+        "at ru.shop.customers.CustomerService.find(CustomerService.java:42)",
+        "Customer Service replied to ticket 1234567",
+        "Client Portal v2 started",
+        "Заказ 1234567 передан в доставку",
+        "Клиент не найден: 1234567",
+        "customer 1234567 has 3 orders",
+        "o.s.web.servlet.DispatcherServlet : Completed initialization in 1 ms",
+    ],
+)
+def test_products_cities_loggers_and_classes_are_not_names(text: str) -> None:
+    assert mask(text) is text

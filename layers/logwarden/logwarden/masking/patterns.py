@@ -13,3 +13,14 @@ API_KEY_GATE: Final = (
     r"|ptt|soat)-|AIza|sk-(?:proj|ant|svcacct|admin)-|SG\.|npm_|pypi-AgEI|shp(?:at|ss|ca|pa)_|do[opr]_v1_|hf_|api_org_"
     r"|HRKU-|[0-9a-f]{8}-us[0-9]|SK[0-9a-fA-F]{32}|PRIVATE KEY"
 )
+
+# Where a Latin name may stand in free text: after a cue word (a customer, recipient, contact... and a capital), or
+# as an initial and a surname ("I. Ivanov", "J.R. Smith"). Cue words are spelled in their cases so that the pattern
+# means the same to Hyperscan (the prefilter's gate) as to re (text._LATIN_NAME_GATE).
+LATIN_NAME_GATE: Final = (
+    r"(?:[Cc]ustomer|CUSTOMER|[Rr]ecipient|RECIPIENT|[Cc]ontact|[Cc]lient|CLIENT|[Bb]uyer|[Cc]onsignee|[Pp]ayer"
+    r"|[Cc]ardholder|[Hh]anded to|[Ss]igned by|[Dd]ear|Mrs?\.?|Ms\.?|Dr\.?|Miss)[ \t:=\-]{1,4}(?:person[ \t:=\-]{1,4})?"
+    r"[\\\"']{0,2}[A-Z]"
+    r"|(?:^|[^A-Za-z0-9_.])[A-Z]\.[ ]?(?:[A-Z]\.[ ]?)?[A-Z][a-z']"
+    r"|[A-Z][a-z']+ [A-Z]\.[ ]?[A-Z]\."
+)

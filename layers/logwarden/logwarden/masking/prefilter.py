@@ -21,7 +21,7 @@ from typing import Final
 import hyperscan
 
 from logwarden.masking import fieldnames
-from logwarden.masking.patterns import API_KEY_GATE
+from logwarden.masking.patterns import API_KEY_GATE, LATIN_NAME_GATE
 
 
 class Gate:
@@ -40,6 +40,7 @@ class Gate:
     IBAN: Final = 128
     ESCAPE: Final = 256  # '\\uXXXX' or '%XX': the masker decodes the text and scans it again
     KEY: Final = 512  # a key that may name personal data (see _key_words and _GENERIC_NAME)
+    NAME: Final = 1024  # a cue word and a capital, or an initial and a surname: a Latin name may stand there
 
 
 # Where a number may start: not after a word character, dot, dash, '#', '+', '%', '@' or ']' (text.py's look-behind).
@@ -57,6 +58,7 @@ _GATES: Final[dict[int, str]] = {
     Gate.IPV6: r"::|:(?:[0-9a-fA-F]{1,4}:){5}",  # text._IPV6_GATE
     Gate.IBAN: r"[A-Z]{2}[0-9]{2}",
     Gate.ESCAPE: r"\\u[0-9a-fA-F]{4}|%[0-9A-Fa-f]{2}",
+    Gate.NAME: LATIN_NAME_GATE,
 }
 
 

@@ -25,6 +25,7 @@ from logwarden.masking import checksums
 from logwarden.masking.fieldnames import classify_key, is_person_word
 from logwarden.masking.kinds import Kind
 from logwarden.masking.patterns import API_KEY_GATE as _API_KEY_GATE_PATTERN
+from logwarden.masking.patterns import LATIN_NAME_GATE
 from logwarden.masking.prefilter import Found, Gate, prefilter, prefilter_lines
 
 
@@ -927,7 +928,12 @@ def _scan_ipv6(text: str, spans: list[Span], private_ips: bool) -> None:
 # Text without one of these holds nothing scan finds: numbers and IBANs need digits, keys a separator, e-mails an
 # '@', tokens the markers scan looks for; the masker also decodes '\\uXXXX' and '%XX'. Keep in step with scan.
 _TRIGGER_CHARACTER: Final = re.compile(r"[\d=:@%\\]")
-_TRIGGER_WORD: Final = re.compile("eyJ|earer|EARER|asic |ASIC |AKIA|ASIA|AROA|AIDA|ABIA|ACCA|" + _API_KEY_GATE_PATTERN)
+_TRIGGER_WORD: Final = re.compile(
+    "eyJ|earer|EARER|asic |ASIC |AKIA|ASIA|AROA|AIDA|ABIA|ACCA|[А-ЯЁ][а-яё]|"
+    + _API_KEY_GATE_PATTERN
+    + "|"
+    + LATIN_NAME_GATE
+)
 
 
 def worth_scanning(text: str) -> bool:
@@ -983,6 +989,10 @@ def scan_unfiltered(text: str, private_ips: bool = True, ascii_text: bytes | Non
         _scan_iban(text, spans)
     if _maybe_passport(text):
         _scan_passports(text, spans)
+    if ascii_text is None:
+        _scan_cyrillic_names(text, spans)
+    if _LATIN_NAME_GATE.search(text):
+        _scan_latin_names(text, spans)
     _scan_numbers(text, spans, private_ips, ascii_text)  # last: context words inside spans found above do not count
     return spans
 
@@ -1010,6 +1020,8 @@ def _scan_prefiltered(text: str, ascii_text: bytes, found: Found, spans: list[Sp
         _scan_iban(text, spans)
     if _maybe_passport(text):
         _scan_passports(text, spans)
+    if gates & Gate.NAME:
+        _scan_latin_names(text, spans)
     if found.number_starts:
         _scan_numbers(text, spans, private_ips, ascii_text, found.number_starts)
 
@@ -1062,6 +1074,85 @@ def _maybe_passport(text: str) -> bool:
 def _scan_passports(text: str, spans: list[Span]) -> None:
     for match in _PASSPORT_PHRASE.finditer(text):
         spans.append(Span(match.start(1), match.end(2), Kind.PASSPORT))
+
+
+# ---------------------------------------------------------------- names in free text
+# A name has no pattern of its own; these say where one stands: a patronymic (Иванов Иван Иванович), initials
+# (Иванов И.И., И.И. Иванов, I. Ivanov), or a cue word before it (клиент, получатель, покупатель, customer,
+# recipient, contact...), in any case the Russian grammar puts it ("покупателю Иванову Ивану").
+_CYR_WORD: Final = r"[А-ЯЁ][а-яё]{1,30}(?:-[А-ЯЁ][а-яё]{1,30})?"
+_PATRONYMIC: Final = r"[А-ЯЁ][а-яё]{2,25}(?:ович|евич|ьич|овн|евн|ичн)[а-яё]{0,3}"
+_CYR_INITIALS: Final = r"[А-ЯЁ]\.[ ]?[А-ЯЁ]\.?"
+_CYRILLIC_NAME: Final = re.compile(
+    rf"(?<![\w.])(?:(?:{_CYR_WORD}[ ]{{1,2}})?{_CYR_WORD}[ ]{{1,2}}{_PATRONYMIC}"
+    rf"(?:[ ]{{1,2}}{_CYR_WORD}(?![ ]?[А-ЯЁ]\.))?"
+    rf"|{_CYR_WORD}[ ]?{_CYR_INITIALS}|[А-ЯЁ]\.[ ]?(?:[А-ЯЁ]\.[ ]?)?{_CYR_WORD})(?![\w])"
+)
+_CYRILLIC_CUE: Final = re.compile(
+    r"(?i)(?<![\w])(?:клиент|получател|покупател|заказчик|отправител|адресат|плательщик|пользовател|курьер|менеджер"
+    r"|контактное лицо|контакт|фио|на имя|оформлен[аоы]? на|уважаем|доверенност[ьи] на)[а-яё]{0,3}"
+    r"[ \t:=\-–—]{1,4}[\"«'\\]{0,2}"
+)
+_CYR_SURNAME: Final = re.compile(
+    r"[А-ЯЁ][а-яё]{1,30}(?:ов|ев|ёв|ин|ын|ий|ой|ая|ова|ева|ина|ына|ская|цкая|ский|цкий|енко|ук|юк|ич|ян|дзе|швили)"
+    r"(?:а|у|ым|ом|ой|ую|е)?"
+)
+_CYR_NAME_AFTER_CUE: Final = re.compile(rf"{_CYR_WORD}(?:[ ]{{1,2}}{_CYR_WORD}){{0,2}}(?![\w])")
+_CYRILLIC_UPPER: Final = re.compile(r"[А-ЯЁ][а-яё]")
+_LATIN_NAME_GATE: Final = re.compile(LATIN_NAME_GATE)
+_LATIN_WORD: Final = r"[A-Z](?:[a-z]{1,30}|'[A-Z][a-z]{1,30})(?:[-'][A-Z]?[a-z]{1,30})?"  # O'Neil, Mary-Ann
+_LATIN_CUE_NAME: Final = re.compile(
+    r"(?<![\w.])(?:(?:[Cc]ustomer|CUSTOMER|[Rr]ecipient|RECIPIENT|[Cc]ontact(?:[ ]person)?|[Cc]lient|CLIENT|[Bb]uyer"
+    r"|[Cc]onsignee|[Pp]ayer|[Cc]ardholder|[Hh]anded[ ]to|[Ss]igned[ ]by|[Dd]ear)[ \t:=\-]{1,4}[\\\"']{0,2}"
+    rf"({_LATIN_WORD}(?:[ ](?:[A-Z]\.[ ]?)?{_LATIN_WORD}){{1,2}})"
+    rf"|(?:Mrs?|Ms|Dr|Miss)\.?[ ]({_LATIN_WORD}(?:[ ]{_LATIN_WORD})?))(?![\w.(])"
+)
+_LATIN_INITIALS_NAME: Final = re.compile(
+    rf"(?<![\w.])(?:[A-Z]\.[ ]?(?:[A-Z]\.[ ]?)?{_LATIN_WORD}|{_LATIN_WORD}[ ][A-Z]\.[ ]?[A-Z]\.)(?![\w(])"
+)
+# Capitalised words that follow a cue word without being a name ("Customer Service", "Client Portal").
+_NOT_NAMES: Final = frozenset(
+    (
+        "service", "support", "portal", "account", "care", "order", "orders", "profile", "api", "sync", "data", "id",
+        "name", "names", "group", "success", "experience", "relations", "type", "status", "list", "details", "info",
+        "information", "record", "records", "segment", "email", "phone", "address", "number", "notification",
+        "request", "response", "error", "exception", "timeout", "the", "this", "that", "not", "has", "was", "is",
+        "and", "for", "from", "with", "new", "created", "updated", "deleted", "found", "unknown", "invalid",
+        "certificate", "credentials", "library", "version", "connection", "center", "centre", "team", "desk",
+    )
+)  # fmt: skip
+_NOT_NAMES_CYRILLIC: Final = frozenset(
+    ("не", "найден", "создан", "обновлён", "обновлен", "удалён", "удален", "заказ", "заказа", "заказу", "номер", "id")
+)
+
+
+def _scan_cyrillic_names(text: str, spans: list[Span]) -> None:
+    if _CYRILLIC_UPPER.search(text) is None:
+        return
+    for match in _CYRILLIC_NAME.finditer(text):
+        spans.append(Span(match.start(), match.end(), Kind.NAME))
+    for cue in _CYRILLIC_CUE.finditer(text):
+        name = _CYR_NAME_AFTER_CUE.match(text, cue.end())
+        if name is None:
+            continue
+        words = name.group().split()
+        if words[0].lower() in _NOT_NAMES_CYRILLIC:
+            continue
+        if len(words) == 1 and _CYR_SURNAME.fullmatch(words[0]) is None:
+            continue
+        spans.append(Span(name.start(), name.end(), Kind.NAME))
+
+
+def _scan_latin_names(text: str, spans: list[Span]) -> None:
+    for match in _LATIN_CUE_NAME.finditer(text):
+        group = 1 if match.group(1) is not None else 2
+        if any(word.lower() in _NOT_NAMES for word in match.group(group).split()):
+            continue
+        spans.append(Span(match.start(group), match.end(group), Kind.NAME))
+    for match in _LATIN_INITIALS_NAME.finditer(text):
+        if any(word.strip(".").lower() in _NOT_NAMES for word in match.group().split()):
+            continue
+        spans.append(Span(match.start(), match.end(), Kind.NAME))
 
 
 def _scan_api_keys(text: str, spans: list[Span]) -> None:
