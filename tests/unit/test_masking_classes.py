@@ -439,3 +439,37 @@ def test_names_in_free_text_are_masked(text: str, name: str) -> None:
 )
 def test_products_cities_loggers_and_classes_are_not_names(text: str) -> None:
     assert mask(text) is text
+
+
+# ---------------------------------------------------------------- 8. postal addresses; 4. XML elements
+@pytest.mark.parametrize(
+    ("text", "address", "kept"),
+    [
+        ("Доставка по адресу г. Тула, ул. Мира, д. 1, кв. 5, заказ 1234567", "ул. Мира, д. 1, кв. 5", "заказ 1234567"),
+        ("Адрес доставки: 125009, г. Москва, ул. Тверская, д. 7 стр. 2", "125009, г. Москва", ""),
+        ("адрес: с. Ивановка, пер. Школьный, д. 3", "пер. Школьный, д. 3", ""),
+        ("Курьер выехал на ул. Ленина, д. 5 -> склад 3", "ул. Ленина, д. 5", "-> склад 3"),
+        ("deliveryAddress=ул. Мира, д. 1; order=1234567", "ул. Мира, д. 1", "order=1234567"),
+        ("<Shipment><Address>г. Тула, ул. Мира, д. 1</Address></Shipment>", "г. Тула, ул. Мира, д. 1", "<Shipment>"),
+        ("<ns2:email>ivan@mail.ru</ns2:email><ns2:orderId>1234567</ns2:orderId>", "ivan@mail.ru", "1234567"),
+        ("<soap:Body><Phone>+7 916 123-45-67</Phone></soap:Body>", "123-45-67", "soap:Body"),
+        ("<passportNumber>4510123456</passportNumber>", "4510123456", ""),
+    ],
+)
+def test_addresses_and_xml_elements(text: str, address: str, kept: str) -> None:
+    out = mask(text)
+    assert address not in out, out
+    assert kept in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Склад в г. Тула принял отгрузку 1234567",
+        "ул. Ленина закрыта на ремонт",
+        "<OrderId>1234567</OrderId><Status>SHIPPED</Status>",
+        "<address>http://inventory.svc.cluster.local:8080/api</address>",
+    ],
+)
+def test_towns_streets_alone_and_plain_elements_are_kept(text: str) -> None:
+    assert mask(text) is text

@@ -41,6 +41,7 @@ class Gate:
     ESCAPE: Final = 256  # '\\uXXXX' or '%XX': the masker decodes the text and scans it again
     KEY: Final = 512  # a key that may name personal data (see _key_words and _GENERIC_NAME)
     NAME: Final = 1024  # a cue word and a capital, or an initial and a surname: a Latin name may stand there
+    XML: Final = 2048  # a closing tag: an element whose name says what it holds
 
 
 # Where a number may start: not after a word character, dot, dash, '#', '+', '%', '@' or ']' (text.py's look-behind).
@@ -59,6 +60,7 @@ _GATES: Final[dict[int, str]] = {
     Gate.IBAN: r"[A-Z]{2}[0-9]{2}",
     Gate.ESCAPE: r"\\u[0-9a-fA-F]{4}|%[0-9A-Fa-f]{2}",
     Gate.NAME: LATIN_NAME_GATE,
+    Gate.XML: r"</",
 }
 
 

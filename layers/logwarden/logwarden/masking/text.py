@@ -543,8 +543,11 @@ def value_span(text: str, pos: int, kind: Kind, key_lower: str) -> Span | None:
             while pos < n and text[pos] in ", ":
                 pos += 1
             start = pos
-            long_value = _LONG_VALUE.match(text, pos)
-            end = long_value.end() if long_value else pos
+            # A Russian address reads part by part and ends where its parts do ("..., д. 5, заказ 123"); any other
+            # runs to the next key or delimiter.
+            parts_end = _address_extent(text, pos) if kind is Kind.ADDRESS else pos
+            long_value = None if parts_end > pos else _LONG_VALUE.match(text, pos)
+            end = parts_end if parts_end > pos else (long_value.end() if long_value else pos)
             following = _NEXT_KEY.search(text, pos, end)
             if following:
                 end = following.start()
@@ -991,6 +994,9 @@ def scan_unfiltered(text: str, private_ips: bool = True, ascii_text: bytes | Non
         _scan_passports(text, spans)
     if ascii_text is None:
         _scan_cyrillic_names(text, spans)
+        _scan_addresses(text, spans)
+    if "</" in text:
+        _scan_xml(text, spans)
     if _LATIN_NAME_GATE.search(text):
         _scan_latin_names(text, spans)
     _scan_numbers(text, spans, private_ips, ascii_text)  # last: context words inside spans found above do not count
@@ -1022,6 +1028,8 @@ def _scan_prefiltered(text: str, ascii_text: bytes, found: Found, spans: list[Sp
         _scan_passports(text, spans)
     if gates & Gate.NAME:
         _scan_latin_names(text, spans)
+    if gates & Gate.XML:
+        _scan_xml(text, spans)
     if found.number_starts:
         _scan_numbers(text, spans, private_ips, ascii_text, found.number_starts)
 
@@ -1153,6 +1161,98 @@ def _scan_latin_names(text: str, spans: list[Span]) -> None:
         if any(word.strip(".").lower() in _NOT_NAMES for word in match.group().split()):
             continue
         spans.append(Span(match.start(), match.end(), Kind.NAME))
+
+
+# ---------------------------------------------------------------- postal addresses, XML elements
+# A Russian address is a run of comma-separated parts each of which says what it is: a settlement ("г. Москва",
+# "клх Чехов"), a street ("ул. Ленина", "бул. Воровского"), a house ("д. 5 к. 2 стр. 1", "дом 5"), a flat
+# ("кв. 12"), a region ("Московская обл."), a six-digit index. Found after a cue ("по адресу", "адрес доставки:")
+# or around a street part anywhere; it ends at the first part that is none of these (", заказ 1234567").
+_SETTLEMENT: Final = r"(?:г|гор|пос|п|пгт|рп|с|д|дер|ст|ст-ца|х|клх|к|аул|снт|мкр)\.?"
+_STREET: Final = r"(?:ул|пр|пр-кт|просп|пер|ш|бул|наб|пл|алл|ал|туп|проезд|пр-д|линия|тракт|шоссе)\."
+_HOUSE: Final = r"(?:д|дом|влд|вл|к|корп|стр|кв|оф|пом|эт)\.?"
+_ADDRESS_PART: Final = re.compile(
+    rf"(?:{_SETTLEMENT}[ ]{{1,2}}[А-ЯЁ][а-яё]+(?:[ \-][А-ЯЁа-яё][а-яё]+)?"
+    rf"|{_STREET}[ ]{{0,2}}[А-ЯЁA-Z0-9][\wа-яёА-ЯЁ.\-]*(?:[ ][А-ЯЁA-Z0-9][\wа-яёА-ЯЁ.\-]*){{0,3}}"
+    rf"|(?:{_HOUSE}[ ]{{0,2}}\d{{1,5}}[а-яА-Я]?(?:/\d{{1,4}})?[ ]?){{1,4}}"
+    r"|\d{6}"
+    r"|[А-ЯЁ][а-яё]+(?:ая|ий|ой)[ ](?:обл|область|край|р-н|район)\.?"
+    r"|(?:Москва|Санкт-Петербург|Севастополь))(?![\w])"
+)
+_ADDRESS_CUE: Final = re.compile(
+    r"(?i)(?<![\w])(?:по[ ]адресу|адрес[а-я]{0,2}(?:[ ]доставки)?[ ]{0,2}:?|address[ ]{0,2}:)[ ]{1,3}"
+)
+_STREET_ANCHOR: Final = re.compile(rf"(?<![\w.]){_STREET}[ ]{{0,2}}[А-ЯЁA-Z0-9]")
+
+
+def _address_extent(text: str, start: int) -> int:
+    """End of the run of address parts from ``start``; ``start`` when none begins there."""
+    end = position = start
+    while True:
+        part = _ADDRESS_PART.match(text, position)
+        if part is None:
+            return end
+        end = part.end()
+        while end > position and text[end - 1] == " ":
+            end -= 1
+        comma = text.startswith(", ", end) or text.startswith(",", end)
+        if not comma:
+            return end
+        position = end + (2 if text.startswith(", ", end) else 1)
+
+
+def _address_start(text: str, anchor: int) -> int:
+    """Where the address a street part at ``anchor`` belongs to begins: the address parts before it, each followed
+    by a comma ("125009, г. Москва, ул. ...")."""
+    start = anchor
+    while True:
+        comma = start
+        while comma > 0 and text[comma - 1] == " ":
+            comma -= 1
+        if comma == 0 or text[comma - 1] != ",":
+            return start
+        comma -= 1
+        earlier = None
+        for candidate in range(max(0, comma - 60), comma):
+            if (candidate == 0 or text[candidate - 1] in " ,:;(\"'>") and _ADDRESS_PART.fullmatch(
+                text, candidate, comma
+            ):
+                earlier = candidate
+                break
+        if earlier is None:
+            return start
+        start = earlier
+
+
+def _scan_addresses(text: str, spans: list[Span]) -> None:
+    if "." not in text and "дрес" not in text:  # every part but an index has a dot; cues say "адрес"
+        return
+    for cue in _ADDRESS_CUE.finditer(text):
+        end = _address_extent(text, cue.end())
+        if end > cue.end():
+            spans.append(Span(cue.end(), end, Kind.ADDRESS))
+    for anchor in _STREET_ANCHOR.finditer(text):
+        start = _address_start(text, anchor.start())
+        end = _address_extent(text, anchor.start())
+        if end > anchor.start() and (start < anchor.start() or "," in text[anchor.start() : end]):
+            spans.append(Span(start, end, Kind.ADDRESS))
+
+
+# <Email>ivan@mail.ru</Email>, <ns2:passportNumber>4510123456</ns2:passportNumber>: the element names the value.
+_XML_ELEMENT: Final = re.compile(r"<((?:[\w\-]{1,32}:)?([\w\-.]{1,64}))(?:[ ][^<>]{0,256})?>([^<]{1,2048})</\1>")
+
+
+def _scan_xml(text: str, spans: list[Span]) -> None:
+    for match in _XML_ELEMENT.finditer(text):
+        kind = classify_key(match.group(2))
+        if kind is None:
+            continue
+        value = match.group(3)
+        if _skip_value(value) or (kind is Kind.ADDRESS and _SERVICE_URL.match(value)):
+            continue
+        if kind is Kind.TOKEN and not _looks_secret(value):
+            continue
+        spans.append(Span(match.start(3), match.end(3), kind))
 
 
 def _scan_api_keys(text: str, spans: list[Span]) -> None:
