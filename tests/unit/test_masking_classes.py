@@ -473,3 +473,46 @@ def test_addresses_and_xml_elements(text: str, address: str, kept: str) -> None:
 )
 def test_towns_streets_alone_and_plain_elements_are_kept(text: str) -> None:
     assert mask(text) is text
+
+
+# ---------------------------------------------------------------- 10. bytes, depth, time bound
+def test_a_cp1251_body_is_decoded_by_its_declared_charset_and_masked() -> None:
+    body = "Клиент Петров Сергей Николаевич, тел. +7 916 123-45-67".encode("cp1251")
+    out = MASKER.mask_bytes(body, "text/plain; charset=windows-1251")
+    assert out == "Клиент [NAME], тел. [PHONE]"
+
+
+def test_a_body_that_is_not_utf8_is_decoded_with_replacement_and_masked() -> None:
+    body = b"order 1234567 \xff\xfe mail ivan@mail.ru"
+    out = MASKER.mask_bytes(body)
+    assert out == "order 1234567 \ufffd\ufffd mail [EMAIL]"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=200), st.sampled_from([None, "utf-8", "cp1251", "koi8-r", "text/plain; charset=bogus"]))
+def test_any_bytes_decode_and_mask_without_raising_and_without_the_email(data: bytes, charset: str | None) -> None:
+    out = MASKER.mask_bytes(data + b" ivan.petrov@mail.ru", charset)
+    assert "ivan.petrov@mail.ru" not in out
+
+
+def test_structure_deeper_than_the_walker_is_masked_as_text() -> None:
+    deep: dict[str, object] = {"password": "hunter22", "email": "ivan@mail.ru", "orderId": 1234567}
+    for _ in range(40):
+        deep = {"nested": deep}
+    out = MASKER.mask_document({"message": "deep", "labels": deep})
+    dumped = str(out)
+    assert "hunter22" not in dumped and "ivan@mail.ru" not in dumped
+    assert "1234567" in dumped
+
+
+def test_a_line_over_the_time_bound_is_replaced_and_counted() -> None:
+    masker = Masker(MaskingConfig(line_time_bound_ms=1e-9))
+    assert masker.mask_text("mail ivan@mail.ru") == "[REDACTED: masking time bound]"
+    assert masker.take_counts()["redacted"] == 1  # beside the kinds found before the bound was seen
+    assert masker.mask_text("ok") == "ok"  # too short to scan: nothing to bound
+
+
+def test_time_bound_from_the_environment_and_a_bad_one_named() -> None:
+    assert load_config({"LOGWARDEN_MASKING_LINE_TIME_BOUND_MS": "50"}).line_time_bound_ms == 50.0
+    with pytest.raises(ConfigurationError, match="line_time_bound_ms"):
+        load_config({"LOGWARDEN_MASKING_LINE_TIME_BOUND_MS": "-1"})

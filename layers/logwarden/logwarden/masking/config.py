@@ -33,6 +33,8 @@ class MaskingConfig:
     # Infrastructure ranges whose addresses stay readable ("10.20.0.0/16", "fd00:1::/64").
     keep_cidrs: tuple[str, ...] = ()
     allow_fields: frozenset[str] = frozenset()
+    # A line whose masking takes longer than this is replaced by a redaction marker and counted ("redacted").
+    line_time_bound_ms: float = 2000.0
     hash_key_source: str = "secretsmanager"
     hash_key_name: str = ""
     # The HMAC key itself when the caller already has it (tests, the CLI's --hash-key-file); never printed.
@@ -106,6 +108,7 @@ def load_config(env: Mapping[str, str] | None = None) -> MaskingConfig:
     disabled = {_kind(str(name), problems, "disabled_kinds") for name in data.get("disabled_kinds", [])}
     mask_private_ips = bool(data.get("mask_private_ips", True))
     keep_cidrs = [str(cidr) for cidr in data.get("keep_cidrs", [])]
+    time_bound = str(data.get("line_time_bound_ms", 2000))
     allow_fields = {str(name) for name in data.get("allow_fields", [])}
     hash_table = data.get("hash", {})
     key_source = str(hash_table.get("key_source", "secretsmanager"))
@@ -131,6 +134,8 @@ def load_config(env: Mapping[str, str] | None = None) -> MaskingConfig:
             mask_private_ips = _bool(value, problems, name)
         elif setting == "KEEP_CIDRS":
             keep_cidrs = _csv(value)
+        elif setting == "LINE_TIME_BOUND_MS":
+            time_bound = value
         elif setting == "HASH_KEY_SOURCE":
             key_source = value.strip().lower()
         elif setting == "HASH_KEY_NAME":
@@ -138,6 +143,13 @@ def load_config(env: Mapping[str, str] | None = None) -> MaskingConfig:
         elif setting != "CONFIG_FILE":
             problems.append(f"{name}: unknown setting")
 
+    try:
+        line_time_bound_ms = float(time_bound)
+        if line_time_bound_ms <= 0:
+            raise ValueError(time_bound)
+    except ValueError:
+        problems.append(f"line_time_bound_ms: expected a positive number of milliseconds, got {time_bound!r}")
+        line_time_bound_ms = 2000.0
     for cidr in keep_cidrs:
         try:
             ipaddress.ip_network(cidr, strict=False)
@@ -154,6 +166,7 @@ def load_config(env: Mapping[str, str] | None = None) -> MaskingConfig:
         disabled_kinds=frozenset(kind for kind in disabled if kind is not None),
         mask_private_ips=mask_private_ips,
         keep_cidrs=tuple(keep_cidrs),
+        line_time_bound_ms=line_time_bound_ms,
         allow_fields=frozenset(allow_fields),
         hash_key_source=key_source,
         hash_key_name=key_name,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import json
 import re
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any, Final
@@ -13,6 +15,7 @@ from urllib.parse import unquote, unquote_plus
 
 from logwarden import schema
 from logwarden.masking.config import MaskingConfig
+from logwarden.masking.decode import decode_body
 from logwarden.masking.fieldnames import classify_nested_key, is_identifier_key
 from logwarden.masking.hashkey import fetch_hash_key
 from logwarden.masking.kinds import Kind, Mode
@@ -54,7 +57,9 @@ _MIN_TEXT: Final = 5  # "pwd=x" is the shortest thing worth masking
 _UNICODE_ESCAPE: Final = re.compile(r"\\u([0-9a-fA-F]{4})")
 _PERCENT_ESCAPE: Final = re.compile(r"%[0-9A-Fa-f]{2}")
 _KEY_SUSPECT: Final = re.compile(r"[@0-9]")
-_MAX_DEPTH: Final = 32
+_MAX_DEPTH: Final = 32  # deeper structures are masked as JSON text (see _mask_deep)
+REDACTED: Final = "[REDACTED: masking time bound]"  # a line the masker could not finish within its bound
+REDACTED_COUNT: Final = "redacted"
 _HASH_HEX: Final = 16
 _EMPTY_VALUES: Final = ("null", "none", "n/a", "-")
 _KIND_VALUES: Final = {kind: kind.value for kind in Kind}  # Enum.value is a Python-level property: slow in a loop
@@ -120,6 +125,7 @@ class Masker:
         self._config = config or MaskingConfig()
         self._disabled = self._config.disabled_kinds
         self._private_ips = self._config.mask_private_ips
+        self._time_bound = self._config.line_time_bound_ms / 1000
         self._keep_networks = [ipaddress.ip_network(cidr, strict=False) for cidr in self._config.keep_cidrs]
         self._kept_ips: dict[str, bool] = {}
         self._skip_fields = _TRUSTED_FIELDS | self._config.allow_fields
@@ -176,6 +182,12 @@ class Masker:
         """``text`` with every personal value replaced; the very same string when there is none."""
         return self._mask_text(text, None)
 
+    def mask_bytes(self, data: bytes, declared_charset: str | None = None) -> str:
+        """A message body that is bytes, decoded (its declared charset, cp1251 included, or UTF-8 with U+FFFD for
+        what does not decode: see ``decode.decode_body``) and masked: what is parked is never the raw bytes."""
+        text, _codec, _replaced = decode_body(data, declared_charset)
+        return self.mask_text(text)
+
     def mask_lines(self, lines: Sequence[str]) -> list[str]:
         """``[mask_text(line) for line in lines]``, with one prefilter scan for all of them (much faster)."""
         masked = list(lines)
@@ -205,6 +217,17 @@ class Masker:
         # A line the prefilter found something in holds a character worth_scanning looks for.
         if len(text) < _MIN_TEXT or (found is None and not worth_scanning(text)):
             return text
+        started = time.perf_counter()
+        masked = self._mask_decoded(text, found)
+        if time.perf_counter() - started > self._time_bound:
+            # Every pattern is linear, so this takes a line far longer than any log line; whatever was found in
+            # it, it is not stored: the marker stands in its place and the count says so.
+            self._counts[REDACTED_COUNT] = self._counts.get(REDACTED_COUNT, 0) + 1
+            self._document_kinds.add(REDACTED_COUNT)
+            return REDACTED
+        return masked
+
+    def _mask_decoded(self, text: str, found: Found | None) -> str:
         # Escaped text (\uXXXX, %XX) is decoded first and masked as it reads: masking the escaped form first could
         # mask half a value ("phone=8" of "phone=8\u002B%28912%29...") and leave the rest unreadable to the second
         # pass. When the decoded form holds nothing, the line is scanned as it is, and kept byte for byte.
@@ -376,7 +399,7 @@ class Masker:
     def _mask_value(self, value: Any, kind: Kind | None, parent: str | None, depth: int) -> Any:
         """Labels and other nested values: by key name where the name tells, by content otherwise."""
         if depth > _MAX_DEPTH:
-            return value
+            return self._mask_deep(value)
         if isinstance(value, str):
             if kind is not None:
                 return self._mask_whole(kind, value)
@@ -401,7 +424,7 @@ class Masker:
                     child_parent = key
                 # Strings and scalars, nearly every label value, are handled here without another call.
                 if depth >= _MAX_DEPTH:
-                    new_item = item
+                    new_item = self._mask_deep(item)
                 elif isinstance(item, str):
                     if child_kind is not None:
                         new_item = self._mask_whole(child_kind, item)
@@ -430,6 +453,16 @@ class Masker:
         if kind is not None:
             return self._mask_whole(kind, value)
         return value
+
+    def _mask_deep(self, value: Any) -> Any:
+        """A value deeper than the walker goes: masked as its JSON text, never kept raw; unchanged when clean."""
+        if isinstance(value, str):
+            return self.mask_text(value)
+        if not isinstance(value, dict | list):
+            return value
+        text = json.dumps(value, ensure_ascii=False, default=str)
+        masked = self.mask_text(text)
+        return value if masked is text else masked
 
 
 _MIN_QUOTED = 3  # shorter masked values ("M", "12") would replace unrelated text
