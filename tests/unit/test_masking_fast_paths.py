@@ -97,6 +97,7 @@ def test_text_not_worth_scanning_holds_nothing_to_mask(line: str) -> None:
 )
 def test_every_token_family_passes_its_gate_and_is_found(token: str) -> None:
     assert text._API_KEY_GATE.search(token) is not None
+    assert text._maybe_api_key(token)
     assert worth_scanning(token)
     assert [span.kind.value for span in scan(f"key {token} used")] == ["token"]
 
@@ -152,3 +153,24 @@ def test_a_masker_that_has_seen_other_documents_answers_as_a_fresh_one(docs: lis
         fresh = Masker()
         assert warm.mask_document(doc) == fresh.mask_document(doc)
         assert warm.take_counts() == fresh.take_counts()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Customer John Carter placed order",
+        "CUSTOMER: John Carter",
+        "handed to recipient Mary-Ann O'Neil",
+        "Dear Mrs. Johnson",
+        "signed by J.R. Tolkien",
+        "recipient I. Ivanov",
+        "manager Ivanov I.I. approved",
+    ],
+)
+def test_the_latin_name_shortcut_says_what_the_gate_says(line: str) -> None:
+    import re
+
+    from logwarden.masking.patterns import LATIN_NAME_GATE
+
+    assert re.search(LATIN_NAME_GATE, line) is not None
+    assert text._maybe_latin_name(line)

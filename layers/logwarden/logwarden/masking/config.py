@@ -34,7 +34,7 @@ class MaskingConfig:
     keep_cidrs: tuple[str, ...] = ()
     allow_fields: frozenset[str] = frozenset()
     # A line whose masking takes longer than this is replaced by a redaction marker and counted ("redacted").
-    line_time_bound_ms: float = 2000.0
+    line_time_bound_ms: float = 5000.0
     hash_key_source: str = "secretsmanager"
     hash_key_name: str = ""
     # The HMAC key itself when the caller already has it (tests, the CLI's --hash-key-file); never printed.
@@ -108,7 +108,7 @@ def load_config(env: Mapping[str, str] | None = None) -> MaskingConfig:
     disabled = {_kind(str(name), problems, "disabled_kinds") for name in data.get("disabled_kinds", [])}
     mask_private_ips = bool(data.get("mask_private_ips", True))
     keep_cidrs = [str(cidr) for cidr in data.get("keep_cidrs", [])]
-    time_bound = str(data.get("line_time_bound_ms", 2000))
+    time_bound = str(data.get("line_time_bound_ms", 5000))
     allow_fields = {str(name) for name in data.get("allow_fields", [])}
     hash_table = data.get("hash", {})
     key_source = str(hash_table.get("key_source", "secretsmanager"))
@@ -149,7 +149,7 @@ def load_config(env: Mapping[str, str] | None = None) -> MaskingConfig:
             raise ValueError(time_bound)
     except ValueError:
         problems.append(f"line_time_bound_ms: expected a positive number of milliseconds, got {time_bound!r}")
-        line_time_bound_ms = 2000.0
+        line_time_bound_ms = 5000.0
     for cidr in keep_cidrs:
         try:
             ipaddress.ip_network(cidr, strict=False)

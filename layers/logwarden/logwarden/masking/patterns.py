@@ -16,11 +16,19 @@ API_KEY_GATE: Final = (
 
 # Where a Latin name may stand in free text: after a cue word (a customer, recipient, contact... and a capital), or
 # as an initial and a surname ("I. Ivanov", "J.R. Smith"). Cue words are spelled in their cases so that the pattern
-# means the same to Hyperscan (the prefilter's gate) as to re (text._LATIN_NAME_GATE).
-LATIN_NAME_GATE: Final = (
+# means the same to Hyperscan (the prefilter's gate) as to re (text._maybe_latin_name).
+LATIN_CUE_GATE: Final = (
     r"(?:[Cc]ustomer|CUSTOMER|[Rr]ecipient|RECIPIENT|[Cc]ontact|[Cc]lient|CLIENT|[Bb]uyer|[Cc]onsignee|[Pp]ayer"
     r"|[Cc]ardholder|[Hh]anded to|[Ss]igned by|[Dd]ear|Mrs?\.?|Ms\.?|Dr\.?|Miss)[ \t:=\-]{1,4}(?:person[ \t:=\-]{1,4})?"
     r"[\\\"']{0,2}[A-Z]"
-    r"|(?:^|[^A-Za-z0-9_.])[A-Z]\.[ ]?(?:[A-Z]\.[ ]?)?[A-Z][a-z']"
-    r"|[A-Z][a-z']+ [A-Z]\.[ ]?[A-Z]\."
 )
+# An initial and a surname, or a surname and initials; PYTHON_ form: the same with a look-behind (Hyperscan has none),
+# which lets the engine start only at a capital.
+_INITIALS_TAIL: Final = r"[A-Z]\.[ ]?(?:[A-Z]\.[ ]?)?[A-Z][a-z']|[A-Z][a-z']+ [A-Z]\.[ ]?[A-Z]\."
+LATIN_INITIALS_GATE: Final = (
+    r"(?:^|[^A-Za-z0-9_.])[A-Z]\.[ ]?(?:[A-Z]\.[ ]?)?[A-Z][a-z']|[A-Z][a-z']+ [A-Z]\.[ ]?[A-Z]\."
+)
+PYTHON_LATIN_INITIALS_GATE: Final = (
+    r"(?<![A-Za-z0-9_.])[A-Z]\.[ ]?(?:[A-Z]\.[ ]?)?[A-Z][a-z']|[A-Z][a-z']+ [A-Z]\.[ ]?[A-Z]\."
+)
+LATIN_NAME_GATE: Final = LATIN_CUE_GATE + "|" + LATIN_INITIALS_GATE

@@ -25,7 +25,7 @@ from logwarden.masking import checksums
 from logwarden.masking.fieldnames import classify_key, is_person_word
 from logwarden.masking.kinds import Kind
 from logwarden.masking.patterns import API_KEY_GATE as _API_KEY_GATE_PATTERN
-from logwarden.masking.patterns import LATIN_NAME_GATE
+from logwarden.masking.patterns import LATIN_CUE_GATE, PYTHON_LATIN_INITIALS_GATE
 from logwarden.masking.prefilter import Found, Gate, prefilter, prefilter_lines
 
 
@@ -931,12 +931,7 @@ def _scan_ipv6(text: str, spans: list[Span], private_ips: bool) -> None:
 # Text without one of these holds nothing scan finds: numbers and IBANs need digits, keys a separator, e-mails an
 # '@', tokens the markers scan looks for; the masker also decodes '\\uXXXX' and '%XX'. Keep in step with scan.
 _TRIGGER_CHARACTER: Final = re.compile(r"[\d=:@%\\]")
-_TRIGGER_WORD: Final = re.compile(
-    "eyJ|earer|EARER|asic |ASIC |AKIA|ASIA|AROA|AIDA|ABIA|ACCA|[А-ЯЁ][а-яё]|"
-    + _API_KEY_GATE_PATTERN
-    + "|"
-    + LATIN_NAME_GATE
-)
+_TRIGGER_WORD: Final = re.compile("eyJ|earer|EARER|asic |ASIC |AKIA|ASIA|AROA|AIDA|ABIA|ACCA")
 
 
 def worth_scanning(text: str) -> bool:
@@ -945,7 +940,12 @@ def worth_scanning(text: str) -> bool:
     The first search usually stops within a few characters on a log line (a digit, a colon), so it costs little
     where it does not help.
     """
-    return _TRIGGER_CHARACTER.search(text) is not None or _TRIGGER_WORD.search(text) is not None
+    return (
+        _TRIGGER_CHARACTER.search(text) is not None
+        or _TRIGGER_WORD.search(text) is not None
+        or _maybe_api_key(text)
+        or (not text.islower() and (_CYRILLIC_UPPER.search(text) is not None or _maybe_latin_name(text)))
+    )
 
 
 def scan(text: str, private_ips: bool = True, found: Found | None = None) -> list[Span]:
@@ -984,7 +984,7 @@ def scan_unfiltered(text: str, private_ips: bool = True, ascii_text: bytes | Non
         spans.extend(Span(m.start(1), m.end(1), Kind.TOKEN) for m in _AUTH_SCHEME.finditer(text) if _auth_ok(m))
     if "AKIA" in text or "ASIA" in text or "AROA" in text or "AIDA" in text or "ABIA" in text or "ACCA" in text:
         spans.extend(Span(m.start(), m.end(), Kind.TOKEN) for m in _AWS_KEY_ID.finditer(text))
-    if _API_KEY_GATE.search(text):
+    if _maybe_api_key(text):
         _scan_api_keys(text, spans)
     if ":" in text and _IPV6_GATE.search(text):
         _scan_ipv6(text, spans, private_ips)
@@ -997,7 +997,7 @@ def scan_unfiltered(text: str, private_ips: bool = True, ascii_text: bytes | Non
         _scan_addresses(text, spans)
     if "</" in text:
         _scan_xml(text, spans)
-    if _LATIN_NAME_GATE.search(text):
+    if _maybe_latin_name(text):
         _scan_latin_names(text, spans)
     _scan_numbers(text, spans, private_ips, ascii_text)  # last: context words inside spans found above do not count
     return spans
@@ -1107,7 +1107,8 @@ _CYR_SURNAME: Final = re.compile(
 )
 _CYR_NAME_AFTER_CUE: Final = re.compile(rf"{_CYR_WORD}(?:[ ]{{1,2}}{_CYR_WORD}){{0,2}}(?![\w])")
 _CYRILLIC_UPPER: Final = re.compile(r"[А-ЯЁ][а-яё]")
-_LATIN_NAME_GATE: Final = re.compile(LATIN_NAME_GATE)
+_LATIN_CUE_GATE: Final = re.compile(LATIN_CUE_GATE)
+_LATIN_INITIALS_GATE: Final = re.compile(PYTHON_LATIN_INITIALS_GATE)
 _LATIN_WORD: Final = r"[A-Z](?:[a-z]{1,30}|'[A-Z][a-z]{1,30})(?:[-'][A-Z]?[a-z]{1,30})?"  # O'Neil, Mary-Ann
 _LATIN_CUE_NAME: Final = re.compile(
     r"(?<![\w.])(?:(?:[Cc]ustomer|CUSTOMER|[Rr]ecipient|RECIPIENT|[Cc]ontact(?:[ ]person)?|[Cc]lient|CLIENT|[Bb]uyer"
@@ -1253,6 +1254,56 @@ def _scan_xml(text: str, spans: list[Span]) -> None:
         if kind is Kind.TOKEN and not _looks_secret(value):
             continue
         spans.append(Span(match.start(3), match.end(3), kind))
+
+
+# Literals every token family of _API_KEY holds (patterns.API_KEY_GATE spelled out), grouped by the character they
+# share: C substring searches, where the gate pattern, whose first characters are common letters, would be tried at
+# most positions of a line.
+_API_KEY_UNDERSCORED: Final = (
+    "k_live_", "k_test_", "k_prod_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "npm_", "shpat_",
+    "shpss_", "shpca_", "shppa_", "_v1_", "hf_", "api_org_",
+)  # fmt: skip
+_API_KEY_DASHED: Final = (
+    "xapp-", "glpat-", "gldt-", "glft-", "glrt-", "glcbt-", "glimt-", "glagent-", "gloas-", "glffct-", "glptt-",
+    "glsoat-", "sk-proj-", "sk-ant-", "sk-svcacct-", "sk-admin-", "pypi-AgEI", "HRKU-",
+)  # fmt: skip
+_MAILCHIMP_GATE: Final = re.compile(r"[0-9a-f]{8}-us[0-9]")
+_TWILIO_GATE: Final = re.compile(r"SK[0-9a-fA-F]{32}")
+# What a Latin name after a cue needs: one of these, lowered, in the line (LATIN_CUE_GATE's words).
+_LATIN_CUES: Final = ("customer", "recipient", "contact", "client", "buyer", "consignee", "payer", "cardholder",
+                      "handed to", "signed by", "dear")  # fmt: skip
+_HONORIFICS: Final = ("Mr", "Ms", "Dr", "Miss")
+_CAPITALISED: Final = re.compile(r"[A-Z][a-z']")
+
+
+def _maybe_api_key(text: str) -> bool:
+    """A superset of patterns.API_KEY_GATE (so of every token family), without walking a pattern over the line."""
+    if "_" in text and any(literal in text for literal in _API_KEY_UNDERSCORED):
+        return True
+    if "-" in text and (
+        any(literal in text for literal in _API_KEY_DASHED)
+        or ("-us" in text and _MAILCHIMP_GATE.search(text) is not None)
+    ):
+        return True
+    return (
+        "xox" in text
+        or "AIza" in text
+        or "SG." in text
+        or "PRIVATE KEY" in text
+        or ("SK" in text and _TWILIO_GATE.search(text) is not None)
+    )
+
+
+def _maybe_latin_name(text: str) -> bool:
+    """What patterns.LATIN_NAME_GATE says, each half tried only where its literals are."""
+    if _CAPITALISED.search(text) is None:  # every alternative of the gate holds a capital and a small letter
+        return False
+    if "." in text and _LATIN_INITIALS_GATE.search(text) is not None:
+        return True
+    if any(word in text for word in _HONORIFICS) and _LATIN_CUE_GATE.search(text) is not None:
+        return True
+    lower = text.lower()
+    return any(cue in lower for cue in _LATIN_CUES) and _LATIN_CUE_GATE.search(text) is not None
 
 
 def _scan_api_keys(text: str, spans: list[Span]) -> None:
