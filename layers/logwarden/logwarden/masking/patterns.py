@@ -20,7 +20,7 @@ API_KEY_GATE: Final = (
 LATIN_CUE_GATE: Final = (
     r"(?:[Cc]ustomer|CUSTOMER|[Rr]ecipient|RECIPIENT|[Cc]ontact|[Cc]lient|CLIENT|[Bb]uyer|[Cc]onsignee|[Pp]ayer"
     r"|[Cc]ardholder|[Hh]anded to|[Ss]igned by|[Dd]ear|Mrs?\.?|Ms\.?|Dr\.?|Miss)[ \t:=\-]{1,4}(?:person[ \t:=\-]{1,4})?"
-    r"[\\\"']{0,2}[A-Z]"
+    r"[\\\"']{0,2}[A-Z][a-z']"  # a name word: a capital and a small letter ("CUST-100130" is none)
 )
 # An initial and a surname, or a surname and initials; PYTHON_ form: the same with a look-behind (Hyperscan has none),
 # which lets the engine start only at a capital.

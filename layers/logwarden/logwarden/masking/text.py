@@ -1153,11 +1153,23 @@ def _scan_cyrillic_names(text: str, spans: list[Span]) -> None:
 
 
 def _scan_latin_names(text: str, spans: list[Span]) -> None:
+    # Each pattern only where its literals are: its first characters are common letters.
+    lower = text.lower()
+    if any(cue in lower for cue in _LATIN_CUES) or any(word in text for word in _HONORIFICS):
+        _scan_latin_cue_names(text, spans)
+    if "." in text:
+        _scan_latin_initials(text, spans)
+
+
+def _scan_latin_cue_names(text: str, spans: list[Span]) -> None:
     for match in _LATIN_CUE_NAME.finditer(text):
         group = 1 if match.group(1) is not None else 2
         if any(word.lower() in _NOT_NAMES for word in match.group(group).split()):
             continue
         spans.append(Span(match.start(group), match.end(group), Kind.NAME))
+
+
+def _scan_latin_initials(text: str, spans: list[Span]) -> None:
     for match in _LATIN_INITIALS_NAME.finditer(text):
         if any(word.strip(".").lower() in _NOT_NAMES for word in match.group().split()):
             continue
