@@ -112,6 +112,16 @@ def print_quality(name: str, result: dict[str, Any]) -> None:
     worst_keep = min((k for k in keep_total if k != "all"), key=lambda k: kept[k] / keep_total[k])
     print(f"Worst recall: {worst} {hit[worst] / total[worst]:.3f}; worst keep: {worst_keep} "
           f"{kept[worst_keep] / keep_total[worst_keep]:.3f}.")  # fmt: skip
+    # #21's floors: recall >= 0.99 overall and >= 0.95 for every kind and format, keep-precision >= 0.995, no line
+    # without personal data changed.
+    failed = [key for key in total if key.startswith(("kind:", "format:")) and hit[key] / total[key] < 0.95]
+    if hit["all"] / total["all"] < 0.99:
+        failed.append("recall all")
+    if keep_total["all"] and kept["all"] / keep_total["all"] < 0.995:
+        failed.append("keep-precision")
+    if result["changed"]:
+        failed.append("clean lines changed")
+    print("Floors: " + ("met." if not failed else "NOT met: " + ", ".join(failed) + "."))
 
 
 def report_quality() -> None:
