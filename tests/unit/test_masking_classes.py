@@ -516,3 +516,10 @@ def test_time_bound_from_the_environment_and_a_bad_one_named() -> None:
     assert load_config({"LOGWARDEN_MASKING_LINE_TIME_BOUND_MS": "50"}).line_time_bound_ms == 50.0
     with pytest.raises(ConfigurationError, match="line_time_bound_ms"):
         load_config({"LOGWARDEN_MASKING_LINE_TIME_BOUND_MS": "-1"})
+
+
+def test_url_decoding_leaves_the_rest_of_the_line_as_it_is() -> None:
+    line = '{"@timestamp": "2025-03-21T10:05:29.884+03:00", "message": "POST /cb body: name=&phone=8+%28916%29+123-45-67&order=1234567"}'
+    out = mask(line)
+    assert "2025-03-21T10:05:29.884+03:00" in out
+    assert "123-45-67" not in out and "order=1234567" in out

@@ -84,6 +84,17 @@ def _unescape_unicode(match: re.Match[str]) -> str:
     return match.group()
 
 
+# A run of URL-encoded text (a query string, a form body, an encoded value): decoded on its own, so that the rest of
+# the line ("+03:00" in a timestamp) is left as it is.
+_URL_ENCODED: Final = re.compile(r"[^\s\"'<>]*%[0-9A-Fa-f]{2}[^\s\"'<>]*")
+
+
+def _unquote_run(match: re.Match[str]) -> str:
+    run = match.group()
+    # In a form body or query string ("a=1&b=2") a bare '+' is a space ("8+(912)+345-67-89").
+    return unquote_plus(run) if "=" in run and "+" in run else unquote(run)
+
+
 def _digits(value: str) -> str:
     return value if value.isdigit() else "".join(filter(str.isdigit, value))
 
@@ -235,8 +246,7 @@ class Masker:
         if "\\u" in decoded:
             decoded = _UNICODE_ESCAPE.sub(_unescape_unicode, decoded)
         if "%" in decoded and _PERCENT_ESCAPE.search(decoded):
-            # In a form body or query string ("a=1&b=2") a bare '+' is a space ("8+(912)+345-67-89").
-            decoded = unquote_plus(decoded) if "=" in decoded and "+" in decoded else unquote(decoded)
+            decoded = _URL_ENCODED.sub(_unquote_run, decoded)
         if decoded != text:
             masked = self._mask_plain(decoded)
             if masked is not decoded:
