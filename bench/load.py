@@ -285,6 +285,7 @@ def sustained(args: argparse.Namespace) -> dict[str, Any]:
         "faults": [f"{t:.0f}s {what}" for t, what in faults.log],
     }
 
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)

@@ -65,13 +65,11 @@ def test_detectors_mask_valid_values(masker: Masker, text: str, secret: str, kin
         "sku AB-123-XL ean 4006381333931 barcode 4600682000709",
         "version 1.2.3.4 build 20240501",
         "at ru.shop.OrderService.create(OrderService.java:123)",
-        "upstream 10.0.12.7:8080 and 192.168.1.10 and 127.0.0.1",
         "2024-05-01 12:00:00.123 INFO took 35 ms",
         "price 4111111111 RUB",
         "duration_ms=1714567890 status=200",
         "Object ru.shop.Order@6d06d69c",
         "invalid token: expired",
-        "link-local fe80::1ff:fe23:4567:890a",
     ],
 )
 def test_hard_negatives_survive_byte_identical(masker: Masker, text: str) -> None:
@@ -158,7 +156,9 @@ def test_partial_card_keeps_the_last_four(masker: Masker) -> None:
     assert masked(masker, "card 4111 1111 1111 1111") == "card [CARD ****1111]"
 
 
-def test_private_ips_masked_when_configured() -> None:
+def test_private_ips_masked_by_default_and_kept_when_configured() -> None:
     from logwarden.masking import MaskingConfig
 
-    assert Masker(MaskingConfig(mask_private_ips=True)).mask_text("from 10.1.2.3") == "from [IP]"
+    internal = "upstream 10.0.12.7:8080 and 192.168.1.10 and 127.0.0.1 link-local fe80::1ff:fe23:4567:890a"
+    assert Masker().mask_text(internal) == "upstream [IP]:8080 and [IP] and [IP] link-local [IP]"
+    assert Masker(MaskingConfig(mask_private_ips=False)).mask_text(internal) is internal

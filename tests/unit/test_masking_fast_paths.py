@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -71,10 +72,34 @@ def test_text_not_worth_scanning_holds_nothing_to_mask(line: str) -> None:
         assert scan(line) == []
 
 
-def test_every_api_key_prefix_holds_one_of_the_hints_its_gate_looks_for() -> None:
-    for prefix in text._API_KEY_PREFIXES:
-        assert any(hint in prefix for hint in text._API_KEY_HINTS), prefix
-        assert text._maybe_api_key(prefix), prefix
+@pytest.mark.parametrize(
+    "token",
+    [
+        "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+        "ghp_" + "a1B2" * 9,
+        "github_pat_" + "A1_b" * 6,
+        "xoxb-1234567890-1234567890123-abcdEFGHijkl",
+        "xapp-1-A1234567890-1234567890123-" + "ab12" * 8,
+        "glpat-" + "x1Y2z3" * 4,
+        "glrt-" + "x1Y2z3" * 4,
+        "AIza" + "Sy1_-" * 7,
+        "sk-proj-" + "Ab1_" * 8,
+        "SG." + "aB1-" * 6 + "." + "cD2_" * 10,
+        "npm_" + "a1b2" * 9,
+        "shpat_" + "0a1b" * 8,
+        "dop_v1_" + "0a1b" * 16,
+        "hf_" + "abCD" * 8 + "ab",
+        "HRKU-AA" + "aB1_" * 14 + "xy",
+        "0123456789abcdef0123456789abcdef-us18",
+        "SK" + "0123456789abcdef" * 2,
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA7\n-----END RSA PRIVATE KEY-----",
+    ],
+)
+def test_every_token_family_passes_its_gate_and_is_found(token: str) -> None:
+    assert text._API_KEY_GATE.search(token) is not None
+    assert text._maybe_api_key(token)
+    assert worth_scanning(token)
+    assert [span.kind.value for span in scan(f"key {token} used")] == ["token"]
 
 
 def test_repeated_document_values_are_masked_the_same_every_time() -> None:
@@ -128,3 +153,24 @@ def test_a_masker_that_has_seen_other_documents_answers_as_a_fresh_one(docs: lis
         fresh = Masker()
         assert warm.mask_document(doc) == fresh.mask_document(doc)
         assert warm.take_counts() == fresh.take_counts()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Customer John Carter placed order",
+        "CUSTOMER: John Carter",
+        "handed to recipient Mary-Ann O'Neil",
+        "Dear Mrs. Johnson",
+        "signed by J.R. Tolkien",
+        "recipient I. Ivanov",
+        "manager Ivanov I.I. approved",
+    ],
+)
+def test_the_latin_name_shortcut_says_what_the_gate_says(line: str) -> None:
+    import re
+
+    from logwarden.masking.patterns import LATIN_NAME_GATE
+
+    assert re.search(LATIN_NAME_GATE, line) is not None
+    assert text._maybe_latin_name(line)

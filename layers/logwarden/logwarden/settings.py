@@ -185,9 +185,23 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     Setting(
         "LOGWARDEN_MASKING_MASK_PRIVATE_IPS",
         "flag",
-        "Mask private and link-local addresses too.",
+        "Mask private and link-local addresses too (`false` keeps them).",
         (*INGEST, CLI),
-        default_note="masking.toml",
+        default_note="masking.toml (`true`)",
+    ),
+    Setting(
+        "LOGWARDEN_MASKING_KEEP_CIDRS",
+        "csv",
+        "Infrastructure address ranges (CIDRs) whose addresses are kept; every other IP is masked.",
+        (*INGEST, CLI),
+        "",
+    ),
+    Setting(
+        "LOGWARDEN_MASKING_LINE_TIME_BOUND_MS",
+        "integer",
+        "A line the masker cannot finish within this many milliseconds is replaced by a redaction marker and counted.",
+        (*INGEST, CLI),
+        default_note="masking.toml (`5000`)",
     ),
     Setting(
         "LOGWARDEN_MASKING_HASH_KEY_SOURCE",

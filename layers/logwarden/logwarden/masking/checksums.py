@@ -74,6 +74,8 @@ def card_brand(digits: str) -> str | None:
     """
     n = len(digits)
     d1 = digits[0]
+    if n == 15 and digits[:4] in ("2131", "1800"):  # JCB's older fifteen-digit ranges
+        return "jcb"
     if d1 not in "23456":  # every brand below starts with one of these (epoch milliseconds start with 1)
         return None
     d2 = int(digits[:2])

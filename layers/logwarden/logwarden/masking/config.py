@@ -7,6 +7,7 @@ place and tests pass a plain dict.
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,8 +27,14 @@ class MaskingConfig:
     modes: Mapping[Kind, Mode] = field(default_factory=lambda: {Kind.CARD: Mode.PARTIAL})
     default_mode: Mode = Mode.PLACEHOLDER
     disabled_kinds: frozenset[Kind] = frozenset()
-    mask_private_ips: bool = False
+    # Every address is a client's until it is listed in keep_cidrs: internal ranges included (a shop's customers
+    # reach it through proxies and VPNs that write their private addresses into X-Forwarded-For).
+    mask_private_ips: bool = True
+    # Infrastructure ranges whose addresses stay readable ("10.20.0.0/16", "fd00:1::/64").
+    keep_cidrs: tuple[str, ...] = ()
     allow_fields: frozenset[str] = frozenset()
+    # A line whose masking takes longer than this is replaced by a redaction marker and counted ("redacted").
+    line_time_bound_ms: float = 5000.0
     hash_key_source: str = "secretsmanager"
     hash_key_name: str = ""
     # The HMAC key itself when the caller already has it (tests, the CLI's --hash-key-file); never printed.
@@ -99,7 +106,9 @@ def load_config(env: Mapping[str, str] | None = None) -> MaskingConfig:
         if kind is not None:
             modes[kind] = _mode(str(value), problems, f"modes.{name}")
     disabled = {_kind(str(name), problems, "disabled_kinds") for name in data.get("disabled_kinds", [])}
-    mask_private_ips = bool(data.get("mask_private_ips", False))
+    mask_private_ips = bool(data.get("mask_private_ips", True))
+    keep_cidrs = [str(cidr) for cidr in data.get("keep_cidrs", [])]
+    time_bound = str(data.get("line_time_bound_ms", 5000))
     allow_fields = {str(name) for name in data.get("allow_fields", [])}
     hash_table = data.get("hash", {})
     key_source = str(hash_table.get("key_source", "secretsmanager"))
@@ -123,6 +132,10 @@ def load_config(env: Mapping[str, str] | None = None) -> MaskingConfig:
             allow_fields |= set(_csv(value))
         elif setting == "MASK_PRIVATE_IPS":
             mask_private_ips = _bool(value, problems, name)
+        elif setting == "KEEP_CIDRS":
+            keep_cidrs = _csv(value)
+        elif setting == "LINE_TIME_BOUND_MS":
+            time_bound = value
         elif setting == "HASH_KEY_SOURCE":
             key_source = value.strip().lower()
         elif setting == "HASH_KEY_NAME":
@@ -130,6 +143,21 @@ def load_config(env: Mapping[str, str] | None = None) -> MaskingConfig:
         elif setting != "CONFIG_FILE":
             problems.append(f"{name}: unknown setting")
 
+    try:
+        line_time_bound_ms = float(time_bound)
+        if line_time_bound_ms <= 0:
+            raise ValueError(time_bound)
+    except ValueError:
+        problems.append(f"line_time_bound_ms: expected a positive number of milliseconds, got {time_bound!r}")
+        line_time_bound_ms = 5000.0
+    for cidr in keep_cidrs:
+        try:
+            ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            problems.append(f"keep_cidrs: {cidr!r} is not an address range (expected e.g. 10.20.0.0/16)")
+    # With a key, addresses are hashed unless a mode is set for them: the same client correlates across lines.
+    if key_name and Kind.IP not in modes:
+        modes[Kind.IP] = Mode.HASH
     if key_source not in KEY_SOURCES:
         problems.append(f"hash key source {key_source!r}: expected one of {', '.join(KEY_SOURCES)}")
     config = MaskingConfig(
@@ -137,6 +165,8 @@ def load_config(env: Mapping[str, str] | None = None) -> MaskingConfig:
         default_mode=default_mode,
         disabled_kinds=frozenset(kind for kind in disabled if kind is not None),
         mask_private_ips=mask_private_ips,
+        keep_cidrs=tuple(keep_cidrs),
+        line_time_bound_ms=line_time_bound_ms,
         allow_fields=frozenset(allow_fields),
         hash_key_source=key_source,
         hash_key_name=key_name,

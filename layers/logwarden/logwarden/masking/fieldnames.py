@@ -19,7 +19,28 @@ _EXACT: Final[dict[str, Kind]] = {
     **dict.fromkeys(("inn", "инн", "taxid", "taxpayerid", "иннклиента"), Kind.INN),
     **dict.fromkeys(("snils", "снилс"), Kind.SNILS),
     **dict.fromkeys(
-        ("passport", "паспорт", "passportnumber", "passportno", "passportseries", "серияпаспорта", "номерпаспорта"),
+        (
+            "passport",
+            "паспорт",
+            "passportnumber",
+            "passportno",
+            "passportseries",
+            "passportseriesnumber",
+            "passportseriesandnumber",
+            "серияпаспорта",
+            "номерпаспорта",
+            "серияиномерпаспорта",
+            "iddocument",
+            "identitydocument",
+            "iddoc",
+            "docnumber",
+            "documentnumber",
+            "docseries",
+            "documentseries",
+            "docseriesnumber",
+            "номердокумента",
+            "сериядокумента",
+        ),
         Kind.PASSPORT,
     ),
     "iban": Kind.IBAN,
@@ -166,6 +187,7 @@ _METADATA_SUFFIXES: Final = (
     "check",
     "error",
     "errors",
+    "publickeytoken",  # .NET assembly identities: "PublicKeyToken=30ad4fe6b2a6aeed" is a public key's hash
 )
 # The key "name" alone is a person's name only inside one of these objects.
 _PERSON_WORDS: Final = frozenset(
@@ -258,6 +280,8 @@ _CONTAINED: Final = (
     ("secret", Kind.TOKEN),
     ("token", Kind.TOKEN),
     ("рожд", Kind.BIRTHDATE),
+    ("passport", Kind.PASSPORT),
+    ("паспорт", Kind.PASSPORT),
     ("фамил", Kind.NAME),
 )
 

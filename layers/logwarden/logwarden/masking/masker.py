@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
+import json
 import re
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any, Final
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_plus
 
 from logwarden import schema
 from logwarden.masking.config import MaskingConfig
+from logwarden.masking.decode import decode_body
 from logwarden.masking.fieldnames import classify_nested_key, is_identifier_key
 from logwarden.masking.hashkey import fetch_hash_key
 from logwarden.masking.kinds import Kind, Mode
 from logwarden.masking.prefilter import Found
-from logwarden.masking.text import Span, scan, triage, worth_scanning
+from logwarden.masking.text import Span, is_service_url, scan, triage, worth_scanning
 
 # Fields whose values the pipeline itself writes (levels, names, numbers): never personal, never scanned.
 _TRUSTED_FIELDS: Final = frozenset(
@@ -53,7 +57,9 @@ _MIN_TEXT: Final = 5  # "pwd=x" is the shortest thing worth masking
 _UNICODE_ESCAPE: Final = re.compile(r"\\u([0-9a-fA-F]{4})")
 _PERCENT_ESCAPE: Final = re.compile(r"%[0-9A-Fa-f]{2}")
 _KEY_SUSPECT: Final = re.compile(r"[@0-9]")
-_MAX_DEPTH: Final = 32
+_MAX_DEPTH: Final = 32  # deeper structures are masked as JSON text (see _mask_deep)
+REDACTED: Final = "[REDACTED: masking time bound]"  # a line the masker could not finish within its bound
+REDACTED_COUNT: Final = "redacted"
 _HASH_HEX: Final = 16
 _EMPTY_VALUES: Final = ("null", "none", "n/a", "-")
 _KIND_VALUES: Final = {kind: kind.value for kind in Kind}  # Enum.value is a Python-level property: slow in a loop
@@ -66,10 +72,27 @@ _CLEAN_VALUE_MAX_LEN: Final = 1024  # at most 4096 values of 1 KB: a few MB in t
 
 def _unescape_unicode(match: re.Match[str]) -> str:
     code = int(match.group(1), 16)
-    # Quotes, backslashes, control characters and surrogates stay escaped so a JSON line stays JSON.
+    # Control characters and surrogates stay escaped so a JSON line stays JSON; a quote or a backslash becomes its
+    # two-character escape, which JSON reads the same and the key scan reads as a quote (System.Text.Json writes
+    # every '"' as \u0022).
     if (0x20 <= code < 0x7F and code not in (0x22, 0x5C)) or 0xA0 <= code < 0xD800 or 0xE000 <= code <= 0xFFFD:
         return chr(code)
+    if code == 0x22:
+        return '\\"'
+    if code == 0x5C:
+        return "\\\\"
     return match.group()
+
+
+# A run of URL-encoded text (a query string, a form body, an encoded value): decoded on its own, so that the rest of
+# the line ("+03:00" in a timestamp) is left as it is.
+_URL_ENCODED: Final = re.compile(r"[^\s\"'<>]*%[0-9A-Fa-f]{2}[^\s\"'<>]*")
+
+
+def _unquote_run(match: re.Match[str]) -> str:
+    run = match.group()
+    # In a form body or query string ("a=1&b=2") a bare '+' is a space ("8+(912)+345-67-89").
+    return unquote_plus(run) if "=" in run and "+" in run else unquote(run)
 
 
 def _digits(value: str) -> str:
@@ -87,7 +110,19 @@ def _normalise(kind: Kind, value: str) -> str:
         return _digits(value)
     if kind is Kind.IBAN:
         return value.replace(" ", "").upper()
+    if kind is Kind.IP:
+        address = _ip_address(value)
+        return value.strip() if address is None else address.compressed
     return value.strip()
+
+
+def _ip_address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a masked IP span holds, without brackets or zone id; None when it is none."""
+    text = value.strip().strip("[]").split("%", 1)[0]
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
 
 
 class Masker:
@@ -101,6 +136,9 @@ class Masker:
         self._config = config or MaskingConfig()
         self._disabled = self._config.disabled_kinds
         self._private_ips = self._config.mask_private_ips
+        self._time_bound = self._config.line_time_bound_ms / 1000
+        self._keep_networks = [ipaddress.ip_network(cidr, strict=False) for cidr in self._config.keep_cidrs]
+        self._kept_ips: dict[str, bool] = {}
         self._skip_fields = _TRUSTED_FIELDS | self._config.allow_fields
         self._modes = {kind: self._config.mode(kind) for kind in Kind}
         self._key: bytes | None = None
@@ -155,6 +193,12 @@ class Masker:
         """``text`` with every personal value replaced; the very same string when there is none."""
         return self._mask_text(text, None)
 
+    def mask_bytes(self, data: bytes, declared_charset: str | None = None) -> str:
+        """A message body that is bytes, decoded (its declared charset, cp1251 included, or UTF-8 with U+FFFD for
+        what does not decode: see ``decode.decode_body``) and masked: what is parked is never the raw bytes."""
+        text, _codec, _replaced = decode_body(data, declared_charset)
+        return self.mask_text(text)
+
     def mask_lines(self, lines: Sequence[str]) -> list[str]:
         """``[mask_text(line) for line in lines]``, with one prefilter scan for all of them (much faster)."""
         masked = list(lines)
@@ -184,20 +228,30 @@ class Masker:
         # A line the prefilter found something in holds a character worth_scanning looks for.
         if len(text) < _MIN_TEXT or (found is None and not worth_scanning(text)):
             return text
-        masked = self._mask_plain(text, found)
-        if "\\u" in masked:
-            decoded = _UNICODE_ESCAPE.sub(_unescape_unicode, masked)
-            if decoded != masked:
-                again = self._mask_plain(decoded)
-                if again is not decoded:
-                    masked = again
-        if "%" in masked and _PERCENT_ESCAPE.search(masked):
-            decoded = unquote(masked)
-            if decoded != masked:
-                again = self._mask_plain(decoded)
-                if again is not decoded:
-                    masked = again
+        started = time.perf_counter()
+        masked = self._mask_decoded(text, found)
+        if time.perf_counter() - started > self._time_bound:
+            # Every pattern is linear, so this takes a line far longer than any log line; whatever was found in
+            # it, it is not stored: the marker stands in its place and the count says so.
+            self._counts[REDACTED_COUNT] = self._counts.get(REDACTED_COUNT, 0) + 1
+            self._document_kinds.add(REDACTED_COUNT)
+            return REDACTED
         return masked
+
+    def _mask_decoded(self, text: str, found: Found | None) -> str:
+        # Escaped text (\uXXXX, %XX) is decoded first and masked as it reads: masking the escaped form first could
+        # mask half a value ("phone=8" of "phone=8\u002B%28912%29...") and leave the rest unreadable to the second
+        # pass. When the decoded form holds nothing, the line is scanned as it is, and kept byte for byte.
+        decoded = text
+        if "\\u" in decoded:
+            decoded = _UNICODE_ESCAPE.sub(_unescape_unicode, decoded)
+        if "%" in decoded and _PERCENT_ESCAPE.search(decoded):
+            decoded = _URL_ENCODED.sub(_unquote_run, decoded)
+        if decoded != text:
+            masked = self._mask_plain(decoded)
+            if masked is not decoded:
+                return masked
+        return self._mask_plain(text, found)
 
     def _mask_plain(self, text: str, found: Found | None = None) -> str:
         spans = scan(text, self._private_ips, found)
@@ -208,6 +262,8 @@ class Masker:
         position = 0
         for span in spans:
             if span.end <= position or span.kind in self._disabled:
+                continue
+            if span.kind is Kind.IP and self._keep_networks and self._kept_ip(text[span.start : span.end]):
                 continue
             # A span reaching past one already masked masks the rest too: leaking its tail is worse.
             start = max(span.start, position)
@@ -220,6 +276,19 @@ class Masker:
             return text
         pieces.append(text[position:])
         return "".join(pieces)
+
+    def _kept_ip(self, value: str) -> bool:
+        """Whether an address lies in one of the configured infrastructure ranges (``keep_cidrs``)."""
+        kept = self._kept_ips.get(value)
+        if kept is None:
+            address = _ip_address(value)
+            kept = address is not None and any(
+                address.version == network.version and address in network for network in self._keep_networks
+            )
+            if len(self._kept_ips) >= _FIELD_CACHE_MAX:
+                self._kept_ips.clear()
+            self._kept_ips[value] = kept
+        return kept
 
     # ------------------------------------------------------------------ documents
     def mask_document(self, doc: dict[str, Any]) -> dict[str, Any]:
@@ -320,7 +389,7 @@ class Masker:
     def _mask_whole(self, kind: Kind, value: Any) -> Any:
         """A value under a key that names personal data: masked whatever it looks like."""
         if isinstance(value, str):  # nearly every such value: checked first
-            if kind in self._disabled:
+            if kind in self._disabled or (kind is Kind.ADDRESS and is_service_url(value)):
                 return self.mask_text(value)
             stripped = value.strip()
             if not stripped or stripped.lower() in _EMPTY_VALUES or stripped.startswith(self._marks[kind]):
@@ -340,7 +409,7 @@ class Masker:
     def _mask_value(self, value: Any, kind: Kind | None, parent: str | None, depth: int) -> Any:
         """Labels and other nested values: by key name where the name tells, by content otherwise."""
         if depth > _MAX_DEPTH:
-            return value
+            return self._mask_deep(value)
         if isinstance(value, str):
             if kind is not None:
                 return self._mask_whole(kind, value)
@@ -365,7 +434,7 @@ class Masker:
                     child_parent = key
                 # Strings and scalars, nearly every label value, are handled here without another call.
                 if depth >= _MAX_DEPTH:
-                    new_item = item
+                    new_item = self._mask_deep(item)
                 elif isinstance(item, str):
                     if child_kind is not None:
                         new_item = self._mask_whole(child_kind, item)
@@ -394,6 +463,16 @@ class Masker:
         if kind is not None:
             return self._mask_whole(kind, value)
         return value
+
+    def _mask_deep(self, value: Any) -> Any:
+        """A value deeper than the walker goes: masked as its JSON text, never kept raw; unchanged when clean."""
+        if isinstance(value, str):
+            return self.mask_text(value)
+        if not isinstance(value, dict | list):
+            return value
+        text = json.dumps(value, ensure_ascii=False, default=str)
+        masked = self.mask_text(text)
+        return value if masked is text else masked
 
 
 _MIN_QUOTED = 3  # shorter masked values ("M", "12") would replace unrelated text

@@ -21,6 +21,7 @@ from typing import Final
 import hyperscan
 
 from logwarden.masking import fieldnames
+from logwarden.masking.patterns import API_KEY_GATE, LATIN_NAME_GATE
 
 
 class Gate:
@@ -39,6 +40,8 @@ class Gate:
     IBAN: Final = 128
     ESCAPE: Final = 256  # '\\uXXXX' or '%XX': the masker decodes the text and scans it again
     KEY: Final = 512  # a key that may name personal data (see _key_words and _GENERIC_NAME)
+    NAME: Final = 1024  # a cue word and a capital, or an initial and a surname: a Latin name may stand there
+    XML: Final = 2048  # a closing tag: an element whose name says what it holds
 
 
 # Where a number may start: not after a word character, dot, dash, '#', '+', '%', '@' or ']' (text.py's look-behind).
@@ -47,15 +50,17 @@ _HEX: Final = "[0-9a-fA-F]"
 
 # Gates, each one a superset of what its detector matches, and most of them the very substring test it replaces.
 _GATES: Final[dict[int, str]] = {
-    Gate.EMAIL: r"[0-9A-Za-z._+'\-]@[0-9A-Za-z]",  # _scan_emails: a local-part character before '@', alnum after
-    Gate.URL_PASSWORD: r"://[^\s/:@'\"]+:[^\s/@'\"]*@",
+    Gate.EMAIL: r"[0-9A-Za-z._+'\-\"]@[0-9A-Za-z]",  # _scan_emails: a local-part character before '@', alnum after
+    Gate.URL_PASSWORD: r"://[^\s/:@'\"]*:[^\s/@'\"]*@",
     Gate.JWT: r"eyJ",
     Gate.AUTH_SCHEME: r"earer|EARER|asic |ASIC ",
-    Gate.AWS_KEY_ID: r"AKIA|ASIA|AROA|AIDA",
-    Gate.API_KEY: r"sk_live_|sk_test_|rk_live_|ghp_|gho_|github_pat_|xoxb-|xoxp-|glpat-",
+    Gate.AWS_KEY_ID: r"AKIA|ASIA|AROA|AIDA|ABIA|ACCA",
+    Gate.API_KEY: API_KEY_GATE,
     Gate.IPV6: r"::|:(?:[0-9a-fA-F]{1,4}:){5}",  # text._IPV6_GATE
     Gate.IBAN: r"[A-Z]{2}[0-9]{2}",
     Gate.ESCAPE: r"\\u[0-9a-fA-F]{4}|%[0-9A-Fa-f]{2}",
+    Gate.NAME: LATIN_NAME_GATE,
+    Gate.XML: r"</",
 }
 
 

@@ -1,0 +1,34 @@
+"""Patterns shared by the detectors (``text``) and the prefilter, which must agree on them exactly."""
+
+from __future__ import annotations
+
+from typing import Final
+
+# A superset of every token family text._API_KEY finds (gitleaks' and detect-secrets' rules): the literal prefixes
+# of Stripe, GitHub, Slack, GitLab, Google, OpenAI, Anthropic, SendGrid, npm, PyPI, Shopify, DigitalOcean, Hugging
+# Face and Heroku keys, a Mailchimp key's data centre after hex digits ("...a8-us18"), a Twilio key (SK and 32 hex
+# digits), a PEM private key header. Written for both Python's re and Hyperscan.
+API_KEY_GATE: Final = (
+    r"[sr]k_(?:live|test|prod)_|gh[pousr]_|github_pat_|xox[abeoprs][-.]|xapp-|gl(?:pat|dt|ft|rt|cbt|imt|agent|oas|ffct"
+    r"|ptt|soat)-|AIza|sk-(?:proj|ant|svcacct|admin)-|SG\.|npm_|pypi-AgEI|shp(?:at|ss|ca|pa)_|do[opr]_v1_|hf_|api_org_"
+    r"|HRKU-|[0-9a-f]{8}-us[0-9]|SK[0-9a-fA-F]{32}|PRIVATE KEY"
+)
+
+# Where a Latin name may stand in free text: after a cue word (a customer, recipient, contact... and a capital), or
+# as an initial and a surname ("I. Ivanov", "J.R. Smith"). Cue words are spelled in their cases so that the pattern
+# means the same to Hyperscan (the prefilter's gate) as to re (text._maybe_latin_name).
+LATIN_CUE_GATE: Final = (
+    r"(?:[Cc]ustomer|CUSTOMER|[Rr]ecipient|RECIPIENT|[Cc]ontact|[Cc]lient|CLIENT|[Bb]uyer|[Cc]onsignee|[Pp]ayer"
+    r"|[Cc]ardholder|[Hh]anded to|[Ss]igned by|[Dd]ear|Mrs?\.?|Ms\.?|Dr\.?|Miss)[ \t:=\-]{1,4}(?:person[ \t:=\-]{1,4})?"
+    r"[\\\"']{0,2}[A-Z][a-z']"  # a name word: a capital and a small letter ("CUST-100130" is none)
+)
+# An initial and a surname, or a surname and initials; PYTHON_ form: the same with a look-behind (Hyperscan has none),
+# which lets the engine start only at a capital.
+_INITIALS_TAIL: Final = r"[A-Z]\.[ ]?(?:[A-Z]\.[ ]?)?[A-Z][a-z']|[A-Z][a-z']+ [A-Z]\.[ ]?[A-Z]\."
+LATIN_INITIALS_GATE: Final = (
+    r"(?:^|[^A-Za-z0-9_.])[A-Z]\.[ ]?(?:[A-Z]\.[ ]?)?[A-Z][a-z']|[A-Z][a-z']+ [A-Z]\.[ ]?[A-Z]\."
+)
+PYTHON_LATIN_INITIALS_GATE: Final = (
+    r"(?<![A-Za-z0-9_.])[A-Z]\.[ ]?(?:[A-Z]\.[ ]?)?[A-Z][a-z']|[A-Z][a-z']+ [A-Z]\.[ ]?[A-Z]\."
+)
+LATIN_NAME_GATE: Final = LATIN_CUE_GATE + "|" + LATIN_INITIALS_GATE
