@@ -200,7 +200,23 @@ def test_poison_message_is_parked_and_the_rest_indexed(tmp_path: Path) -> None:
     [location] = report.deadletter_locations
     [entry] = store.read(location)
     assert entry.reason == "undecodable_message"
-    assert base64.b64decode(entry.payload["base64"]) == b"\xff\xfe\x00binary\x80garbage"
+    # decoded with replacement and masked, never parked as raw bytes
+    assert "base64" not in entry.payload and "binary" in entry.payload["text"] and "\ufffd" in entry.payload["text"]
+
+
+def test_a_body_in_a_declared_charset_is_read_in_it_and_masked_before_it_is_parked(tmp_path: Path) -> None:
+    # GIVEN a cp1251 body (a Windows service) with a name and an e-mail, which is no UTF-8
+    body = "Заказ 7701234: клиент Иванов Иван Петрович, почта ivan.petrov@mail.ru".encode("cp1251")
+    event = _one(body, content_type="text/plain; charset=windows-1251")
+    store = LocalDeadLetterStore(tmp_path)
+    # WHEN it is ingested
+    report = _run(event, FakeBulkTransport(), store)
+    # THEN it is parked as text read in its charset, masked
+    [location] = report.deadletter_locations
+    [entry] = store.read(location)
+    text = entry.payload["text"]
+    assert "Заказ 7701234" in text and "ivan.petrov@mail.ru" not in text and "Иванов" not in text
+    assert "windows-1251" in entry.detail or "cp1251" in entry.detail
 
 
 def test_redelivered_batch_lands_as_duplicates(tmp_path: Path) -> None:

@@ -41,6 +41,7 @@ from logwarden import naming, schema
 from logwarden.inflate import DEFAULT_LIMITS, TOO_LARGE, InflateBudget, InflateLimits, TooLargeError
 from logwarden.ingest.pipeline import IngestReport
 from logwarden.ingest.records import RejectedInput, SourceBatch, SourceRecord, payload_text, stable_id
+from logwarden.masking.decode import charset_of, decode_body
 from logwarden.parsing.rabbitmq import iter_broker_records, looks_like_broker_record
 from logwarden.routing import Route, Router
 
@@ -293,7 +294,12 @@ def _decode_message(
         return
     text = payload_text(raw)
     if text is None:
-        batch.rejected.append(RejectedInput("undecodable_message", "body is not UTF-8 text", origin, None, raw))
+        # Read by the charset the message declares (cp1251 and the like), else as UTF-8 with U+FFFD, so what is
+        # parked is masked text, never bytes no one has looked into.
+        content_type = properties.get("contentType")
+        decoded, codec, _ = decode_body(raw, charset_of(content_type if isinstance(content_type, str) else None))
+        detail = f"body is not UTF-8 text ({len(raw)} bytes, read as {codec})"
+        batch.rejected.append(RejectedInput("undecodable_message", detail, origin, decoded))
         return
     records = split_body(text)
     if not records:
