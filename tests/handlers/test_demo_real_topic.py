@@ -11,10 +11,6 @@ The OpenSearch port is the counts fake, with an order spike at 10:07 on 2025-02-
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -22,7 +18,6 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import BotoCoreError, ClientError
 
 from logwarden.demo.alerts import (
     HANDLER_VARIABLES,
@@ -39,6 +34,7 @@ from logwarden.detect.publish import PublishError
 from tests.anomaly_fakes import FakeCountsSearch
 from tests.conftest import load_event
 from tests.handlers.conftest import LambdaContext, load_handler
+from tests.moto_server import moto_server
 
 REGION = "eu-central-1"
 
@@ -66,43 +62,11 @@ class Account:
         return sorted(topic["TopicArn"] for topic in self.sns.list_topics()["Topics"])
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def account() -> Iterator[Account]:
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    keys = {"aws_access_key_id": "admin", "aws_secret_access_key": "admin", "region_name": REGION}
-    admin = Account(url, boto3.client("sns", endpoint_url=url, **keys), boto3.client("sqs", endpoint_url=url, **keys))
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                admin.sns.list_topics()
-                break
-            except (BotoCoreError, ClientError):
-                if server.poll() is not None or time.monotonic() > deadline:
-                    _, err = server.communicate(timeout=5) if server.poll() is not None else (b"", b"")
-                    pytest.fail(f"moto server did not start: {err.decode(errors='replace')[-500:]}")
-                time.sleep(0.1)
-        yield admin
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    with moto_server(REGION) as url:
+        keys = {"aws_access_key_id": "admin", "aws_secret_access_key": "admin", "region_name": REGION}
+        yield Account(url, boto3.client("sns", endpoint_url=url, **keys), boto3.client("sqs", endpoint_url=url, **keys))
 
 
 @pytest.fixture(scope="module")

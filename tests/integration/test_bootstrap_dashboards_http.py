@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import ssl
-import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,19 +13,14 @@ from typing import Any
 import pytest
 
 from logwarden.bootstrap.admin import DashboardsHttpAdmin
+from tests.rehearsal.domain import self_signed_certificate
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def dashboards(tmp_path: Path) -> Iterator[tuple[str, Path, list[dict[str, Any]]]]:
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
-         "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
+    cert, key = self_signed_certificate(tmp_path)
     seen: list[dict[str, Any]] = []
 
     class Handler(BaseHTTPRequestHandler):

@@ -19,11 +19,9 @@ import os
 import platform
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,11 +31,11 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import BotoCoreError, ClientError
 
 from logwarden.local import opensearch as local
+from tests.moto_server import moto_server
 from tests.rehearsal.domain import SigV4Domain, Upstream, self_signed_certificate
-from tests.rehearsal.resolve import Deployment
+from tests.rehearsal.resolve import Deployment, load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / ".aws-sam" / "host" / "build"
@@ -45,23 +43,6 @@ RUNNER = Path(__file__).with_name("lambda_runner.py")
 REGION = "eu-central-1"
 # The function role's credentials as Lambda hands them over; the domain stand-in accepts only these.
 ACCESS_KEY, SECRET_KEY = "AKIAREHEARSAL0000001", "rehearsal-secret-key-0000000000000000000"
-
-
-def _translator() -> Any:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("translate_template", ROOT / "scripts" / "translate_template.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="session")
@@ -88,28 +69,8 @@ def opt_python(build: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    probe = boto3.client("sns", endpoint_url=url, region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                probe.list_topics()
-                break
-            except (BotoCoreError, ClientError):
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("moto server did not start")
-                time.sleep(0.1)
+    with moto_server(REGION) as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 class ResponseEndpoint:
@@ -247,7 +208,7 @@ def stack(
     masking_key = aws["secretsmanager"].create_secret(
         Name=f"{stack_name}/masking-hmac-key", SecretString=secrets.token_hex(32), KmsKeyId=key_arn
     )["ARN"]
-    sam = _translator().load_sam(ROOT / "template.yaml")
+    sam = load_template()
     deployment = Deployment(
         template=sam,
         parameters={

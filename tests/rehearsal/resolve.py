@@ -16,6 +16,20 @@ _NO_VALUE = object()
 _SUB = re.compile(r"\$\{([^}!][^}]*)\}")
 
 
+def load_template() -> dict[str, Any]:
+    """template.yaml as scripts/translate_template.py reads it (the tags turned into their long forms)."""
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("translate_template", root / "scripts" / "translate_template.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    template: dict[str, Any] = module.load_sam(root / "template.yaml")
+    return template
+
+
 class Unresolvable(ValueError):
     pass
 
