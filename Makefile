@@ -36,6 +36,7 @@ lint: venv ## ruff and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	for handler in functions/*/app.py; do $(BIN)/mypy --no-error-summary "$$handler" || exit 1; done
 
 .PHONY: services-down
 services-down: ## stop the local OpenSearch (and RabbitMQ)

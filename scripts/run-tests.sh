@@ -9,6 +9,8 @@ echo "== static checks"
 $BIN/ruff check .
 $BIN/ruff format --check .
 $BIN/mypy
+# Each handler is a module named app in its own folder (as Lambda loads it), so each is checked on its own.
+for handler in functions/*/app.py; do $BIN/mypy --no-error-summary "$handler"; done
 
 echo "== the deployable stack (cfn-lint, sam validate, checkov, sam build, template tests)"
 scripts/check-template.sh
