@@ -83,14 +83,47 @@ def test_free_text_fields_and_unknown_fields_are_scanned() -> None:
         schema.STACK_TRACE: "java.lang.IllegalStateException: card 4111 1111 1111 1111\n\tat A.b(A.java:12)",
         schema.URL_PATH: "/api/customers/ivan@mail.ru",
         "http.request.body": '{"password":"x1y2z3"}',
-        schema.LOGGER: "ru.shop.Mailer@example.com",  # trusted field: never scanned
+        schema.EVENT_KIND: "ru.shop.Mailer@example.com",  # written by the pipeline: never scanned
+        schema.LOGGER: "ru.shop.Mailer@example.com",  # lifted from the record: scanned like any text
     }
     out = Masker().mask_document(doc)
     assert out[schema.ERROR_MESSAGE] == "Duplicate customer [EMAIL]"
     assert "4111" not in out[schema.STACK_TRACE] and "(A.java:12)" in out[schema.STACK_TRACE]
     assert out[schema.URL_PATH] == "/api/customers/[EMAIL]"
     assert out["http.request.body"] == '{"password":"[PASSWORD]"}'
-    assert out[schema.LOGGER] == doc[schema.LOGGER]
+    assert out[schema.EVENT_KIND] == doc[schema.EVENT_KIND]
+    assert out[schema.LOGGER] == "[EMAIL]"
+
+
+def test_fields_the_parser_lifts_are_masked_when_they_hold_personal_data_and_kept_when_they_are_ids() -> None:
+    # GIVEN the lifted schema fields as services really fill them: ids, a token for a trace id, contacts for ids
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJpdmFuLnBldHJvdkBtYWlsLnJ1In0.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
+    doc = {
+        schema.CUSTOMER_ID: "ivan.petrov@mail.ru",
+        schema.ORDER_ID: "+7 912 345-67-89",
+        schema.TRACE_ID: jwt,
+        schema.THREAD: "http-nio-8080-exec-3",
+        schema.SPAN_ID: "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",
+        schema.HOST: "crm-api-7f9c4d6b8-x2l5q",
+        schema.SERVICE: "crm-api",
+        schema.ERROR_TYPE: "java.lang.IllegalStateException",
+        schema.ORDER_STATUS: "PRICED",
+        schema.LOGGER: "ru.crm.OrderService",
+    }
+    kept = {
+        schema.CUSTOMER_ID: "5521",
+        schema.ORDER_ID: "79958318034",
+        schema.TRACE_ID: "4bf92f3577b34da6a3ce929d0e0e4736",
+    }
+    # WHEN they are masked
+    out = Masker().mask_document(doc)
+    ids = Masker().mask_document(kept)
+    # THEN the personal values are gone, everything else is as it was
+    assert out[schema.CUSTOMER_ID] == "[EMAIL]" and out[schema.ORDER_ID] == "[PHONE]"
+    assert "eyJ" not in out[schema.TRACE_ID] and "ghp_" not in out[schema.SPAN_ID]
+    assert "10.0.1.23" not in Masker().mask_document({schema.HOST: "10.0.1.23"})[schema.HOST]
+    assert all(out[name] == doc[name] for name in doc if name not in kept and name != schema.SPAN_ID)
+    assert {name: ids[name] for name in kept} == kept
 
 
 def test_allow_list_fields_are_kept() -> None:

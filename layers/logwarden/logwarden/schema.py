@@ -101,19 +101,6 @@ FIELD_ANALYZERS: Final[dict[str, str]] = {STACK_TRACE: "simple"}
 # Free text that the masker must scan (structured fields are masked by name as well).
 FREE_TEXT_FIELDS: Final = (MESSAGE, ERROR_MESSAGE, STACK_TRACE)
 
-# Internal identifiers support needs intact; the masker never touches these fields.
-IDENTIFIER_FIELDS: Final = (
-    ORDER_ID,
-    CUSTOMER_ID,
-    TRACE_ID,
-    SPAN_ID,
-    ORIGIN_EVENT_ID,
-    ORIGIN_MESSAGE_ID,
-    ORIGIN_LOG_GROUP,
-    ORIGIN_LOG_STREAM,
-    ORIGIN_QUEUE,
-)
-
 _KEYWORD_IGNORE_ABOVE: Final = 1024
 
 

@@ -22,7 +22,9 @@ from logwarden.masking.kinds import Kind, Mode
 from logwarden.masking.prefilter import Found
 from logwarden.masking.text import Span, is_service_url, scan, triage, worth_scanning
 
-# Fields whose values the pipeline itself writes (levels, names, numbers): never personal, never scanned.
+# Fields whose values the pipeline itself writes (levels, kinds, numbers, AWS's own names): never personal, never
+# scanned. What the parser lifts out of a record (logger, thread, host, ids, statuses, error types) is not here: a
+# service can put anything in those, so they are scanned like any other text (an id that is a bare number is kept).
 _TRUSTED_FIELDS: Final = frozenset(
     (
         schema.TIMESTAMP,
@@ -30,17 +32,10 @@ _TRUSTED_FIELDS: Final = frozenset(
         schema.EVENT_KIND,
         schema.DURATION_MS,
         schema.LEVEL,
-        schema.LOGGER,
         schema.FORMAT,
         schema.FLAGS,
         schema.MASKED,
         schema.SUBSYSTEM,
-        schema.SERVICE,
-        schema.HOST,
-        schema.THREAD,
-        schema.ERROR_TYPE,
-        schema.ORDER_STATUS,
-        schema.ORDER_PREVIOUS_STATUS,
         schema.ORDER_PRICE,
         schema.ORDER_CURRENCY,
         schema.HTTP_METHOD,
@@ -50,9 +45,29 @@ _TRUSTED_FIELDS: Final = frozenset(
         schema.ORIGIN_BROKER,
         schema.CLOUD_ACCOUNT,
         schema.CLOUD_REGION,
-        *schema.IDENTIFIER_FIELDS,
+        schema.ORIGIN_EVENT_ID,
+        schema.ORIGIN_LOG_GROUP,
+        schema.ORIGIN_LOG_STREAM,
+        schema.ORIGIN_QUEUE,
     )
 )
+# The fields the parser lifts out of a record: scanned like any text (see _TRUSTED_FIELDS), and prefiltered with
+# the free text of a delivery, so that the usual clean names and ids cost a set lookup.
+_LIFTED_FIELDS: Final = (
+    schema.LOGGER,
+    schema.SERVICE,
+    schema.HOST,
+    schema.THREAD,
+    schema.ERROR_TYPE,
+    schema.ORDER_STATUS,
+    schema.ORDER_PREVIOUS_STATUS,
+    schema.ORDER_ID,
+    schema.CUSTOMER_ID,
+    schema.TRACE_ID,
+    schema.SPAN_ID,
+    schema.ORIGIN_MESSAGE_ID,
+)
+_PREPARED_FIELDS: Final = (*schema.FREE_TEXT_FIELDS, *_LIFTED_FIELDS)
 _MIN_TEXT: Final = 5  # "pwd=x" is the shortest thing worth masking
 _UNICODE_ESCAPE: Final = re.compile(r"\\u([0-9a-fA-F]{4})")
 _PERCENT_ESCAPE: Final = re.compile(r"%[0-9A-Fa-f]{2}")
@@ -216,10 +231,11 @@ class Masker:
                 yield index, masked, counts
 
     def prepare(self, docs: Iterable[dict[str, Any]]) -> None:
-        """Prefilter the free text of ``docs`` (messages, stack traces) in one scan and remember what it clears
-        until the next call, so that :meth:`mask_document` finds those texts clean with a set lookup. The ingest
-        pipeline prepares each delivery's documents; masking gives the same result with or without it."""
-        texts = [text for doc in docs for field in schema.FREE_TEXT_FIELDS if isinstance(text := doc.get(field), str)]
+        """Prefilter the free text of ``docs`` (messages, stack traces, the fields lifted from them) in one scan and
+        remember what it clears until the next call, so that :meth:`mask_document` finds those texts clean with a
+        set lookup. The ingest pipeline prepares each delivery's documents; masking gives the same result with or
+        without it."""
+        texts = [text for doc in docs for field in _PREPARED_FIELDS if isinstance(text := doc.get(field), str)]
         suspects = triage(texts)
         self._vouched = {text for index, text in enumerate(texts) if index not in suspects}
         self._prepared = {texts[index]: found for index, found in suspects.items() if found is not None}
@@ -371,9 +387,9 @@ class Masker:
 
     def _mask_keyed_text(self, key: str, value: str) -> str:
         """A string under a key that says nothing: scanned, except a bare number under an id-like key."""
-        if value.isdigit() and is_identifier_key(key.rsplit(".", 1)[-1]):
+        if value in self._vouched or value in self._clean_values:  # the common case first: a prefiltered clean value
             return value
-        if value in self._clean_values or value in self._vouched:
+        if value.isdigit() and is_identifier_key(key.rsplit(".", 1)[-1]):
             return value
         masked = self._mask_text(value, self._prepared.get(value))
         if masked is value and len(value) <= _CLEAN_VALUE_MAX_LEN and key != schema.MESSAGE:
