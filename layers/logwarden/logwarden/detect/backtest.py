@@ -71,7 +71,8 @@ def replay(rows: Mapping[SeriesKey, Mapping[int, int]], rules: Rules) -> Iterato
     states: dict[AlertKey, AlertState] = {}
     for minute in range(table.start, table.end + 1):
         table.now = minute
-        transitions = step(states, detectors.evaluate(), minute, rules.lifecycle)
+        findings = detectors.evaluate()
+        transitions = step(states, findings, minute, rules.lifecycle, detectors.current, detectors.this_minute)
         notifications = []
         for transition in transitions:
             if transition.after is None:

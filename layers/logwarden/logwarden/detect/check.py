@@ -81,6 +81,7 @@ class AnomalyCheck:
         states = self._store.load()
         error: str | None = None
         series = 0
+        detectors: Detectors | None = None
         try:
             view = self._counts.fetch(fetch_span(minute, self._rules))
         except CountsUnavailableError as exc:
@@ -90,8 +91,14 @@ class AnomalyCheck:
             states = {k: v for k, v in states.items() if k.group == CHECK_FAILED}
         else:
             series = sum(1 for _ in view.series())
-            findings = Detectors(view, self._rules).evaluate()
-        transitions = step(states, findings, minute, self._rules.lifecycle)
+            detectors = Detectors(view, self._rules)
+            findings = detectors.evaluate()
+        if detectors is None:
+            transitions = step(states, findings, minute, self._rules.lifecycle)
+        else:
+            transitions = step(
+                states, findings, minute, self._rules.lifecycle, detectors.current, detectors.this_minute
+            )
         applied: list[Transition] = []
         lost = 0
         for transition in transitions:
@@ -105,10 +112,10 @@ class AnomalyCheck:
             try:
                 message_id = self._publisher.publish(build_message(notifications, self._context))
             except Exception:
-                # Unsent means unclaimed: put the state back so the next run (or the retry) sends it.
+                # Unsent means unclaimed: put the state back so the next run (or the retry) sends it. Every
+                # change of the run goes back: members of one incident carry what its message told.
                 for transition in applied:
-                    if transition.notification is not None:
-                        self._store.restore(transition)
+                    self._store.restore(transition)
                 raise
         return CheckReport(minute, error is None, series, len(findings), notifications, lost, message_id, error)
 

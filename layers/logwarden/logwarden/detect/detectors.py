@@ -92,6 +92,8 @@ class Detectors:
         self.baseline = baseline or SeasonalBaseline(view, rules.baseline)
         self._plans: dict[SeriesKey, dict[int, bool]] = {}
         self._lifts: dict[tuple[int, int], _Lift] = {}
+        self._known_set: frozenset[SeriesKey] = frozenset()
+        self._known_at: int | None = None
 
     # ------------------------------------------------------------------------------------------ helpers
 
@@ -154,6 +156,24 @@ class Detectors:
     def _lift_window(self) -> tuple[int, int]:
         now = self.view.now
         return now - self.rules.lift.window_minutes + 1, now
+
+    def current(self, key: SeriesKey, minutes: int = 5) -> tuple[float, float | None] | None:
+        """Count per minute over the last ``minutes`` minutes and its expectation; None for an unknown series."""
+        if key not in self._known():
+            return None
+        now = self.view.now
+        first = now - minutes + 1
+        expected = self.baseline.expected(key, first, now)
+        return self.view.minute_sum(key, first, now) / minutes, None if expected is None else expected / minutes
+
+    def this_minute(self, key: SeriesKey) -> tuple[float, float | None] | None:
+        return self.current(key, 1)
+
+    def _known(self) -> frozenset[SeriesKey]:
+        if self._known_at != self.view.now:
+            self._known_set = frozenset(self.view.series())
+            self._known_at = self.view.now
+        return self._known_set
 
     # ------------------------------------------------------------------------------------------ detectors
 

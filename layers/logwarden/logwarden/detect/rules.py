@@ -90,9 +90,11 @@ class LiftRules:
 
 @dataclass(frozen=True, slots=True)
 class LifecycleRules:
-    cooldown_minutes: int = 60
+    cooldown_minutes: int = 15  # the least time between two messages of one incident
     recover_after_minutes: int = 10
     state_ttl_days: int = 7
+    hold_minutes: int = 2  # an incident no worse than hold_severity waits this long before it is announced
+    hold_severity: Severity = Severity.LOW
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,9 +359,11 @@ def build_rules(document: Mapping[str, Any]) -> Rules:
     )
     life = _Reader(document.get("lifecycle", {}), "lifecycle", problems)
     lifecycle = LifecycleRules(
-        cooldown_minutes=life.integer("cooldown_minutes", 60),
+        cooldown_minutes=life.integer("cooldown_minutes", 15),
         recover_after_minutes=life.integer("recover_after_minutes", 10, minimum=1),
         state_ttl_days=life.integer("state_ttl_days", 7, minimum=1),
+        hold_minutes=life.integer("hold_minutes", 2),
+        hold_severity=life.severity("hold_severity", Severity.LOW),
     )
     static: list[StaticRule] = []
     raw_static = document.get("static", [])
