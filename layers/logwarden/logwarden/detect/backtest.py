@@ -85,7 +85,7 @@ def replay(rows: Mapping[SeriesKey, Mapping[int, int]], rules: Rules) -> Iterato
 
 
 def notification_line(notification: Notification) -> bytes:
-    """The backtest's JSON line; field order is part of the format."""
+    """The backtest's JSON line; field order is part of the format (new fields go at the end)."""
     series = notification.key.series
     return orjson.dumps(
         {
@@ -96,6 +96,9 @@ def notification_line(notification: Notification) -> bytes:
             "severity": notification.severity.label,
             "rule": notification.rule,
             "kind": notification.kind,
+            "incident": notification.incident,
+            "reason": notification.reason,
+            "related": [str(key) for key in notification.related],
         }
     )
 

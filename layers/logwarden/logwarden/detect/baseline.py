@@ -30,6 +30,12 @@ def history_hours(now: int, recent_minutes: int, trend_hours: int) -> tuple[int,
     return earliest - 1, current + 1
 
 
+def _median(values: list[float] | list[int]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return float(ordered[mid]) if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
 class SeasonalBaseline:
     """Expected counts of series read through a view; hourly rates are cached, they never change."""
 
@@ -38,6 +44,7 @@ class SeasonalBaseline:
         self._rules = rules
         self._weekend = frozenset(rules.weekend_days)
         self._rates: dict[tuple[SeriesKey, int], float | None] = {}
+        self._spread: dict[tuple[SeriesKey, int], float] = {}
         self._hours: dict[tuple[SeriesKey, int], float | None] = {}
 
     def hourly_rate(self, key: SeriesKey, hour: int) -> float | None:
@@ -71,10 +78,19 @@ class SeasonalBaseline:
             counts = every_day
         else:
             return None
-        counts.sort()
-        mid = len(counts) // 2
-        median = counts[mid] if len(counts) % 2 else (counts[mid - 1] + counts[mid]) / 2
+        median = _median(counts)
+        # Robust day-to-day dispersion: 1.4826 x the median absolute deviation is sigma for normal data, and
+        # one odd day (an incident, a campaign) moves it no more than it moves the median.
+        mad = _median([abs(c - median) for c in counts])
+        self._spread[(key, hour)] = 1.4826 * mad / median if median > 0 else 0.0
         return max(median / MINUTES_PER_HOUR, self._rules.min_rate_per_minute)
+
+    def dispersion(self, key: SeriesKey, minute: int) -> float:
+        """Relative day-to-day spread (robust sigma / median) of the series' count in the hour of ``minute``."""
+        hour = minute // MINUTES_PER_HOUR
+        if self.hourly_rate(key, hour) is None:
+            return 0.0
+        return self._spread.get((key, hour), 0.0)
 
     def expected(self, key: SeriesKey, first: int, last: int) -> float | None:
         """Expected count over minutes ``first..last`` inclusive, or None without enough history."""

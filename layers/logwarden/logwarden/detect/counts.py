@@ -91,6 +91,11 @@ class MinuteTable:
     def first_hour(self) -> int | None:
         return self._first_hour
 
+    @property
+    def keys(self) -> list[SeriesKey]:
+        """Every series of the table, whatever ``now`` is."""
+        return self._order
+
     def series(self) -> Iterable[SeriesKey]:
         return self._visible
 

@@ -68,6 +68,7 @@ class Thread:
     peak_minute: int = 0
     peak_series: str = ""
     messages: int = 0  # alert messages sent so far (the recovery not included)
+    rule: str = ""  # the rule named by the latest alert message (the recovery names it too)
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,7 +280,10 @@ def _alert_notice(
         return None, thread
     primary = _primary(states)
     others = tuple(sorted(s.key.series for s in states if s is not primary))
-    thread = replace(thread, announced=True, severity=severity, last_message=minute, messages=thread.messages + 1)
+    thread = replace(
+        thread, announced=True, severity=severity, last_message=minute, messages=thread.messages + 1,
+        rule=primary.latest.rule,
+    )  # fmt: skip
     notice = Notification(
         ALERT, minute, primary.key, primary.latest.rule, severity, thread.opened, primary.latest, reason,
         thread.incident, others,
@@ -301,7 +305,8 @@ def _recovery(thread: Thread, last: list[AlertState], minute: int, current: Curr
     )
     others = tuple(sorted(s.key.series for s in last if s is not primary))
     return Notification(
-        RECOVERY, minute, primary.key, primary.rule, thread.severity, thread.opened, primary.latest, "recovered",
+        RECOVERY, minute, primary.key, thread.rule or primary.rule, thread.severity, thread.opened, primary.latest,
+        "recovered",
         thread.incident, others, recovery,
     )  # fmt: skip
 

@@ -130,7 +130,7 @@ def recovery_lines(notification: Notification) -> list[str]:
     return lines
 
 
-def _line_item(notification: Notification, context: MessageContext) -> list[str]:
+def notification_lines(notification: Notification, context: MessageContext) -> list[str]:
     head = notification.severity.label.upper()
     if notification.kind == ALERT:
         lines = [f"[{head}] {rule_title(notification.rule)}: {where(notification)}"]
@@ -217,7 +217,7 @@ def build_message(notifications: Sequence[Notification], context: MessageContext
     shown = list(notifications[:MAX_ITEMS])
     text_lines = [f"logwarden anomaly check ({context.environment})", ""]
     for notification in shown:
-        text_lines += _line_item(notification, context)
+        text_lines += notification_lines(notification, context)
         text_lines.append("")
     if len(notifications) > MAX_ITEMS:
         text_lines.append(f"... and {len(notifications) - MAX_ITEMS} more; see the JSON form or Dashboards.")

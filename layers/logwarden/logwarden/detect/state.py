@@ -77,6 +77,7 @@ def _thread_text(thread: Thread) -> str:
             "peak_minute": thread.peak_minute,
             "peak_series": thread.peak_series,
             "messages": thread.messages,
+            "rule": thread.rule,
         }
     ).decode()
 
@@ -96,6 +97,7 @@ def _thread(item: dict[str, Any]) -> Thread | None:
         peak_minute=int(raw["peak_minute"]),
         peak_series=str(raw["peak_series"]),
         messages=int(raw["messages"]),
+        rule=str(raw.get("rule", "")),
     )
 
 
