@@ -9,7 +9,14 @@ import os
 import sys
 from pathlib import Path
 
-from logwarden.detect.backtest import CSV_HEADER, CountsFormatError, notification_line, read_counts, replay
+from logwarden.detect.backtest import (
+    CSV_HEADER,
+    CountsFormatError,
+    ReplayStats,
+    notification_line,
+    read_counts,
+    replay,
+)
 from logwarden.detect.rules import RulesError, load_rules
 
 
@@ -38,7 +45,8 @@ def main(argv: list[str]) -> int:
         rules = load_rules(args.rules.read_text(encoding="utf-8") if args.rules else None)
         with args.counts.open(encoding="utf-8", newline="") as counts:
             rows = read_counts(counts)
-        notifications = list(replay(rows, rules))
+        stats = ReplayStats()
+        notifications = list(replay(rows, rules, stats))
         with args.out.open("wb") as out:
             for notification in notifications:
                 out.write(notification_line(notification) + b"\n")
@@ -52,6 +60,13 @@ def main(argv: list[str]) -> int:
     except (RulesError, CountsFormatError, OSError) as exc:
         print(f"logwarden backtest: {exc}", file=sys.stderr)
         return 2
+    if stats.folded:
+        print(
+            f"logwarden backtest: warning: up to {stats.folded} event kinds were evaluated together as 'other' "
+            f"(more than {rules.max_events_per_subsystem} in a subsystem and level; [series] in the rules), "
+            f"e.g. {', '.join(stats.folded_examples)}",
+            file=sys.stderr,
+        )
     incidents = len({n.incident for n in notifications})
     print(f"{len(notifications)} notifications ({incidents} incidents) written to {args.out}", file=sys.stderr)
     if args.html is not None:

@@ -1,8 +1,10 @@
 """Seasonal expectations: what a series usually does at this time of day, on this kind of day.
 
-The hourly rate of a series is the median, over the previous ``history_days`` days of the same kind
-(weekday or weekend), of its count in the same clock hour, divided by 60. A median of days shrugs off
-yesterday's incident and last Friday's campaign. The expected rate of a minute interpolates linearly
+The hourly rate of a series is the median, over the previous ``history_days`` days of the same weekday
+(when there are ``min_history_days`` of them) or else of the same kind (weekday or weekend), of its count
+in the same clock hour, divided by 60. A median of days shrugs off yesterday's incident and last Friday's
+campaign; the median absolute deviation of the same counts is the robust day-to-day spread that the
+expected band and the trend detectors use. The expected rate of a minute interpolates linearly
 between the rates of the hours whose centres surround it, so expectations follow the morning rise
 smoothly instead of in hourly steps.
 """
@@ -60,22 +62,29 @@ class SeasonalBaseline:
         if first_hour is None:
             return None
         weekend = self._weekend
-        is_weekend = weekday(hour * MINUTES_PER_HOUR) in weekend
+        own_day = weekday(hour * MINUTES_PER_HOUR)
+        is_weekend = own_day in weekend
+        same_weekday: list[int] = []
         same_kind: list[int] = []
-        every_day: list[int] = []
         for day in range(1, self._rules.history_days + 1):
             past = hour - day * HOURS_PER_DAY
             if past < first_hour:
                 break
+            past_day = weekday(past * MINUTES_PER_HOUR)
+            if (past_day in weekend) != is_weekend:
+                continue
             count = self._view.hour_count(key, past)
-            every_day.append(count)
-            if (weekday(past * MINUTES_PER_HOUR) in weekend) == is_weekend:
-                same_kind.append(count)
+            same_kind.append(count)
+            if past_day == own_day:
+                same_weekday.append(count)
+        # The day-of-week profile where history has enough of this weekday (history_days >= 21 for three),
+        # else the weekday/weekend profile. Never a weekday's level for a Sunday: without enough days of
+        # its own kind, a series has no seasonal baseline yet (static rules still apply).
         minimum = self._rules.min_history_days
-        if len(same_kind) >= minimum:
+        if len(same_weekday) >= minimum:
+            counts = same_weekday
+        elif len(same_kind) >= minimum:
             counts = same_kind
-        elif len(every_day) >= minimum:
-            counts = every_day
         else:
             return None
         median = _median(counts)

@@ -37,6 +37,7 @@ _GROUPS: Final = {"rate_spike": "rise", "ramp": "rise", "drop": "fall", "decline
 # Groups that can cause downstream drops: a fall elsewhere after one of these belongs to its incident.
 _CAUSES: Final = frozenset({"rise", "fall", "error_threshold", "broker_down", "mq_storm", "silence"})
 _ALONE: Final = frozenset({"check_failed"})  # the check's own failure is never mixed with what it saw
+_SLOW: Final = frozenset({"ramp", "decline"})  # hour-scale rules: a few quiet minutes are not a recovery
 
 # (observed per minute, expected per minute or None without history) of a series, where the view knows it.
 Current = Callable[[SeriesKey], tuple[float, float | None] | None]
@@ -191,7 +192,8 @@ def step(
                     thread=thread_of(before), version=before.version + 1,
                 )  # fmt: skip
         elif before is not None:
-            if minute - before.last_firing >= rules.recover_after_minutes:
+            wait = rules.slow_recover_after_minutes if before.rule in _SLOW else rules.recover_after_minutes
+            if minute - before.last_firing >= wait:
                 closed[key] = before
             else:
                 after[key] = before
@@ -266,19 +268,22 @@ def _primary(states: list[AlertState]) -> AlertState:
 def _alert_notice(
     thread: Thread, states: list[AlertState], minute: int, rules: LifecycleRules
 ) -> tuple[Notification | None, Thread]:
-    severity = max(s.severity for s in states)
+    # What is true now decides: a rise that has already passed by the time the cooldown ends is not sent
+    # (the recovery tells the peak).
+    firing = [s for s in states if s.last_firing == minute]
+    if not firing:
+        return None, thread
+    severity = max(s.latest.severity for s in firing)
     if not thread.announced:
-        if severity <= rules.hold_severity:
-            # Held: announced once it has lasted hold_minutes and still fires; a blip that ended says nothing.
-            still = any(s.last_firing == minute for s in states)
-            if minute - thread.opened < rules.hold_minutes or not still:
-                return None, thread
+        # Held: a low incident is announced once it has lasted hold_minutes and still fires.
+        if severity <= rules.hold_severity and minute - thread.opened < rules.hold_minutes:
+            return None, thread
         reason = "opened"
     elif severity > thread.severity and minute - thread.last_message >= rules.cooldown_minutes:
         reason = "escalated"
     else:
         return None, thread
-    primary = _primary(states)
+    primary = _primary(firing)
     others = tuple(sorted(s.key.series for s in states if s is not primary))
     thread = replace(
         thread, announced=True, severity=severity, last_message=minute, messages=thread.messages + 1,
