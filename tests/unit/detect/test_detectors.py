@@ -6,6 +6,7 @@ from detect_helpers import API, ERRORS, ORDERS, PRICES, START, STATUS, Table, fl
 
 from logwarden.detect.counts import MinuteTable
 from logwarden.detect.detectors import SILENCE_KEY, STORM_KEY, Detectors, Finding
+from logwarden.detect.lifecycle import step
 from logwarden.detect.model import MINUTES_PER_DAY, SeriesKey, Severity
 from logwarden.detect.rules import Rules, load_rules
 
@@ -107,11 +108,15 @@ def test_silent_stream_alerts_while_the_rest_is_alive(system: Table, rules: Rule
     assert [(f.rule, f.note, f.severity) for f in found] == [("drop", "silent", Severity.HIGH)]
 
 
-def test_everything_silent_is_one_system_alert_not_a_drop_per_stream(system: Table, rules: Rules) -> None:
+def test_everything_silent_is_one_system_incident_not_a_message_per_stream(system: Table, rules: Rules) -> None:
     for key in (ORDERS, API, PRICES, STATUS, ERRORS):
         overwrite(system, key, DAY7_NOON - 14, DAY7_NOON, 0)
     found = findings_at(system, rules, DAY7_NOON)
-    assert [(f.rule, f.key) for f in found] == [("silence", SILENCE_KEY)]
+    # THEN the system-wide silence fires, the silent streams say so too, and all of it is one message
+    assert ("silence", SILENCE_KEY) in [(f.rule, f.key) for f in found]
+    assert {f.rule for f in found} <= {"silence", "drop"}
+    notices = [t.notification for t in step({}, found, DAY7_NOON, rules.lifecycle) if t.notification]
+    assert len(notices) == 1 and notices[0].rule == "silence"
 
 
 def test_partial_drop_is_found(system: Table, rules: Rules) -> None:

@@ -288,6 +288,10 @@ class Detectors:
             return None
         lift = self._lift_down(key, self._lift(*self._lift_window()))
         if lift is None:
+            # The rest of the system is not demonstrably alive: no partial drop is judged. A silent stream is
+            # still silent, though; it joins the outage's incident (one thread) instead of "recovering".
+            if observed == 0 and math.exp(-expected) < drop.silence_alpha:
+                return Finding("drop", key, now, drop.silence_severity, 0, expected, window.minutes, "silent")
             return None
         expected *= lift
         if observed == 0 and math.exp(-expected) < drop.silence_alpha:

@@ -85,6 +85,7 @@ SCENARIOS: Final = (
         45,
         (API_ERRORS, PAYMENT_ERRORS, ORDERS),
         _times(25.0),
+        per_series=((ORDERS, _times(0.5)),),
     ),
     Scenario(
         "upstream outage: API and orders silent, prices and status fall",
@@ -93,6 +94,7 @@ SCENARIOS: Final = (
         40,
         (API, ORDERS, PRICES, STATUS),
         _times(0.0),
+        per_series=((PRICES, _times(0.3)), (STATUS, _times(0.3))),
     ),
     Scenario("payment error burst 80/min", "error_burst", _at(1, 20, 10), 10, (PAYMENT_ERRORS,), _constant(80.0)),
     Scenario("slow operations ramp x6 over 3 h", "ramp", _at(2, 9, 0), 240, (SLOW,), _linear(1.0, 6.0, 180)),

@@ -67,6 +67,7 @@ class Scenario:
     shape: Shape = field(compare=False)
     must_alert: bool = True
     rules: tuple[str, ...] = ()  # rules that may legitimately fire for it (empty: any)
+    per_series: tuple[tuple[SeriesKey, Shape], ...] = field(default=(), compare=False)  # overrides ``shape``
 
     @property
     def end(self) -> int:
@@ -232,7 +233,8 @@ def generate(
             rate = normal_rate(spec, minute, system_days[day] * own_days[day], math.exp(wobble_log))
             for event in events:
                 if event.start <= minute <= event.end:
-                    rate = event.shape(minute - event.start, rate)
+                    shape = dict(event.per_series).get(spec.key, event.shape)
+                    rate = shape(minute - event.start, rate)
             count = poisson(rng, rate)
             if count:
                 points[minute] = count

@@ -23,7 +23,7 @@ from logwarden.detect.baseline import SeasonalBaseline
 from logwarden.detect.counts import MinuteTable
 from logwarden.detect.lifecycle import ALERT, Notification
 from logwarden.detect.messages import MessageContext, notification_lines, rule_title, series_label
-from logwarden.detect.model import SeriesKey, format_minute
+from logwarden.detect.model import SeriesKey, Severity, format_minute
 from logwarden.detect.rules import Rules
 
 MAX_POINTS: Final = 4000  # per series; longer spans are drawn in buckets of several minutes
@@ -148,7 +148,8 @@ def report_data(
 
 
 def incident_threads(notifications: Sequence[Notification], rules: Rules) -> list[dict[str, Any]]:
-    """Each incident with its messages, in the order they were sent, the text as people read it."""
+    """Each incident with its messages, in the order they were sent, the text as people read it; the most
+    severe incidents first."""
     context = MessageContext("backtest", None, "logs", rules.runbook)
     threads: dict[str, dict[str, Any]] = {}
     for n in notifications:
@@ -169,7 +170,9 @@ def incident_threads(notifications: Sequence[Notification], rules: Rules) -> lis
                 "text": "\n".join(notification_lines(n, context)),
             }
         )
-    return list(threads.values())
+    # Most severe first, then in time: what a person reviewing a replay looks at first.
+    rank = {s.label: int(s) for s in Severity}
+    return sorted(threads.values(), key=lambda t: (-rank[t["severity"]], t["opened"]))
 
 
 def _json_for_script(value: Any) -> str:
