@@ -9,11 +9,10 @@ alert untouched: no data is not the same as no anomaly.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
-from logwarden.detect.counts import CountView, FoldedView
+from logwarden.detect.counts import CountView
 from logwarden.detect.detectors import Detectors, Finding
 from logwarden.detect.lifecycle import AlertKey, Notification, Transition, group, step
 from logwarden.detect.messages import MessageContext, build_message
@@ -24,7 +23,6 @@ from logwarden.detect.rules import Rules
 from logwarden.detect.span import FetchSpan, fetch_span
 from logwarden.detect.state import AlertStore
 
-_log = logging.getLogger(__name__)
 CHECK_FAILED: Final = "check_failed"
 CHECK_KEY: Final = SeriesKey(ALL, ALL, ALL)
 
@@ -43,7 +41,6 @@ class CheckReport:
     lost_races: int = 0
     message_id: str | None = None
     error: str | None = None
-    folded_series: int = 0  # event kinds evaluated together as "other" (rules [series]); 0 is the healthy value
 
     def summary(self) -> dict[str, object]:
         return {
@@ -56,7 +53,6 @@ class CheckReport:
             "lost_races": self.lost_races,
             "message_id": self.message_id,
             "error": self.error,
-            "folded_series": self.folded_series,
         }
 
 
@@ -85,10 +81,8 @@ class AnomalyCheck:
         states = self._store.load()
         error: str | None = None
         series = 0
-        folded = 0
-        detectors: Detectors | None = None
         try:
-            view = FoldedView(self._counts.fetch(fetch_span(minute, self._rules)), self._rules.max_events_per_subsystem)
+            view = self._counts.fetch(fetch_span(minute, self._rules))
         except CountsUnavailableError as exc:
             error = str(exc)
             findings = [Finding(CHECK_FAILED, CHECK_KEY, minute, Severity.HIGH, 0, 0, 1, error)]
@@ -96,21 +90,8 @@ class AnomalyCheck:
             states = {k: v for k, v in states.items() if k.group == CHECK_FAILED}
         else:
             series = sum(1 for _ in view.series())
-            folded = len(view.folded)
-            if folded:
-                _log.warning(
-                    "series folded into 'other': more than %d event kinds in a subsystem and level; %d folded",
-                    self._rules.max_events_per_subsystem,
-                    folded,
-                )
-            detectors = Detectors(view, self._rules)
-            findings = detectors.evaluate()
-        if detectors is None:
-            transitions = step(states, findings, minute, self._rules.lifecycle)
-        else:
-            transitions = step(
-                states, findings, minute, self._rules.lifecycle, detectors.current, detectors.this_minute
-            )
+            findings = Detectors(view, self._rules).evaluate()
+        transitions = step(states, findings, minute, self._rules.lifecycle)
         applied: list[Transition] = []
         lost = 0
         for transition in transitions:
@@ -124,12 +105,12 @@ class AnomalyCheck:
             try:
                 message_id = self._publisher.publish(build_message(notifications, self._context))
             except Exception:
-                # Unsent means unclaimed: put the state back so the next run (or the retry) sends it. Every
-                # change of the run goes back: members of one incident carry what its message told.
+                # Unsent means unclaimed: put the state back so the next run (or the retry) sends it.
                 for transition in applied:
-                    self._store.restore(transition)
+                    if transition.notification is not None:
+                        self._store.restore(transition)
                 raise
-        return CheckReport(minute, error is None, series, len(findings), notifications, lost, message_id, error, folded)
+        return CheckReport(minute, error is None, series, len(findings), notifications, lost, message_id, error)
 
 
 def check_key() -> AlertKey:
