@@ -32,6 +32,7 @@ from typing import Any, Final, Protocol
 from logwarden.bootstrap.apply import BootstrapResult, retained
 from logwarden.bootstrap.params import BootstrapParams
 from logwarden.errors import ConfigurationError
+from logwarden.urls import https_parts
 
 logger = logging.getLogger(__name__)
 
@@ -67,18 +68,12 @@ def response_url_problem(url: Any, allow_local: bool = False) -> str | None:
     """Why ``url`` is not where CloudFormation wants the answer; None when it is."""
     if not isinstance(url, str) or not url:
         return "no ResponseURL"
-    try:
-        parts = urllib.parse.urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return "ResponseURL is not a URL"
+    parts, problem = https_parts(url, allow_local)
+    if parts is None or problem is not None:
+        return f"ResponseURL {problem}"
     host = (parts.hostname or "").lower()
-    if parts.username is not None or parts.password is not None:
-        return "ResponseURL carries credentials"
-    if allow_local and parts.scheme == "http" and host == "127.0.0.1":
+    if allow_local and parts.scheme == "http":
         return None
-    if parts.scheme != "https" or port not in (None, 443):
-        return f"ResponseURL is not https on port 443 (host {host!r})"
     if not (_VIRTUAL_HOST.match(host) or (_PATH_HOST.match(host) and _PATH_BUCKET.match(parts.path))):
         return f"ResponseURL is not a CloudFormation response bucket (host {host!r})"
     query = urllib.parse.parse_qs(parts.query)

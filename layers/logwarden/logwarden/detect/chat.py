@@ -33,6 +33,7 @@ from typing import Any, Final, Protocol
 import orjson
 
 from logwarden.errors import ConfigurationError
+from logwarden.urls import https_parts
 
 _SEVERITY_ICON: Final = {"critical": "🔴", "high": "🟠", "medium": "🟡", "low": "🔵", "info": "⚪"}
 _SEVERITY_COLOUR: Final = {"critical": "Attention", "high": "Attention", "medium": "Warning", "low": "Accent"}
@@ -54,18 +55,12 @@ def webhook_url_problem(
     url: str, hosts: tuple[str, ...], suffix: str | None = None, allow_local: bool = False
 ) -> str | None:
     """Why ``url`` is not a webhook of the service (never the URL itself in the answer: it is a secret)."""
-    try:
-        parts = urllib.parse.urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return "not a URL"
+    parts, problem = https_parts(url, allow_local)
+    if parts is None or problem is not None:
+        return problem
     host = (parts.hostname or "").lower()
-    if parts.username is not None or parts.password is not None:
-        return "carries credentials"
-    if allow_local and parts.scheme == "http" and host == "127.0.0.1":
+    if allow_local and parts.scheme == "http":
         return None
-    if parts.scheme != "https" or port not in (None, 443):
-        return "not https on port 443"
     if host in hosts:
         return None
     if suffix is not None and host.endswith(suffix):
