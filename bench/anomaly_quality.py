@@ -10,13 +10,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 
-from logwarden.detect import scenarios
-from logwarden.detect.backtest import replay
 from logwarden.detect.counts import MinuteTable
 from logwarden.detect.detectors import Finding
 from logwarden.detect.lifecycle import Notification, step
 from logwarden.detect.model import Severity
 from logwarden.detect.rules import load_rules
+from logwarden_tools.backtest import replay
+from logwarden_tools.generate import scenarios
 
 Detector = Callable[[MinuteTable], list[Finding]]
 

@@ -29,8 +29,6 @@ from typing import Any
 import orjson
 
 from logwarden.compiled import HOT_MODULES, compiled_modules
-from logwarden.generate.delivery import cloudwatch_deliveries
-from logwarden.generate.traffic import Incident, TrafficGenerator, TrafficPlan
 from logwarden.ingest.cloudwatch import decode_delivery, encode_delivery
 from logwarden.ingest.normalise import normalise
 from logwarden.ingest.pipeline import IngestPipeline
@@ -38,6 +36,8 @@ from logwarden.masking import default_masker
 from logwarden.naming import data_stream_name
 from logwarden.routing import Router
 from logwarden.sink.bulk import IndexAction
+from logwarden_tools.generate.delivery import cloudwatch_deliveries
+from logwarden_tools.generate.traffic import Incident, TrafficGenerator, TrafficPlan
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -168,10 +168,10 @@ def peak_memory_mb(
 
 
 def end_to_end(deliveries: list[dict[str, Any]], router: Router) -> dict[str, float]:
-    from logwarden.local import opensearch as local
     from logwarden.sink.bulk import BulkIndexer
     from logwarden.sink.client import OpenSearchSettings, build_client
     from logwarden.sink.deadletter import LocalDeadLetterStore
+    from logwarden_tools.local import opensearch_engine as local
 
     conn = local.ensure_running()
     client = build_client(

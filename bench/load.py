@@ -165,7 +165,7 @@ class Faults:
         import os
         import signal
 
-        from logwarden.local import opensearch as local
+        from logwarden_tools.local import opensearch_engine as local
 
         began = time.monotonic()
         time.sleep(max(0.0, self.at[0]))
@@ -195,7 +195,7 @@ def sustained(args: argparse.Namespace) -> dict[str, Any]:
     import random
 
     from logwarden.drain import drain
-    from logwarden.local import opensearch as local
+    from logwarden_tools.local import opensearch_engine as local
 
     engine = local.LocalOpenSearchSettings.from_env()
     conn = local.ensure_running(engine)

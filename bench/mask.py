@@ -222,11 +222,11 @@ def documents(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def ingest_documents(events: int) -> list[dict[str, Any]]:
     """Documents the ingest pipeline would mask: generated traffic, decoded, parsed and normalised."""
-    from logwarden.generate.delivery import cloudwatch_deliveries
-    from logwarden.generate.traffic import TrafficGenerator, TrafficPlan
     from logwarden.ingest.cloudwatch import decode_delivery
     from logwarden.ingest.normalise import normalise
     from logwarden.routing import Router
+    from logwarden_tools.generate.delivery import cloudwatch_deliveries
+    from logwarden_tools.generate.traffic import TrafficGenerator, TrafficPlan
 
     lines = []
     for _, minute_lines in TrafficGenerator(TrafficPlan(seed=11, minutes=100_000, orders_per_minute=220.0)).minutes():

@@ -21,14 +21,14 @@ from typing import Any
 
 import orjson
 
+from logwarden.ingest.amazon_mq import ingest_rmq_event
 from logwarden.ingest.pipeline import IngestPipeline
-from logwarden.ingest.rabbitmq import ingest_rmq_event
 from logwarden.ingest.service import IngestService
-from logwarden.local.mq_poller import Delivery, build_event
 from logwarden.masking import default_masker
 from logwarden.routing import Router
 from logwarden.sink.bulk import BulkIndexer
 from logwarden.sink.deadletter import LocalDeadLetterStore
+from logwarden_tools.local.mq_poller import Delivery, build_event
 
 BROKER_LINE = (
     "2024-05-01 10:00:{s:02d}.514786+00:00 [error] <0.684.0> Error on AMQP connection <0.684.0> "
@@ -115,10 +115,10 @@ def handler_path(total: int, batch_size: int = 100) -> None:
 def end_to_end(total: int, batch_size: int = 100) -> None:
     import pika
 
-    from logwarden.local import opensearch as local_os
-    from logwarden.local import rabbitmq as local_mq
-    from logwarden.local.mq_poller import MQPoller, PollerSettings
     from logwarden.sink.client import OpenSearchSettings, build_client
+    from logwarden_tools.local import opensearch_engine as local_os
+    from logwarden_tools.local import rabbitmq_broker as local_mq
+    from logwarden_tools.local.mq_poller import MQPoller, PollerSettings
 
     connection_info = local_os.ensure_running()
     client = build_client(

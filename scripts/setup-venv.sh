@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create (or reuse) .venv in the repo root with logwarden and its dev dependencies.
+# Create (or reuse) .venv in the repo root with logwarden (the library), logwarden-tools (the command) and the
+# dev dependencies.
 # Prefers Python 3.12 (the Lambda runtime); falls back to any python3 >= 3.11.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,9 +23,9 @@ if [ ! -x .venv/bin/python ]; then
   echo "creating .venv with $python_bin" >&2
   "$python_bin" -m venv .venv
 fi
-stamp=.venv/.installed-$(cat pyproject.toml layers/logwarden/requirements.txt | sha1sum | cut -c1-12)
+stamp=.venv/.installed-$(cat pyproject.toml tools/pyproject.toml layers/logwarden/requirements.txt | sha1sum | cut -c1-12)
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e '.[dev]'
+  .venv/bin/python -m pip install --quiet -e '.[dev]' -e ./tools
   rm -f .venv/.installed-*; touch "$stamp"
 fi

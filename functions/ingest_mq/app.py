@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from logwarden.compiled import hot_path_summary
 from logwarden.config import IngestConfig
 from logwarden.errors import OpenSearchUnavailableError
-from logwarden.ingest.rabbitmq import ingest_rmq_event
+from logwarden.ingest.amazon_mq import ingest_rmq_event
 from logwarden.ingest.service import IngestService
 from logwarden.observability import masked_logger, record_ingest_metrics
 

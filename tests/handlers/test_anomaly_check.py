@@ -13,10 +13,10 @@ from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
 
-from logwarden.detect import scenarios
 from logwarden.detect.model import SeriesKey
 from logwarden.errors import ConfigurationError
-from logwarden.local.aws import create_alert_plumbing
+from logwarden_tools.generate import scenarios
+from logwarden_tools.local.aws import create_alert_plumbing
 from tests.anomaly_fakes import FakeCountsSearch
 from tests.conftest import load_event
 from tests.handlers.conftest import LambdaContext, load_handler

@@ -19,7 +19,9 @@ from typing import Any
 import boto3
 import pytest
 
-from logwarden.demo.alerts import (
+from logwarden.detect.model import SeriesKey
+from logwarden.detect.publish import PublishError
+from logwarden_tools.demo.alerts import (
     HANDLER_VARIABLES,
     STATE_TABLE,
     AlertRoute,
@@ -27,10 +29,8 @@ from logwarden.demo.alerts import (
     connect_real_topic,
     sns_lambda_event,
 )
-from logwarden.demo.chat_sink import ChatSink
-from logwarden.detect import scenarios
-from logwarden.detect.model import SeriesKey
-from logwarden.detect.publish import PublishError
+from logwarden_tools.demo.chat_sink import ChatSink
+from logwarden_tools.generate import scenarios
 from tests.anomaly_fakes import FakeCountsSearch
 from tests.conftest import load_event
 from tests.handlers.conftest import LambdaContext, load_handler

@@ -11,9 +11,9 @@ from opensearchpy import OpenSearch
 
 from logwarden.bootstrap.desired import DesiredState
 from logwarden.bootstrap.params import BootstrapParams
-from logwarden.local import opensearch as local
-from logwarden.local import rabbitmq as local_rabbitmq
 from logwarden.sink.client import OpenSearchSettings, build_client
+from logwarden_tools.local import opensearch_engine as local
+from logwarden_tools.local import rabbitmq_broker as local_rabbitmq
 
 
 @pytest.fixture(scope="session")

@@ -18,12 +18,12 @@ from moto import mock_aws
 from opensearchpy import OpenSearch
 
 from logwarden import naming, schema
-from logwarden.cli import main as cli
-from logwarden.detect.backtest import read_counts
 from logwarden.detect.model import SeriesKey, format_minute, parse_minute
 from logwarden.detect.opensearch import export_counts
-from logwarden.local import opensearch as local
-from logwarden.local.aws import create_alert_plumbing
+from logwarden_tools.backtest import read_counts
+from logwarden_tools.cli import main as cli
+from logwarden_tools.local import opensearch_engine as local
+from logwarden_tools.local.aws import create_alert_plumbing
 from tests.conftest import load_event
 from tests.handlers.conftest import LambdaContext, load_handler
 from tests.webhook_server import WebhookServer

@@ -20,10 +20,10 @@ from logwarden import schema
 from logwarden.bootstrap import BootstrapParams, DesiredState, bootstrap, teardown
 from logwarden.bootstrap.admin import OpenSearchAdmin
 from logwarden.bootstrap.ism import core_rollover_conditions, ism_policies
-from logwarden.local import opensearch as local
 from logwarden.naming import SUBSYSTEMS, data_stream_name
 from logwarden.sink.bulk import IndexAction
 from logwarden.sink.client import AuthMode, OpenSearchSettings, build_client
+from logwarden_tools.local import opensearch_engine as local
 
 pytestmark = pytest.mark.integration
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from logwarden.demo.runner import Demo, DemoOptions, render_summary
-from logwarden.local import opensearch as local
+from logwarden_tools.demo.runner import Demo, DemoOptions, render_summary
+from logwarden_tools.local import opensearch_engine as local
 
 pytestmark = pytest.mark.integration
 

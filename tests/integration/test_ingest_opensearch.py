@@ -14,13 +14,13 @@ from opensearchpy import OpenSearch
 from logwarden import schema
 from logwarden.ingest.cloudwatch import decode_delivery
 from logwarden.ingest.pipeline import IngestPipeline, IngestReport
-from logwarden.local import opensearch as local
 from logwarden.masking import default_masker
 from logwarden.replay import replay
 from logwarden.routing import Router
 from logwarden.sink.bulk import BulkIndexer
 from logwarden.sink.client import OpenSearchSettings, build_client
 from logwarden.sink.deadletter import LocalDeadLetterStore
+from logwarden_tools.local import opensearch_engine as local
 from tests.conftest import EVENTS, load_event
 from tests.integration.conftest import count, log_templates
 

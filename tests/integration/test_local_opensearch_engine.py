@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from opensearchpy import OpenSearch
 
-from logwarden.local import opensearch as local
+from logwarden_tools.local import opensearch_engine as local
 
 pytestmark = pytest.mark.integration
 

@@ -15,15 +15,15 @@ import pytest
 from opensearchpy import OpenSearch
 
 from logwarden import schema
+from logwarden.ingest.amazon_mq import ingest_rmq_event
 from logwarden.ingest.pipeline import IngestPipeline, IngestReport
-from logwarden.ingest.rabbitmq import ingest_rmq_event
 from logwarden.ingest.service import IngestService
-from logwarden.local import rabbitmq as local
-from logwarden.local.mq_poller import MQPoller, PollerSettings, PollerStats
 from logwarden.masking import default_masker
 from logwarden.routing import Router
 from logwarden.sink.bulk import BulkIndexer
 from logwarden.sink.deadletter import LocalDeadLetterStore
+from logwarden_tools.local import rabbitmq_broker as local
+from logwarden_tools.local.mq_poller import MQPoller, PollerSettings, PollerStats
 from tests.integration.conftest import count
 
 pytestmark = pytest.mark.integration

@@ -8,8 +8,8 @@ from typing import Any
 import pika
 import pytest
 
-from logwarden.local import rabbitmq as local
-from logwarden.local.mq_poller import MQPoller, PollerSettings
+from logwarden_tools.local import rabbitmq_broker as local
+from logwarden_tools.local.mq_poller import MQPoller, PollerSettings
 
 pytestmark = pytest.mark.integration
 

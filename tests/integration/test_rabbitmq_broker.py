@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from logwarden.local import rabbitmq as local
-from logwarden.parsing.rabbitmq import parse_log_exchange_message
+from logwarden.parsing.broker_log import parse_log_exchange_message
+from logwarden_tools.local import rabbitmq_broker as local
 
 pytestmark = pytest.mark.integration
 

@@ -32,7 +32,7 @@ from typing import Any
 import boto3
 import pytest
 
-from logwarden.local import opensearch as local
+from logwarden_tools.local import opensearch_engine as local
 from tests.moto_server import moto_server
 from tests.rehearsal.domain import SigV4Domain, Upstream, self_signed_certificate
 from tests.rehearsal.resolve import Deployment, load_template

@@ -100,6 +100,20 @@ def test_the_layer_carries_the_package_exactly_as_in_the_repo() -> None:
     assert all((source / p).read_bytes() == (built / p).read_bytes() for p in ours)
 
 
+def test_the_layer_ships_no_local_tooling() -> None:
+    # The command, demo, engine installers and generators are logwarden_tools, installed beside the library in
+    # the venv only; nothing in the layer may import it or the packages only it needs.
+    built = _need(DEPLOYED) / "LogwardenLayer" / "python"
+    assert not (built / "logwarden_tools").exists()
+    assert not [p.name for p in built.iterdir() if p.name.startswith(("pika", "moto", "jsonschema", "pytest"))]
+    offenders = [
+        str(path.relative_to(built))
+        for path in (built / "logwarden").rglob("*.py")
+        if any(word in path.read_text(encoding="utf-8") for word in ("logwarden_tools", "import pika", "from moto"))
+    ]
+    assert offenders == []
+
+
 def _machines(folder: Path) -> dict[str, str]:
     machines = {}
     for library in folder.rglob("*.so*"):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from logwarden.cli import main
+from logwarden_tools.cli import main
 
 
 def test_print_writes_one_file_per_object_without_touching_a_cluster(

@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from logwarden.bootstrap.ism import core_rollover_conditions, ism_policies, ism_policy, policy_id
-from logwarden.bootstrap.ism_validation import policy_problems
 from logwarden.bootstrap.params import BootstrapParams
 from logwarden.naming import LEVEL_CLASSES, SUBSYSTEMS
+from logwarden_tools.ism_validation import policy_problems
 
 
 def _states(body: dict[str, Any]) -> dict[str, dict[str, Any]]:

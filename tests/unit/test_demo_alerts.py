@@ -10,11 +10,11 @@ import orjson
 import pytest
 from botocore.exceptions import ClientError
 
-from logwarden.commands import demo as demo_command
-from logwarden.demo.alerts import ALERT_TOPIC_ENV, RecordingSnsClient, connect_real_topic, topic_region
 from logwarden.detect.messages import AlertMessage
 from logwarden.detect.publish import PublishError, SnsPublisher
 from logwarden.errors import ConfigurationError
+from logwarden_tools.commands import demo as demo_command
+from logwarden_tools.demo.alerts import ALERT_TOPIC_ENV, RecordingSnsClient, connect_real_topic, topic_region
 
 ARN = "arn:aws:sns:eu-central-1:123456789012:logwarden-alerts"
 

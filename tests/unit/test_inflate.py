@@ -16,15 +16,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from logwarden.inflate import MIB, TOO_LARGE, InflateBudget, InflateLimits, TooLargeError, inflate
+from logwarden.ingest.amazon_mq import decode_rmq_event
 from logwarden.ingest.cloudwatch import decode_delivery, encode_delivery
 from logwarden.ingest.pipeline import IngestPipeline
-from logwarden.ingest.rabbitmq import decode_rmq_event
-from logwarden.local.mq_poller import Delivery, build_event
 from logwarden.masking import default_masker
 from logwarden.replay import replay
 from logwarden.routing import Router
 from logwarden.sink.bulk import BulkIndexer
 from logwarden.sink.deadletter import DeadLetterEntry, LocalDeadLetterStore, encode_batch
+from logwarden_tools.local.mq_poller import Delivery, build_event
 from tests.fakes import FakeBulkTransport
 from tests.unit.bombs import zlib_bomb
 

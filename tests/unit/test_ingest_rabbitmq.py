@@ -17,15 +17,15 @@ from opensearchpy.exceptions import ConnectionError
 
 from logwarden import schema
 from logwarden.errors import OpenSearchUnavailableError
+from logwarden.ingest.amazon_mq import decode_rmq_event, event_timestamp_ms, split_body
 from logwarden.ingest.pipeline import IngestPipeline, IngestReport
-from logwarden.ingest.rabbitmq import decode_rmq_event, event_timestamp_ms, split_body
 from logwarden.ingest.sources import decode_event
-from logwarden.local.mq_poller import Delivery, build_event
 from logwarden.masking import default_masker
-from logwarden.parsing.detect import parse_record
+from logwarden.parsing.sniff import parse_record
 from logwarden.routing import Router, parse_rules
 from logwarden.sink.bulk import BulkIndexer, RetryPolicy
 from logwarden.sink.deadletter import LocalDeadLetterStore
+from logwarden_tools.local.mq_poller import Delivery, build_event
 from tests.conftest import load_event
 from tests.fakes import FakeBulkTransport
 

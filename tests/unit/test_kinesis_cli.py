@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from logwarden.commands import ingest
+from logwarden_tools.commands import ingest
 from tests.conftest import EVENTS
 
 

@@ -13,8 +13,8 @@ from logwarden.config import IngestConfig
 from logwarden.errors import ConfigurationError
 from logwarden.ingest.cloudwatch import decode_delivery, encode_delivery
 from logwarden.ingest.normalise import normalise
-from logwarden.parsing.detect import FLAG_LAYOUT_MISMATCH, parse_record
 from logwarden.parsing.layout import LayoutError, compile_layout, compile_pattern_layout, compile_serilog_template
+from logwarden.parsing.sniff import FLAG_LAYOUT_MISMATCH, parse_record
 from logwarden.routing import Router, parse_rules
 
 RECEIVED = 1796637600000  # 2026-12-07T10:00:00Z

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from logwarden.errors import ConfigurationError
-from logwarden.local import opensearch as local
+from logwarden_tools.local import opensearch_engine as local
 
 
 def settings(tmp_path: Path, **changes: object) -> local.LocalOpenSearchSettings:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from logwarden.errors import ConfigurationError
-from logwarden.local import rabbitmq as local
+from logwarden_tools.local import rabbitmq_broker as local
 
 
 def test_settings_defaults_live_under_the_cache_home() -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from logwarden.cli import main as cli_main
-from logwarden.commands.mask import mask_stream
 from logwarden.masking import Masker
+from logwarden_tools.cli import main as cli_main
+from logwarden_tools.commands.mask import mask_stream
 
 
 def test_lines_keep_order_and_clean_lines_are_byte_identical() -> None:
@@ -53,7 +53,7 @@ def test_piped_lines_come_out_as_they_come_in_not_when_the_input_ends(tmp_path: 
     import sys
 
     process = subprocess.Popen(
-        [sys.executable, "-m", "logwarden.cli", "mask"],
+        [sys.executable, "-m", "logwarden_tools.cli", "mask"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
     )
@@ -73,7 +73,7 @@ def test_piped_lines_come_out_as_they_come_in_not_when_the_input_ends(tmp_path: 
 
 
 def test_long_lines_are_batched_by_size_and_lose_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    from logwarden.commands import mask as command
+    from logwarden_tools.commands import mask as command
 
     monkeypatch.setattr(command, "_BATCH_BYTES", 64)
     lines = [f"line {n} mail user{n}@mail.ru {'x' * 40}\n".encode() for n in range(50)]

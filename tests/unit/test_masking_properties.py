@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from logwarden.commands.mask import mask_stream
 from logwarden.masking import Masker
+from logwarden_tools.commands.mask import mask_stream
 
 MASKER = Masker()
 

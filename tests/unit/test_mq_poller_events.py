@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.data_classes.rabbit_mq_event import RabbitM
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from logwarden.local.mq_poller import Delivery, PollerSettings, build_event, format_timestamp, message_cost
+from logwarden_tools.local.mq_poller import Delivery, PollerSettings, build_event, format_timestamp, message_cost
 from tests.conftest import REAL_EVENTS
 
 SAMPLE = "powertools_rabbitMQEvent.json"

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from logwarden import schema
 from logwarden.parsing import enrich
-from logwarden.parsing.detect import FLAG_PARSE_FALLBACK, parse_record
+from logwarden.parsing.sniff import FLAG_PARSE_FALLBACK, parse_record
 from logwarden.parsing.structured import render_message_template
 
 RECEIVED = 1764078000000

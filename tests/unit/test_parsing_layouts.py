@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from logwarden import schema
 from logwarden.ingest.cloudwatch import decode_delivery, encode_delivery
 from logwarden.ingest.normalise import normalise
-from logwarden.parsing.detect import continues, parse_record
+from logwarden.parsing.sniff import continues, parse_record
 from logwarden.routing import Router
 
 RECEIVED = 1796637600000  # 2026-12-07T10:00:00Z

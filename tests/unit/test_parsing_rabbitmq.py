@@ -18,8 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from logwarden import schema
-from logwarden.parsing import rabbitmq
-from logwarden.parsing.rabbitmq import iter_broker_records, parse_broker_line, parse_log_exchange_message
+from logwarden.parsing import broker_log
+from logwarden.parsing.broker_log import iter_broker_records, parse_broker_line, parse_log_exchange_message
 
 REAL_LOG = Path(__file__).parent / "data" / "rabbitmq-3.10.8-broker.log"
 
@@ -51,7 +51,7 @@ def test_rabbitmq_4_line_with_microseconds_and_offset() -> None:
     assert fields[schema.THREAD] == "<0.1234.0>"
     assert fields[schema.FORMAT] == "rabbitmq"
     assert fields[schema.MESSAGE] == "accepting AMQP connection 10.0.3.17:52114 -> 10.0.1.5:5671"
-    assert fields[schema.EVENT_KIND] == rabbitmq.CONNECTION_ACCEPTED
+    assert fields[schema.EVENT_KIND] == broker_log.CONNECTION_ACCEPTED
 
 
 def test_rabbitmq_38_lager_line_without_offset_is_utc() -> None:
@@ -65,7 +65,7 @@ def test_rabbitmq_38_lager_line_without_offset_is_utc() -> None:
     assert fields[schema.TIMESTAMP] == _ms("2024-05-01T10:00:00.123+00:00")
     assert fields[schema.LEVEL] == "WARN"
     assert fields[schema.MESSAGE].endswith(":\nclient unexpectedly closed TCP connection")
-    assert fields[schema.EVENT_KIND] == rabbitmq.CONNECTION_ERROR
+    assert fields[schema.EVENT_KIND] == broker_log.CONNECTION_ERROR
     assert fields[schema.LABELS] == {
         "connection": "10.0.3.17:52114 -> 10.0.1.5:5671",
         "connection_pid": "<0.987.0>",
@@ -109,7 +109,7 @@ def test_repeated_prefix_continuation_lines_join_one_record() -> None:
         "disk resource limit alarm set on node rabbit@b-1.\n\n"
         "*** Publishers will be blocked until this alarm clears ***"
     )
-    assert fields[schema.EVENT_KIND] == rabbitmq.RESOURCE_ALARM
+    assert fields[schema.EVENT_KIND] == broker_log.RESOURCE_ALARM
     assert fields[schema.LABELS] == {"resource": "disk", "node": "rabbit@b-1"}
 
 
@@ -148,7 +148,7 @@ def test_json_formatter_record() -> None:
             "msg": "Error on AMQP connection <0.5.0> (10.0.0.9:4000 -> 10.0.0.1:5671, state: starting):\n"
             "PLAIN login refused: user 'crm' - invalid credentials",
             "pid": "<0.5.0>",
-            "domain": "rabbitmq.connection",
+            "domain": "broker_log.connection",
         }
     ).decode()
 
@@ -158,7 +158,7 @@ def test_json_formatter_record() -> None:
     assert fields[schema.LEVEL] == "ERROR"
     assert fields[schema.THREAD] == "<0.5.0>"
     assert fields[schema.TIMESTAMP] == _ms("2024-05-01T10:00:00.123+00:00")
-    assert fields[schema.EVENT_KIND] == rabbitmq.AUTH_FAILURE
+    assert fields[schema.EVENT_KIND] == broker_log.AUTH_FAILURE
     assert fields[schema.LABELS]["user"] == "crm"
 
 
@@ -199,18 +199,18 @@ def test_not_a_broker_line(line: str) -> None:
 def test_real_3_10_log_classification() -> None:
     kinds = [record.get(schema.EVENT_KIND) for record in _real_records()]
 
-    assert kinds.count(rabbitmq.CONNECTION_ACCEPTED) == 5
-    assert kinds.count(rabbitmq.AUTH_FAILURE) == 1
-    assert kinds.count(rabbitmq.CONNECTION_CLOSED) == 2
-    assert kinds.count(rabbitmq.CONNECTION_ERROR) == 2
-    assert kinds.count(rabbitmq.QUEUE_ERROR) == 1
-    assert kinds.count(rabbitmq.RESOURCE_ALARM) == 1
-    assert kinds.count(rabbitmq.RESOURCE_ALARM_CLEARED) == 2
-    assert kinds.count(rabbitmq.HEARTBEAT_TIMEOUT) == 1
+    assert kinds.count(broker_log.CONNECTION_ACCEPTED) == 5
+    assert kinds.count(broker_log.AUTH_FAILURE) == 1
+    assert kinds.count(broker_log.CONNECTION_CLOSED) == 2
+    assert kinds.count(broker_log.CONNECTION_ERROR) == 2
+    assert kinds.count(broker_log.QUEUE_ERROR) == 1
+    assert kinds.count(broker_log.RESOURCE_ALARM) == 1
+    assert kinds.count(broker_log.RESOURCE_ALARM_CLEARED) == 2
+    assert kinds.count(broker_log.HEARTBEAT_TIMEOUT) == 1
 
 
 def test_real_auth_failure_labels() -> None:
-    failure = next(r for r in _real_records() if r.get(schema.EVENT_KIND) == rabbitmq.AUTH_FAILURE)
+    failure = next(r for r in _real_records() if r.get(schema.EVENT_KIND) == broker_log.AUTH_FAILURE)
 
     assert failure[schema.LEVEL] == "ERROR"
     assert failure[schema.MESSAGE] == (
@@ -225,7 +225,7 @@ def test_real_auth_failure_labels() -> None:
 
 
 def test_real_heartbeat_timeout_keeps_client_provided_name() -> None:
-    timeout = next(r for r in _real_records() if r.get(schema.EVENT_KIND) == rabbitmq.HEARTBEAT_TIMEOUT)
+    timeout = next(r for r in _real_records() if r.get(schema.EVENT_KIND) == broker_log.HEARTBEAT_TIMEOUT)
 
     assert timeout[schema.LEVEL] == "ERROR"
     labels = timeout[schema.LABELS]
@@ -243,14 +243,14 @@ PREFIX_4X = "2025-02-03 04:05:06.789012+00:00"
         (
             "info",
             "closing AMQP connection (10.0.3.17:52114 -> 10.0.1.5:5671, vhost: '/', user: 'shop', duration: '2M, 3s')",
-            rabbitmq.CONNECTION_CLOSED,
+            broker_log.CONNECTION_CLOSED,
             {"connection": "10.0.3.17:52114 -> 10.0.1.5:5671", "vhost": "/", "user": "shop"},
         ),
         (
             "warning",
             "closing AMQP connection <0.9.0> (10.0.3.17:52114 -> 10.0.1.5:5671, vhost: '/', user: 'shop', "
             "duration: '14s'):\nclient unexpectedly closed TCP connection",
-            rabbitmq.CONNECTION_ERROR,
+            broker_log.CONNECTION_ERROR,
             {
                 "connection": "10.0.3.17:52114 -> 10.0.1.5:5671",
                 "connection_pid": "<0.9.0>",
@@ -262,7 +262,7 @@ PREFIX_4X = "2025-02-03 04:05:06.789012+00:00"
             "error",
             "closing AMQP connection <0.9.0> (10.0.3.17:52114 -> 10.0.1.5:5671, duration: '61s'):\n"
             "missed heartbeats from client, timeout: 60s",
-            rabbitmq.HEARTBEAT_TIMEOUT,
+            broker_log.HEARTBEAT_TIMEOUT,
             {
                 "connection": "10.0.3.17:52114 -> 10.0.1.5:5671",
                 "connection_pid": "<0.9.0>",
@@ -273,7 +273,7 @@ PREFIX_4X = "2025-02-03 04:05:06.789012+00:00"
             "warning",
             "Closing AMQP connection <0.9.0> (10.0.3.17:52114 -> 10.0.1.5:5671, vhost: '/', user: 'shop'): "
             "Closed via management plugin",
-            rabbitmq.CONNECTION_ERROR,
+            broker_log.CONNECTION_ERROR,
             {
                 "connection": "10.0.3.17:52114 -> 10.0.1.5:5671",
                 "connection_pid": "<0.9.0>",
@@ -285,7 +285,7 @@ PREFIX_4X = "2025-02-03 04:05:06.789012+00:00"
             "error",
             "Error on AMQP connection <0.9.0> (10.0.3.17:52114 -> 10.0.1.5:5671, user: 'mes', state: opening):\n"
             "access to vhost 'plant' refused for user 'mes'",
-            rabbitmq.AUTH_FAILURE,
+            broker_log.AUTH_FAILURE,
             {
                 "connection": "10.0.3.17:52114 -> 10.0.1.5:5671",
                 "connection_pid": "<0.9.0>",
@@ -298,7 +298,7 @@ PREFIX_4X = "2025-02-03 04:05:06.789012+00:00"
             "Error on AMQP connection <0.9.0> (10.0.3.17:52114 -> 10.0.1.5:5671, vhost: '/', user: 'shop', "
             "state: running), channel 0:\n operation connection.open caused a connection exception "
             'not_allowed: "connection refused: node connection limit (100) is reached"',
-            rabbitmq.CONNECTION_ERROR,
+            broker_log.CONNECTION_ERROR,
             {
                 "connection": "10.0.3.17:52114 -> 10.0.1.5:5671",
                 "connection_pid": "<0.9.0>",
@@ -311,7 +311,7 @@ PREFIX_4X = "2025-02-03 04:05:06.789012+00:00"
             "Channel error on connection <0.9.0> (10.0.3.17:52114 -> 10.0.1.5:5671, vhost: '/', user: 'shop'), "
             "channel 3:\noperation basic.publish caused a channel exception not_found: "
             "no exchange 'orders' in vhost '/'",
-            rabbitmq.CHANNEL_ERROR,
+            broker_log.CHANNEL_ERROR,
             {
                 "connection": "10.0.3.17:52114 -> 10.0.1.5:5671",
                 "connection_pid": "<0.9.0>",
@@ -325,24 +325,24 @@ PREFIX_4X = "2025-02-03 04:05:06.789012+00:00"
         (
             "error",
             "Restarting crashed queue 'orders.created' in vhost '/'.",
-            rabbitmq.QUEUE_ERROR,
+            broker_log.QUEUE_ERROR,
             {"queue": "orders.created", "vhost": "/"},
         ),
         (
             "warning",
             "memory resource limit alarm set on node 'rabbit@ip-10-0-1-5.eu-central-1.compute.internal'.",
-            rabbitmq.RESOURCE_ALARM,
+            broker_log.RESOURCE_ALARM,
             {"resource": "memory", "node": "rabbit@ip-10-0-1-5.eu-central-1.compute.internal"},
         ),
         (
             "warning",
             "disk resource limit alarm cleared on node rabbit@b-2",
-            rabbitmq.RESOURCE_ALARM_CLEARED,
+            broker_log.RESOURCE_ALARM_CLEARED,
             {"resource": "disk", "node": "rabbit@b-2"},
         ),
-        ("info", "rabbit on node 'rabbit@b-2' down", rabbitmq.NODE_DOWN, {"node": "rabbit@b-2"}),
-        ("info", "node rabbit@b-2 down: connection_closed", rabbitmq.NODE_DOWN, {"node": "rabbit@b-2"}),
-        ("info", "rabbit on node rabbit@b-3 up", rabbitmq.NODE_UP, {"node": "rabbit@b-3"}),
+        ("info", "rabbit on node 'rabbit@b-2' down", broker_log.NODE_DOWN, {"node": "rabbit@b-2"}),
+        ("info", "node rabbit@b-2 down: connection_closed", broker_log.NODE_DOWN, {"node": "rabbit@b-2"}),
+        ("info", "rabbit on node rabbit@b-3 up", broker_log.NODE_UP, {"node": "rabbit@b-3"}),
         ("info", "Server startup complete; 3 plugins started.", None, None),
         ("info", "Free disk space monitor was manually enabled", None, None),
     ],
@@ -371,7 +371,7 @@ def test_log_exchange_message_with_text_body() -> None:
 
     fields = parse_log_exchange_message("warning", body, timestamp_s=1795621695, node="rabbit@localhost")
 
-    assert fields[schema.EVENT_KIND] == rabbitmq.RESOURCE_ALARM
+    assert fields[schema.EVENT_KIND] == broker_log.RESOURCE_ALARM
     assert fields[schema.MESSAGE] == "memory resource limit alarm set on node rabbit@localhost."
     assert fields[schema.TIMESTAMP] == _ms("2026-11-25T15:48:15.181+00:00")
     assert fields[schema.LABELS] == {"resource": "memory", "node": "rabbit@localhost"}
@@ -390,11 +390,11 @@ def test_log_exchange_message_with_custom_body_uses_routing_key_and_timestamp() 
 def test_timestamp_variants() -> None:
     expected = _ms("2024-05-01T10:00:00.123+00:00")
 
-    assert rabbitmq.timestamp_to_ms("2024-05-01 10:00:00.123456+00:00") == expected
-    assert rabbitmq.timestamp_to_ms("2024-05-01T10:00:00,123Z") == expected
-    assert rabbitmq.timestamp_to_ms("2024-05-01 13:00:00.123456789+0300") == expected
-    assert rabbitmq.timestamp_to_ms("2024-05-01 10:00:00.123") == expected
-    assert rabbitmq.timestamp_to_ms("yesterday") is None
+    assert broker_log.timestamp_to_ms("2024-05-01 10:00:00.123456+00:00") == expected
+    assert broker_log.timestamp_to_ms("2024-05-01T10:00:00,123Z") == expected
+    assert broker_log.timestamp_to_ms("2024-05-01 13:00:00.123456789+0300") == expected
+    assert broker_log.timestamp_to_ms("2024-05-01 10:00:00.123") == expected
+    assert broker_log.timestamp_to_ms("yesterday") is None
 
 
 # --- properties -------------------------------------------------------------------------------------
@@ -452,4 +452,4 @@ def test_the_longest_header_still_parses() -> None:
     fields = parse_broker_line(line)
     assert fields is not None
     assert fields[schema.LEVEL] == "FATAL"
-    assert fields[schema.EVENT_KIND] == rabbitmq.NODE_DOWN
+    assert fields[schema.EVENT_KIND] == broker_log.NODE_DOWN

@@ -134,7 +134,7 @@ def test_arbitrary_log_events_never_cost_the_good_ones(tmp_path: Path, junk: lis
 @settings(max_examples=300, deadline=None)
 @given(text=st.text(max_size=500))
 def test_parser_never_raises_and_keeps_the_text(text: str) -> None:
-    from logwarden.parsing.detect import parse_record
+    from logwarden.parsing.sniff import parse_record
 
     parsed = parse_record(text, 1764078000000)
     assert isinstance(parsed.fields, dict)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from logwarden.ingest.rabbitmq import ORIGIN_TYPE_RMQ
+from logwarden.ingest.amazon_mq import ORIGIN_TYPE_RMQ
 
 SCHEMA_DOC = Path(__file__).resolve().parents[2] / "docs" / "SCHEMA.md"
 SOURCES = Path(__file__).resolve().parents[2] / "layers" / "logwarden" / "logwarden" / "ingest"

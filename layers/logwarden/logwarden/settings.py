@@ -346,6 +346,13 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     # -- the demo and the local engines (never in Lambda) ---------------------------------------------------------
     Setting("LOGWARDEN_DEMO_ALERT_TOPIC_ARN", "arn", "A real SNS topic the demo also publishes alerts to.", (CLI,)),
     Setting(
+        "LOGWARDEN_FUNCTIONS_DIR",
+        "path",
+        "The `functions/` whose handlers the demo runs.",
+        (CLI,),
+        default_note="`functions/` of the checkout the command runs in",
+    ),
+    Setting(
         "LOGWARDEN_HOME",
         "path",
         "Where the local engines are installed and keep their data.",

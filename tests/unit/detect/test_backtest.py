@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from detect_helpers import START, Table, overwrite
 
-from logwarden.cli import main as cli
-from logwarden.detect.backtest import CountsFormatError, read_counts
 from logwarden.detect.model import MINUTES_PER_DAY, SeriesKey, format_minute
-from logwarden.detect.scenarios import write_csv
+from logwarden_tools.backtest import CountsFormatError, read_counts
+from logwarden_tools.cli import main as cli
+from logwarden_tools.generate.scenarios import write_csv
 
 ORDERS_ANY = SeriesKey("shop", "any", "INFO")
 

@@ -6,12 +6,12 @@ from collections import defaultdict
 
 import pytest
 
-from logwarden.detect import scenarios
 from logwarden.detect.counts import BucketCounts, MinuteTable
 from logwarden.detect.detectors import Detectors
 from logwarden.detect.model import MINUTES_PER_HOUR, SeriesKey
 from logwarden.detect.rules import load_rules
 from logwarden.detect.span import FetchSpan, fetch_span
+from logwarden_tools.generate import scenarios
 
 
 def buckets_for(table: dict[SeriesKey, dict[int, int]], span: FetchSpan) -> BucketCounts:

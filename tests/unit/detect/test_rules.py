@@ -54,14 +54,14 @@ def test_unparsable_override_is_a_rules_error() -> None:
 
 
 def test_broker_storm_watches_every_failure_kind_the_rabbitmq_parser_emits() -> None:
-    from logwarden.parsing import rabbitmq
+    from logwarden.parsing import broker_log
 
     failures = {
-        rabbitmq.CONNECTION_ERROR,
-        rabbitmq.AUTH_FAILURE,
-        rabbitmq.HEARTBEAT_TIMEOUT,
-        rabbitmq.CHANNEL_ERROR,
-        rabbitmq.RESOURCE_ALARM,
-        rabbitmq.NODE_DOWN,
+        broker_log.CONNECTION_ERROR,
+        broker_log.AUTH_FAILURE,
+        broker_log.HEARTBEAT_TIMEOUT,
+        broker_log.CHANNEL_ERROR,
+        broker_log.RESOURCE_ALARM,
+        broker_log.NODE_DOWN,
     }
     assert failures <= set(load_rules().mq_storm.selector.events)

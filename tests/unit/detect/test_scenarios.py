@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from logwarden.detect import scenarios
-from logwarden.detect.backtest import replay
 from logwarden.detect.model import Severity
 from logwarden.detect.rules import load_rules
+from logwarden_tools.backtest import replay
+from logwarden_tools.generate import scenarios
 
 
 @pytest.fixture(scope="module")

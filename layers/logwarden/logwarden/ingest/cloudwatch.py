@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.data_classes import CloudWatchLogsEvent
 from logwarden import schema
 from logwarden.inflate import DEFAULT_LIMITS, TOO_LARGE, InflateLimits, TooLargeError, inflate, inflate_salvage
 from logwarden.ingest.records import RejectedInput, SourceBatch, SourceRecord, payload_text, stable_ids
-from logwarden.parsing.detect import continues
+from logwarden.parsing.sniff import continues
 from logwarden.routing import Router
 
 

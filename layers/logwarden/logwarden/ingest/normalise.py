@@ -7,8 +7,8 @@ from typing import Any, Final
 
 from logwarden import schema
 from logwarden.ingest.records import SourceRecord
-from logwarden.parsing.detect import parse_record
 from logwarden.parsing.enrich import classify_message
+from logwarden.parsing.sniff import parse_record
 from logwarden.parsing.timestamps import ms_to_iso, reconcile
 
 _MAX_LABELS: Final = 100

@@ -20,7 +20,7 @@ from logwarden import naming, schema
 from logwarden.errors import OpenSearchUnavailableError
 from logwarden.ingest.normalise import normalise
 from logwarden.ingest.records import RejectedInput, SourceBatch, SourceRecord, b64
-from logwarden.parsing.detect import FLAG_PARSE_FALLBACK
+from logwarden.parsing.sniff import FLAG_PARSE_FALLBACK
 from logwarden.sink.bulk import BulkIndexer, BulkReport, Failure, IndexAction
 from logwarden.sink.deadletter import OUTCOME_SET_ASIDE, OUTCOME_UNDELIVERED, DeadLetterEntry, DeadLetterStore
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from logwarden import schema
+from logwarden.ingest.amazon_mq import EVENT_SOURCE_RMQ, decode_rmq_event
 from logwarden.ingest.cloudwatch import decode_delivery
 from logwarden.ingest.kinesis import decode_kinesis_event, is_kinesis_event
-from logwarden.ingest.rabbitmq import EVENT_SOURCE_RMQ, decode_rmq_event
 from logwarden.ingest.records import RejectedInput, SourceBatch
 from logwarden.routing import Router
 

@@ -7,7 +7,7 @@ import sys
 import time
 
 from logwarden.errors import ConfigurationError
-from logwarden.local import opensearch as local
+from logwarden_tools.local import opensearch_engine as local
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -42,7 +42,7 @@ from logwarden.inflate import DEFAULT_LIMITS, TOO_LARGE, InflateBudget, InflateL
 from logwarden.ingest.pipeline import IngestReport
 from logwarden.ingest.records import RejectedInput, SourceBatch, SourceRecord, payload_text, stable_id
 from logwarden.masking.decode import charset_of, decode_body
-from logwarden.parsing.rabbitmq import iter_broker_records, looks_like_broker_record
+from logwarden.parsing.broker_log import iter_broker_records, looks_like_broker_record
 from logwarden.routing import Route, Router
 
 if TYPE_CHECKING:

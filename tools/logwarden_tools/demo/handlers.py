@@ -3,25 +3,32 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-import logwarden
 
-
-def functions_dir() -> Path:
-    """``functions/`` of the checkout this package is installed from (the demo runs from a clone)."""
-    root = Path(logwarden.__file__).resolve().parents[3]
-    candidate = root / "functions"
-    if not candidate.is_dir():
-        raise FileNotFoundError(
-            f"the demo runs the real handlers from a logwarden checkout; {candidate} does not exist "
-            "(install with `pip install -e .` from the repository)"
-        )
-    return candidate
+def functions_dir(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
+    """The ``functions/`` the demo runs: ``LOGWARDEN_FUNCTIONS_DIR``, else the checkout the command runs in (the
+    working directory or the nearest parent holding ``template.yaml`` and ``functions/``)."""
+    env = os.environ if env is None else env
+    if env.get("LOGWARDEN_FUNCTIONS_DIR"):
+        candidate = Path(env["LOGWARDEN_FUNCTIONS_DIR"])
+        if not (candidate / "ingest_cloudwatch" / "app.py").is_file():
+            raise FileNotFoundError(f"LOGWARDEN_FUNCTIONS_DIR={candidate} holds no ingest_cloudwatch/app.py")
+        return candidate
+    start = (cwd or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if (folder / "template.yaml").is_file() and (folder / "functions").is_dir():
+            return folder / "functions"
+    raise FileNotFoundError(
+        f"the demo runs the Lambda handlers of a logwarden checkout: run it inside the clone ({start} is not), "
+        "or set LOGWARDEN_FUNCTIONS_DIR"
+    )
 
 
 def load_handler(name: str) -> ModuleType:

@@ -7,8 +7,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any, Final
 
-from logwarden.generate.traffic import LogLine
 from logwarden.ingest.cloudwatch import encode_delivery
+from logwarden_tools.generate.traffic import LogLine
 
 MAX_EVENTS_PER_DELIVERY: Final = 10_000
 MAX_BYTES_PER_DELIVERY: Final = 1_000_000

@@ -1,4 +1,4 @@
-"""The ``logwarden`` command. Each subcommand lives in ``logwarden.commands.<name>`` and is imported only
+"""The ``logwarden`` command. Each subcommand lives in ``logwarden_tools.commands.<name>`` and is imported only
 when it runs, so ``logwarden mask`` does not pay for boto3 or opensearch-py."""
 
 from __future__ import annotations
@@ -7,17 +7,26 @@ import importlib
 import sys
 
 COMMANDS: dict[str, tuple[str, str]] = {
-    "opensearch": ("logwarden.commands.opensearch", "install, start, stop and inspect the local OpenSearch engine"),
+    "opensearch": (
+        "logwarden_tools.commands.opensearch",
+        "install, start, stop and inspect the local OpenSearch engine",
+    ),
     "ingest": (
-        "logwarden.commands.ingest",
+        "logwarden_tools.commands.ingest",
         "run Lambda events through the ingest pipeline (--dry-run prints bulk NDJSON)",
     ),
-    "mask": ("logwarden.commands.mask", "mask personal data in log lines (stdin or FILE); --explain tells what fired"),
-    "rabbitmq": ("logwarden.commands.rabbitmq", "install, start, stop and inspect the local RabbitMQ broker"),
-    "replay": ("logwarden.commands.replay", "re-drive the dead-letter store into OpenSearch, idempotently"),
-    "bootstrap": ("logwarden.commands.bootstrap", "create or update index templates, ISM policies, roles, dashboards"),
-    "demo": ("logwarden.commands.demo", "run the whole pipeline locally on generated order-system traffic"),
-    "backtest": ("logwarden.commands.backtest", "replay a per-minute count table through the anomaly rules"),
+    "mask": (
+        "logwarden_tools.commands.mask",
+        "mask personal data in log lines (stdin or FILE); --explain tells what fired",
+    ),
+    "rabbitmq": ("logwarden_tools.commands.rabbitmq", "install, start, stop and inspect the local RabbitMQ broker"),
+    "replay": ("logwarden_tools.commands.replay", "re-drive the dead-letter store into OpenSearch, idempotently"),
+    "bootstrap": (
+        "logwarden_tools.commands.bootstrap",
+        "create or update index templates, ISM policies, roles, dashboards",
+    ),
+    "demo": ("logwarden_tools.commands.demo", "run the whole pipeline locally on generated order-system traffic"),
+    "backtest": ("logwarden_tools.commands.backtest", "replay a per-minute count table through the anomaly rules"),
 }
 
 

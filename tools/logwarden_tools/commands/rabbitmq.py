@@ -8,7 +8,7 @@ import shlex
 import sys
 
 from logwarden.errors import ConfigurationError
-from logwarden.local import rabbitmq as local
+from logwarden_tools.local import rabbitmq_broker as local
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final, Literal
 
-from logwarden.generate.people import Customer, make_customer
+from logwarden_tools.generate.people import Customer, make_customer
 
 IncidentKind = Literal["order_flood", "mes_error_burst", "mq_connection_storm", "order_silence"]
 INCIDENT_KINDS: Final[tuple[IncidentKind, ...]] = (

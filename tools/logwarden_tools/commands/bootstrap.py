@@ -62,7 +62,7 @@ def write_documents(desired: DesiredState, directory: Path) -> list[Path]:
 
 def _validate_policies(desired: DesiredState) -> list[str]:
     try:
-        from logwarden.bootstrap.ism_validation import policy_problems
+        from logwarden_tools.ism_validation import policy_problems
     except ImportError:  # pragma: no cover - jsonschema is a development dependency
         return []
     try:
@@ -87,7 +87,7 @@ def _config(args: argparse.Namespace) -> BootstrapConfig:
     if args.ca_certs:
         env["OPENSEARCH_CA_CERTS"] = args.ca_certs
     if not (env.get("LOGWARDEN_OPENSEARCH_ENDPOINT") or env.get("OPENSEARCH_URL")):
-        from logwarden.local.opensearch import local_connection
+        from logwarden_tools.local.opensearch_engine import local_connection
 
         env.update(local_connection().env_exports())
     if args.allow_no_ism:

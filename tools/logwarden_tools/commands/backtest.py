@@ -9,8 +9,8 @@ import os
 import sys
 from pathlib import Path
 
-from logwarden.detect.backtest import CSV_HEADER, CountsFormatError, run_backtest
 from logwarden.detect.rules import RulesError, load_rules
+from logwarden_tools.backtest import CSV_HEADER, CountsFormatError, run_backtest
 
 
 def main(argv: list[str]) -> int:

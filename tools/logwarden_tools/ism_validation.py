@@ -18,7 +18,7 @@ _DELETING_ACTIONS = ("delete", "cold_delete")
 
 @cache
 def ism_policy_schema() -> dict[str, Any]:
-    text = resources.files("logwarden.bootstrap").joinpath("ism_policy.schema.json").read_text(encoding="utf-8")
+    text = resources.files("logwarden_tools").joinpath("ism_policy.schema.json").read_text(encoding="utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 

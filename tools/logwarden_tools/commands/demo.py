@@ -8,10 +8,10 @@ import os
 import sys
 from pathlib import Path
 
-from logwarden.demo.alerts import ALERT_TOPIC_ENV
-from logwarden.demo.runner import Demo, DemoOptions, render_summary
 from logwarden.detect.publish import PublishError
 from logwarden.errors import ConfigurationError
+from logwarden_tools.demo.alerts import ALERT_TOPIC_ENV
+from logwarden_tools.demo.runner import Demo, DemoOptions, render_summary
 
 
 def main(argv: list[str]) -> int:

@@ -6,7 +6,7 @@
    window minute by minute: CloudWatch deliveries into ``functions/ingest_cloudwatch``; the CRM's
    records through the real broker and the local poller into ``functions/ingest_mq``.
 3. After each live minute, invoke ``functions/anomaly_check`` with the schedule's event for that minute;
-   what it publishes to SNS (moto, or a real topic: see ``logwarden.demo.alerts``) is printed as the
+   what it publishes to SNS (moto, or a real topic: see ``logwarden_tools.demo.alerts``) is printed as the
    e-mail would read, and ``functions/chat_notify`` posts it to a local webhook server standing in for
    Slack, Teams and Telegram.
 4. Summarise: events, indexed, set aside, masked by kind, alerts, detection delay per incident, and
@@ -28,11 +28,11 @@ from typing import Any, Final, TextIO
 
 import orjson
 
-from logwarden.demo.alerts import HANDLER_VARIABLES, AlertRoute, RealTopic, connect_real_topic, sns_lambda_event
-from logwarden.demo.chat_sink import ChatSink
-from logwarden.demo.handlers import LocalLambdaContext, load_handler
-from logwarden.generate.delivery import cloudwatch_deliveries
-from logwarden.generate.traffic import Incident, IncidentKind, LogLine, TrafficGenerator, TrafficPlan
+from logwarden_tools.demo.alerts import HANDLER_VARIABLES, AlertRoute, RealTopic, connect_real_topic, sns_lambda_event
+from logwarden_tools.demo.chat_sink import ChatSink
+from logwarden_tools.demo.handlers import LocalLambdaContext, load_handler
+from logwarden_tools.generate.delivery import cloudwatch_deliveries
+from logwarden_tools.generate.traffic import Incident, IncidentKind, LogLine, TrafficGenerator, TrafficPlan
 
 _WORD: Final = re.compile(r"\w+")
 
@@ -60,7 +60,7 @@ class DemoOptions:
     use_rabbitmq: bool = True
     workdir: Path = field(default_factory=lambda: Path.home() / ".cache" / "logwarden" / "demo")
     show_messages: bool = True
-    alert_topic_arn: str | None = None  # a real SNS topic to publish the alerts to (logwarden.demo.alerts)
+    alert_topic_arn: str | None = None  # a real SNS topic to publish the alerts to (logwarden_tools.demo.alerts)
 
 
 # The live traffic starts this long before the live window, without checks, so that orders are in flight
@@ -293,8 +293,8 @@ class Demo:
     def _start_poller(self, stack: ExitStack) -> Any:
         import pika
 
-        from logwarden.local import rabbitmq as local_rabbitmq
-        from logwarden.local.mq_poller import MQPoller, PollerSettings
+        from logwarden_tools.local import rabbitmq_broker as local_rabbitmq
+        from logwarden_tools.local.mq_poller import MQPoller, PollerSettings
 
         settings = local_rabbitmq.ensure_running()
         # A live minute with a flood can keep the process busy for longer than the default 60 s heartbeat.
@@ -400,7 +400,7 @@ class Demo:
     # -- set-up -------------------------------------------------------------------------------------------
 
     def _prepare_environment(self, stack: ExitStack) -> None:
-        from logwarden.local import opensearch as local
+        from logwarden_tools.local import opensearch_engine as local
 
         env = {
             "LOGWARDEN_INDEX_PREFIX": self.options.prefix,

@@ -14,7 +14,7 @@ from typing import Any, Final
 import orjson
 
 from logwarden import naming, schema
-from logwarden.parsing import rabbitmq
+from logwarden.parsing import broker_log
 from logwarden.parsing.enrich import bare_stack_trace, lift_properties, split_stack_trace
 from logwarden.parsing.layout import CompiledLayout
 from logwarden.parsing.structured import parse_json_record
@@ -83,7 +83,7 @@ def continues(previous: str, line: str) -> bool:
         return False
     if first == " " or first == "\t":
         return True
-    if previous[:1] == "=" and previous.startswith(rabbitmq.REPORT_PREFIXES) and not _RECORD_START.match(line):
+    if previous[:1] == "=" and previous.startswith(broker_log.REPORT_PREFIXES) and not _RECORD_START.match(line):
         return True
     if first.isdigit():
         return False
@@ -116,7 +116,7 @@ def parse_record(text: str, receive_ms: int, layout: CompiledLayout | None = Non
 
 def _detected(stripped: str, receive_ms: int) -> ParsedRecord:
     """A non-empty text record in whichever known layout it is in (docs/SCHEMA.md lists the order)."""
-    broker = rabbitmq.parse_broker_line(stripped)
+    broker = broker_log.parse_broker_line(stripped)
     if broker is not None:
         line_ms = broker.pop(schema.TIMESTAMP, None)
         labels = broker.pop(schema.LABELS, None) or {}

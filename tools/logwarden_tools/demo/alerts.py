@@ -28,7 +28,7 @@ import orjson
 from botocore.exceptions import BotoCoreError
 
 from logwarden.errors import ConfigurationError
-from logwarden.local.aws import create_alert_inbox, create_alert_state_table
+from logwarden_tools.local.aws import create_alert_inbox, create_alert_state_table
 
 ALERT_TOPIC_ENV: Final = "LOGWARDEN_DEMO_ALERT_TOPIC_ARN"
 CHAT_SECRET_NAME: Final = "logwarden/chat"  # noqa: S105 - the secret's name, not its value

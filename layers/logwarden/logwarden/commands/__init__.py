@@ -1,1 +1,0 @@
-"""Subcommands of the ``logwarden`` command, one module each (see ``logwarden.cli``)."""
