@@ -32,7 +32,7 @@ from logwarden.compiled import HOT_MODULES, compiled_modules
 from logwarden.ingest.cloudwatch import decode_delivery, encode_delivery
 from logwarden.ingest.normalise import normalise
 from logwarden.ingest.pipeline import IngestPipeline
-from logwarden.masking import default_masker
+from logwarden.masking.masker import default_masker
 from logwarden.naming import data_stream_name
 from logwarden.routing import Router
 from logwarden.sink.bulk import IndexAction

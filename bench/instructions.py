@@ -63,7 +63,7 @@ def passes(data_file: Path, count: int, without: str | None) -> None:
     import ingest
 
     from logwarden.ingest.pipeline import IngestPipeline
-    from logwarden.masking import default_masker
+    from logwarden.masking.masker import default_masker
     from logwarden.routing import Router
 
     if without:

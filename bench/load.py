@@ -40,7 +40,7 @@ from ingest import generate  # noqa: E402  (bench/ingest.py: the realistic traff
 
 from logwarden.ingest.cloudwatch import decode_delivery, encode_delivery  # noqa: E402
 from logwarden.ingest.pipeline import IngestPipeline, IngestReport  # noqa: E402
-from logwarden.masking import default_masker  # noqa: E402
+from logwarden.masking.masker import default_masker  # noqa: E402
 from logwarden.routing import Router  # noqa: E402
 from logwarden.sink.breaker import CircuitBreaker  # noqa: E402
 from logwarden.sink.bulk import BulkIndexer  # noqa: E402

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from logwarden.masking import Masker
+from logwarden.masking.masker import Masker
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "masking" / "corpus.jsonl"
 INDEPENDENT = Path(__file__).resolve().parents[1] / "tests" / "data" / "masking_independent" / "corpus.jsonl"

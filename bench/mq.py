@@ -24,7 +24,7 @@ import orjson
 from logwarden.ingest.amazon_mq import ingest_rmq_event
 from logwarden.ingest.pipeline import IngestPipeline
 from logwarden.ingest.service import IngestService
-from logwarden.masking import default_masker
+from logwarden.masking.masker import default_masker
 from logwarden.routing import Router
 from logwarden.sink.bulk import BulkIndexer
 from logwarden.sink.deadletter import LocalDeadLetterStore

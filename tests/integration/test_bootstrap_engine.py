@@ -17,9 +17,11 @@ from opensearchpy import OpenSearch
 from opensearchpy.exceptions import AuthorizationException, TransportError
 
 from logwarden import schema
-from logwarden.bootstrap import BootstrapParams, DesiredState, bootstrap, teardown
 from logwarden.bootstrap.admin import OpenSearchAdmin
+from logwarden.bootstrap.apply import bootstrap, teardown
+from logwarden.bootstrap.desired import DesiredState
 from logwarden.bootstrap.ism import core_rollover_conditions, ism_policies
+from logwarden.bootstrap.params import BootstrapParams
 from logwarden.naming import SUBSYSTEMS, data_stream_name
 from logwarden.sink.bulk import IndexAction
 from logwarden.sink.client import AuthMode, OpenSearchSettings, build_client

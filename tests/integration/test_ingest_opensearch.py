@@ -14,7 +14,7 @@ from opensearchpy import OpenSearch
 from logwarden import schema
 from logwarden.ingest.cloudwatch import decode_delivery
 from logwarden.ingest.pipeline import IngestPipeline, IngestReport
-from logwarden.masking import default_masker
+from logwarden.masking.masker import default_masker
 from logwarden.replay import replay
 from logwarden.routing import Router
 from logwarden.sink.bulk import BulkIndexer

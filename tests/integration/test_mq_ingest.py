@@ -18,7 +18,7 @@ from logwarden import schema
 from logwarden.ingest.amazon_mq import ingest_rmq_event
 from logwarden.ingest.pipeline import IngestPipeline, IngestReport
 from logwarden.ingest.service import IngestService
-from logwarden.masking import default_masker
+from logwarden.masking.masker import default_masker
 from logwarden.routing import Router
 from logwarden.sink.bulk import BulkIndexer
 from logwarden.sink.deadletter import LocalDeadLetterStore

@@ -79,7 +79,7 @@ def test_the_layer_masks_through_its_own_hyperscan_build() -> None:
 def _assert_masks_with_only(python: Path, check: str) -> None:
     """With nothing but ``python`` on the path (no site-packages, no PYTHONPATH): run ``check``, then mask a line."""
     code = (
-        f"import sys; sys.path[:0] = sys.argv[1:2]; {check}; from logwarden.masking import Masker; "
+        f"import sys; sys.path[:0] = sys.argv[1:2]; {check}; from logwarden.masking.masker import Masker; "
         "line = 'order 79958318034 created for customer 5521, contact ivan.petrov@mail.ru, +7 912 345-67-89'; "
         "print(Masker().mask_lines([line, 'nothing to see here, just a long enough line of plain text'])[0])"
     )

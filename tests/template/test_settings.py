@@ -122,7 +122,11 @@ def _named_in(paths: list[Any]) -> dict[str, set[str]]:
 
 
 def _sources() -> list[Any]:
-    code = [*(ROOT / "layers" / "logwarden" / "logwarden").rglob("*.py"), *(ROOT / "functions").rglob("*.py")]
+    code = [
+        *(ROOT / "layers" / "logwarden" / "logwarden").rglob("*.py"),
+        *(ROOT / "tools" / "logwarden_tools").rglob("*.py"),
+        *(ROOT / "functions").rglob("*.py"),
+    ]
     return [p for p in code if p.name != "settings.py"]
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from logwarden.bootstrap import BootstrapParams, DesiredState, bootstrap, teardown
-from logwarden.bootstrap.apply import ISM_ABSENT_NOTE
+from logwarden.bootstrap.apply import ISM_ABSENT_NOTE, bootstrap, teardown
+from logwarden.bootstrap.desired import DesiredState
 from logwarden.bootstrap.diff import differences
+from logwarden.bootstrap.params import BootstrapParams
 from logwarden.bootstrap.ports import StoredPolicy
 from tests.bootstrap_fakes import FakeCluster, FakeDashboards
 

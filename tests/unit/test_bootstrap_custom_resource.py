@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.data_classes import CloudFormationCustomResourceEvent
 
-from logwarden.bootstrap import BootstrapParams, DesiredState, bootstrap, teardown
-from logwarden.bootstrap.apply import BootstrapResult
+from logwarden.bootstrap.apply import BootstrapResult, bootstrap, teardown
 from logwarden.bootstrap.config import request_checks
 from logwarden.bootstrap.custom_resource import (
     FAILED_CREATE_PREFIX,
@@ -19,6 +18,8 @@ from logwarden.bootstrap.custom_resource import (
     request_problem,
     response_url_problem,
 )
+from logwarden.bootstrap.desired import DesiredState
+from logwarden.bootstrap.params import BootstrapParams
 from tests.bootstrap_fakes import FakeCluster
 from tests.conftest import load_event
 

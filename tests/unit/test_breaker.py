@@ -13,7 +13,7 @@ from opensearchpy.exceptions import ConnectionError, ConnectionTimeout, Transpor
 from logwarden.errors import OpenSearchUnavailableError
 from logwarden.ingest.cloudwatch import decode_delivery, encode_delivery
 from logwarden.ingest.pipeline import IngestPipeline
-from logwarden.masking import default_masker
+from logwarden.masking.masker import default_masker
 from logwarden.routing import Router
 from logwarden.sink.breaker import REASON_CIRCUIT_OPEN, STATE_VALUES, CircuitBreaker
 from logwarden.sink.bulk import BulkIndexer, IndexAction, RetryPolicy

@@ -13,7 +13,7 @@ from logwarden.drain import drain, drainable
 from logwarden.errors import ConfigurationError
 from logwarden.ingest.cloudwatch import decode_delivery, encode_delivery
 from logwarden.ingest.pipeline import IngestPipeline
-from logwarden.masking import default_masker
+from logwarden.masking.masker import default_masker
 from logwarden.routing import Router
 from logwarden.sink.bulk import BulkIndexer
 from logwarden.sink.deadletter import DeadLetterEntry, LocalDeadLetterStore

@@ -19,7 +19,7 @@ from logwarden.inflate import MIB, TOO_LARGE, InflateBudget, InflateLimits, TooL
 from logwarden.ingest.amazon_mq import decode_rmq_event
 from logwarden.ingest.cloudwatch import decode_delivery, encode_delivery
 from logwarden.ingest.pipeline import IngestPipeline
-from logwarden.masking import default_masker
+from logwarden.masking.masker import default_masker
 from logwarden.replay import replay
 from logwarden.routing import Router
 from logwarden.sink.bulk import BulkIndexer

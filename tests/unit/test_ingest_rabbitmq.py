@@ -20,7 +20,7 @@ from logwarden.errors import OpenSearchUnavailableError
 from logwarden.ingest.amazon_mq import decode_rmq_event, event_timestamp_ms, split_body
 from logwarden.ingest.pipeline import IngestPipeline, IngestReport
 from logwarden.ingest.sources import decode_event
-from logwarden.masking import default_masker
+from logwarden.masking.masker import default_masker
 from logwarden.parsing.sniff import parse_record
 from logwarden.routing import Router, parse_rules
 from logwarden.sink.bulk import BulkIndexer, RetryPolicy

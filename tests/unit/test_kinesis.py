@@ -18,7 +18,7 @@ from logwarden.ingest.cloudwatch import decode_delivery, encode_delivery
 from logwarden.ingest.kinesis import decode_kinesis_event, decode_kinesis_record, encode_kinesis_event, is_kinesis_event
 from logwarden.ingest.pipeline import IngestPipeline
 from logwarden.ingest.sources import decode_event
-from logwarden.masking import default_masker
+from logwarden.masking.masker import default_masker
 from logwarden.routing import Router
 from tests.conftest import load_event
 

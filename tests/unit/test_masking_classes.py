@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from logwarden.errors import ConfigurationError
-from logwarden.masking import Masker, MaskingConfig, Mode, load_config
-from logwarden.masking.kinds import Kind
+from logwarden.masking.config import MaskingConfig, load_config
+from logwarden.masking.kinds import Kind, Mode
+from logwarden.masking.masker import Masker
 
 MASKER = Masker()
 KEY = b"k" * 32

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from logwarden.masking import Masker
+from logwarden.masking.masker import Masker
 from logwarden_tools.cli import main as cli_main
 from logwarden_tools.commands.mask import mask_stream
 

@@ -10,7 +10,9 @@ import pytest
 from moto import mock_aws
 
 from logwarden.errors import ConfigurationError
-from logwarden.masking import Kind, Masker, MaskingConfig, Mode, load_config
+from logwarden.masking.config import MaskingConfig, load_config
+from logwarden.masking.kinds import Kind, Mode
+from logwarden.masking.masker import Masker
 
 KEY = "0123456789abcdef0123456789abcdef"
 

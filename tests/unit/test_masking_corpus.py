@@ -10,7 +10,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from logwarden.masking import Masker
+from logwarden.masking.masker import Masker
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "masking" / "corpus.jsonl"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from logwarden.masking import Masker
+from logwarden.masking.masker import Masker
 
 
 @pytest.fixture
@@ -157,7 +157,7 @@ def test_partial_card_keeps_the_last_four(masker: Masker) -> None:
 
 
 def test_private_ips_masked_by_default_and_kept_when_configured() -> None:
-    from logwarden.masking import MaskingConfig
+    from logwarden.masking.config import MaskingConfig
 
     internal = "upstream 10.0.12.7:8080 and 192.168.1.10 and 127.0.0.1 link-local fe80::1ff:fe23:4567:890a"
     assert Masker().mask_text(internal) == "upstream [IP]:8080 and [IP] and [IP] link-local [IP]"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from logwarden import schema
-from logwarden.masking import Masker, MaskingConfig, default_masker
+from logwarden.masking.config import MaskingConfig
+from logwarden.masking.masker import Masker, default_masker
 
 
 def test_document_without_personal_data_is_returned_as_is() -> None:
@@ -150,7 +151,7 @@ def test_default_masker_is_shared() -> None:
 
 
 def test_disabled_kind_is_left_alone() -> None:
-    from logwarden.masking import Kind
+    from logwarden.masking.kinds import Kind
 
     masker = Masker(MaskingConfig(disabled_kinds=frozenset({Kind.IP})))
     assert masker.mask_text("from 85.140.1.20 a@b.ru") == "from 85.140.1.20 [EMAIL]"

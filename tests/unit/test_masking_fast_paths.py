@@ -8,7 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from logwarden.masking import Masker, text
+from logwarden.masking import text
+from logwarden.masking.masker import Masker
 from logwarden.masking.text import scan, worth_scanning
 
 # Digit runs, separators and the characters the number pattern looks at around them.

@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from logwarden import schema
-from logwarden.masking import Masker, text
+from logwarden.masking import text
 from logwarden.masking.config import MaskingConfig
+from logwarden.masking.masker import Masker
 from logwarden.masking.prefilter import Found, Gate, prefilter, prefilter_lines
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "masking" / "corpus.jsonl"

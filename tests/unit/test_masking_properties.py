@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from logwarden.masking import Masker
+from logwarden.masking.masker import Masker
 from logwarden_tools.commands.mask import mask_stream
 
 MASKER = Masker()

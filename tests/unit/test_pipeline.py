@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from logwarden import schema
 from logwarden.ingest.cloudwatch import decode_delivery, encode_delivery
 from logwarden.ingest.pipeline import IngestPipeline
-from logwarden.masking import default_masker
+from logwarden.masking.masker import default_masker
 from logwarden.replay import replay
 from logwarden.routing import Router
 from logwarden.sink.bulk import BulkIndexer

@@ -10,7 +10,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from logwarden.masking import default_masker
+from logwarden.masking.masker import default_masker
 from logwarden.replay import TARGET_NOT_ALLOWED, UNREADABLE_ENTRY, allowed_targets, replay
 from logwarden.sink.bulk import BulkIndexer
 from logwarden.sink.deadletter import DeadLetterEntry, LocalDeadLetterStore, encode_batch

@@ -7,7 +7,7 @@ import pytest
 from logwarden.config import IngestConfig, _Reader
 from logwarden.errors import ConfigurationError
 from logwarden.ingest.service import build_masker
-from logwarden.masking import Kind, Mode
+from logwarden.masking.kinds import Kind, Mode
 from logwarden.settings import declared
 
 BASE = {"OPENSEARCH_URL": "http://127.0.0.1:9200", "LOGWARDEN_DEADLETTER_DIR": "/tmp/logwarden-deadletters"}

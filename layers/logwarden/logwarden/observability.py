@@ -62,7 +62,7 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
     quotes a log record can never put personal data into logwarden's own logs."""
 
     def serialize(self, log: LogRecord) -> str:
-        from logwarden.masking import default_masker
+        from logwarden.masking.masker import default_masker
 
         return default_masker().mask_text(super().serialize(log))
 

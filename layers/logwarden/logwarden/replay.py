@@ -109,7 +109,7 @@ def replay(
     ``stop_when_throttled`` after a batch the engine throttled: the scheduled drain leaves the rest to its next run.
     """
     if masker is None:
-        from logwarden.masking import default_masker
+        from logwarden.masking.masker import default_masker
 
         masker = default_masker()
     targets = allowed_targets(index_prefix)

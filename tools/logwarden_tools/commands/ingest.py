@@ -20,7 +20,7 @@ from logwarden.config import IngestConfig
 from logwarden.errors import ConfigurationError
 from logwarden.ingest.pipeline import IngestPipeline, IngestReport
 from logwarden.ingest.sources import decode_event
-from logwarden.masking import default_masker
+from logwarden.masking.masker import default_masker
 from logwarden.routing import Router
 from logwarden.sink.bulk import BulkReport
 

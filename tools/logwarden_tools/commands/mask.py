@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from logwarden.errors import ConfigurationError
-from logwarden.masking import Masker, load_config
+from logwarden.masking.config import load_config
+from logwarden.masking.masker import Masker
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -17,7 +17,7 @@ from logwarden.config import IngestConfig
 from logwarden.errors import ConfigurationError
 from logwarden.inflate import MIB
 from logwarden.ingest.service import build_deadletter_store
-from logwarden.masking import default_masker
+from logwarden.masking.masker import default_masker
 from logwarden.replay import replay
 from logwarden.sink.bulk import BulkIndexer
 from logwarden.sink.client import build_client

@@ -10,7 +10,7 @@ from logwarden.config import DeadLetterSettings, IngestConfig
 from logwarden.inflate import DEFAULT_LIMITS, InflateLimits
 from logwarden.ingest.pipeline import IngestPipeline, IngestReport
 from logwarden.ingest.records import SourceBatch
-from logwarden.masking import Masker, default_masker
+from logwarden.masking.masker import Masker, default_masker
 from logwarden.routing import Router
 from logwarden.sink.breaker import CircuitBreaker
 from logwarden.sink.bulk import BulkIndexer
