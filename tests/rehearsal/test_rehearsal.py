@@ -184,15 +184,18 @@ def test_an_error_burst_ingested_through_the_build_is_alerted_on_the_topic(
     sns.subscribe(TopicArn=stack.deployment.resources["AlertTopic"], Protocol="sqs", Endpoint=queue_arn)
     # AND 150 ERROR lines a minute (the template's threshold is 100) in the minutes the check looks at
     now_ms = int(time.time() * 1000)
+    # Each minute's lines inside that minute: spread back from "now" they would straddle two minute buckets (fewer
+    # than 100 in each) whenever the test starts early in a minute.
+    minute_ms = now_ms - now_ms % 60_000
     burst = [
         {
             "id": f"{minute}{n:05d}",
-            "timestamp": now_ms - minute * 60_000 - n * 100,
-            "message": json.dumps({"@timestamp": _iso(now_ms - minute * 60_000 - n * 100), "level": "ERROR",
+            "timestamp": minute_ms - minute * 60_000 + n * 100,
+            "message": json.dumps({"@timestamp": _iso(minute_ms - minute * 60_000 + n * 100), "level": "ERROR",
                                    "logger_name": "ru.shop.checkout.PaymentClient", "thread_name": "http-nio-8080-exec-1",
                                    "message": f"payment gateway refused order 7700{n:04d}"}),
         }
-        for minute in (2, 3)
+        for minute in (1, 2, 3)
         for n in range(150)
     ]  # fmt: skip
     delivery = encode_delivery("/ecs/shop-api", "shop-api/app/burst", burst)

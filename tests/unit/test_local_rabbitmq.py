@@ -59,7 +59,7 @@ def test_node_environment_is_isolated_from_a_system_broker() -> None:
 
     assert env["PATH"] == "/usr/bin"
     assert env["HOME"] == "/x/rabbitmq"  # its own Erlang cookie
-    assert env["RABBITMQ_NODENAME"] == "logwarden@localhost"
+    assert env["RABBITMQ_NODENAME"] == "logwarden-5999@localhost"
     assert env["RABBITMQ_NODE_IP_ADDRESS"] == "127.0.0.1"
     assert env["RABBITMQ_DIST_PORT"] == "25999"
     assert env["ERL_EPMD_ADDRESS"] == "127.0.0.1"
@@ -73,3 +73,13 @@ def test_tail_lines_of_a_missing_file_is_empty(tmp_path: Path) -> None:
     assert local.tail_lines(log, 5) == []
     log.write_text("a\nb\nc\n")
     assert local.tail_lines(log, 2) == ["b", "c"]
+
+
+def test_brokers_on_two_ports_get_two_node_names() -> None:
+    # epmd refuses a second node of the same name: a demo beside a test run would not start otherwise
+    default = local.LocalRabbitMQSettings.from_env({"HOME": "/home/u"})
+    other = local.LocalRabbitMQSettings.from_env({"HOME": "/home/u", "LOGWARDEN_RABBITMQ_PORT": "5683"})
+
+    assert default.node_name == "logwarden@localhost"
+    assert other.node_name == "logwarden-5683@localhost"
+    assert local.server_environment(other, {})["RABBITMQ_NODENAME"] == "logwarden-5683@localhost"

@@ -1,14 +1,13 @@
 """A real RabbitMQ broker on 127.0.0.1 for tests, demos and benchmarks (Debian's ``rabbitmq-server``).
 
-The node runs as its own Erlang node (``logwarden@localhost``) with its own config, database, logs and
-cookie under ``<LOGWARDEN_HOME>/rabbitmq`` (default ``~/.cache/logwarden/rabbitmq``), so it neither uses
-nor disturbs a broker the package may have started as a system service; a clash on the AMQP port is
-reported with what to do. Every listener is on the loopback interface: AMQP, Erlang distribution
-(``AMQP port + 20000``) and -- if this node had to start it -- epmd.
-
-The broker publishes its own log to the ``amq.rabbitmq.log`` topic exchange (routing key = level);
-``up`` binds a ``broker-logs`` queue to it (``#``) and declares a ``service-logs`` queue for the
-services' log records, which is what Amazon MQ users wire to the Lambda event source.
+The node runs as its own Erlang node (``logwarden@localhost``, ``logwarden-<port>@localhost`` on another port) with
+its own config, database, logs and cookie under ``<LOGWARDEN_HOME>/rabbitmq`` (default
+``~/.cache/logwarden/rabbitmq``), so it neither uses nor disturbs a broker the package may have started as a system
+service; a clash on the AMQP port is reported with what to do. Every listener is on the loopback interface: AMQP,
+Erlang distribution (``AMQP port + 20000``) and -- if this node had to start it -- epmd. The broker publishes its
+own log to the ``amq.rabbitmq.log`` topic exchange (routing key = level); ``up`` binds a ``broker-logs`` queue to
+it (``#``) and declares a ``service-logs`` queue for the services' log records, which is what Amazon MQ users wire
+to the Lambda event source.
 """
 
 from __future__ import annotations
@@ -51,7 +50,6 @@ class LocalRabbitMQSettings:
 
     home: Path
     port: int = 5672
-    node_name: str = "logwarden@localhost"
     user: str = "guest"  # RabbitMQ's default user; it may only log in over loopback, which is all we use
     password: str = "guest"  # noqa: S105 -- the broker's well-known default, valid on loopback only
     logs_queue: str = "broker-logs"
@@ -82,6 +80,12 @@ class LocalRabbitMQSettings:
         if problems:
             raise ConfigurationError(problems)
         return settings
+
+    @property
+    def node_name(self) -> str:
+        """One Erlang node name per AMQP port: epmd refuses a second node of the same name, so brokers on two
+        ports (two checkouts, a test beside a demo) can only run side by side under different names."""
+        return "logwarden@localhost" if self.port == 5672 else f"logwarden-{self.port}@localhost"
 
     @property
     def base_dir(self) -> Path:
