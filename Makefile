@@ -27,6 +27,10 @@ rehearse: venv ## sam build, then run every function from the build with the tem
 	$(BIN)/logwarden opensearch up
 	$(BIN)/python -m pytest tests/rehearsal
 
+.PHONY: template
+template: venv ## write template.yaml from template.src.yaml (the blocks that repeat are written once there)
+	$(BIN)/python scripts/generate_template.py
+
 .PHONY: compiled
 compiled: venv ## compile the ingest hot path with mypyc into build/compiled (use it with PYTHONPATH=build/compiled)
 	@MYPYC=$(BIN)/mypyc layers/compiled/compile.sh build/compiled

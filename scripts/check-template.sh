@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Machine checks of the deployable stack, all offline (no AWS account): cfn-lint, `sam validate --lint`,
-# checkov with the repo's own checks, `sam build`, and tests/template on the SAM template, its CloudFormation
-# translation and the built artefacts. Usage: scripts/check-template.sh [--no-build]
+# Machine checks of the deployable stack, all offline (no AWS account): template.yaml current with its source
+# template.src.yaml, cfn-lint, `sam validate --lint`, checkov with the repo's own checks, `sam build`, and
+# tests/template on the SAM template, its CloudFormation translation and the built artefacts.
+# Usage: scripts/check-template.sh [--no-build]
 #
 # checkov and the SAM CLI live in their own virtualenvs under .venv/tools/ (pinned below): both pin boto3,
 # botocore, click and packaging to versions that would otherwise downgrade the project's own dependencies.
@@ -38,6 +39,9 @@ export SAM_CLI_TELEMETRY=0 BC_SKIP_MAPPING=TRUE CHECKOV_RUN_SCA_PACKAGE_SCAN_V2=
 # The SAM CLI wants a region and the runtime's interpreter (python3.12) on PATH; nothing here calls AWS.
 export AWS_DEFAULT_REGION=${AWS_DEFAULT_REGION:-eu-central-1} AWS_REGION=${AWS_REGION:-eu-central-1}
 export PATH="$PWD/$BIN:$PATH"
+
+step "template.yaml is what template.src.yaml gives (scripts/generate_template.py)"
+$BIN/python scripts/generate_template.py --check
 
 step "translate template.yaml to CloudFormation (aws-sam-translator, offline)"
 $BIN/python scripts/translate_template.py --out .aws-sam/template.cfn.json
