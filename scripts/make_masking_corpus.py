@@ -159,16 +159,6 @@ EN_STREETS = [
     "742 Evergreen Terrace",
     "5 Rue de Rivoli",
 ]
-SERVICES = [
-    "order-service",
-    "payment-service",
-    "pricing-service",
-    "catalog-service",
-    "notification-service",
-    "delivery-service",
-    "customer-service",
-    "cart-service",
-]
 LOGGERS = [
     "ru.shop.orders.OrderService",
     "ru.shop.payments.PaymentService",
@@ -225,12 +215,6 @@ def card() -> str:
     number = luhn_complete(prefix, 16)
     sep = R.choice([" ", "", "-", " "])
     return sep.join(number[i : i + 4] for i in range(0, 16, 4)) if sep else number
-
-
-def bad_luhn_card() -> str:
-    number = luhn_complete("4", 16)
-    last = str((int(number[-1]) + R.randint(1, 9)) % 10)
-    return number[:-1] + last
 
 
 def inn10() -> str:

@@ -1,7 +1,6 @@
 """What went wrong, phrased as what to do about it.
 
 ``RetryableError``: the same request may succeed later (throttling, 5xx, timeouts, connection refused).
-``SetAsideError``: the input itself is at fault; retrying cannot help, so it is parked for replay.
 ``ConfigurationError``: the function cannot start; raised once, at cold start, naming every problem.
 """
 
@@ -20,15 +19,6 @@ class ConfigurationError(LogwardenError):
 
 class RetryableError(LogwardenError):
     """The destination is unavailable or throttling; the platform (or our own loop) should try again."""
-
-
-class SetAsideError(LogwardenError):
-    """The input cannot be processed as it is; it goes to the dead-letter store with this reason."""
-
-    def __init__(self, reason: str, detail: str = "") -> None:
-        self.reason = reason
-        self.detail = detail
-        super().__init__(f"{reason}: {detail}" if detail else reason)
 
 
 class OpenSearchUnavailableError(RetryableError):

@@ -19,7 +19,6 @@ import os
 import re
 import time
 from collections import Counter
-from collections.abc import Callable
 from contextlib import ExitStack, redirect_stdout
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -535,6 +534,3 @@ def render_summary(summary: DemoSummary, prefix: str) -> str:
         "Stop the engines: make services-down",
     ]
     return "\n".join(lines) + "\n"
-
-
-ProgressCallback = Callable[[str, int, int], None]

@@ -22,12 +22,6 @@ from typing import Final, Literal
 from logwarden_tools.generate.people import Customer, make_customer
 
 IncidentKind = Literal["order_flood", "mes_error_burst", "mq_connection_storm", "order_silence"]
-INCIDENT_KINDS: Final[tuple[IncidentKind, ...]] = (
-    "order_flood",
-    "mes_error_burst",
-    "mq_connection_storm",
-    "order_silence",
-)
 
 BROKER_ID: Final = "b-4a1c2e3f-1111-2222-3333-444455556666"
 LOG_GROUPS: Final = {

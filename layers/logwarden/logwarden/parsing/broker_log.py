@@ -41,19 +41,6 @@ RESOURCE_ALARM: Final = "mq_resource_alarm"
 RESOURCE_ALARM_CLEARED: Final = "mq_resource_alarm_cleared"
 NODE_DOWN: Final = "mq_node_down"
 NODE_UP: Final = "mq_node_up"
-EVENT_KINDS: Final = (
-    CONNECTION_ACCEPTED,
-    CONNECTION_CLOSED,
-    CONNECTION_ERROR,
-    AUTH_FAILURE,
-    HEARTBEAT_TIMEOUT,
-    CHANNEL_ERROR,
-    QUEUE_ERROR,
-    RESOURCE_ALARM,
-    RESOURCE_ALARM_CLEARED,
-    NODE_DOWN,
-    NODE_UP,
-)
 
 # Erlang logger levels in every ``log.*.level_format`` spelling (lc, uc, lc3, uc3, lc4, uc4) and lager's.
 _RABBIT_LEVELS: Final[dict[str, str]] = {

@@ -31,7 +31,6 @@ MONTHS: Final[dict[str, int]] = {name: number for number, name in enumerate(_MON
 
 FLAG_FROM_RECEIVE_TIME: Final = "timestamp_from_receive_time"
 FLAG_OUT_OF_RANGE: Final = "timestamp_out_of_range"
-FLAG_EPOCH_UNIT: Final = "timestamp_epoch_unit_corrected"
 FLAG_TZ_INFERRED: Final = "timestamp_timezone_inferred"
 
 

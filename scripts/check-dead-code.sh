@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Dead code: vulture over the library, the tooling and the handlers, with the tests, benches and scripts as users
+# (findings inside tests are not reported). A name used only where vulture cannot see it (getattr, a framework
+# hook) goes into scripts/vulture_allow.py with who reads it; a name that is really unused is deleted.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+found=$(.venv/bin/vulture layers/logwarden/logwarden tools/logwarden_tools functions tests bench scripts \
+  scripts/vulture_allow.py --min-confidence 60 | grep -v '^tests/' || true)
+if [ -n "$found" ]; then
+  echo "$found"
+  echo "dead code: delete it, or name who reads it in scripts/vulture_allow.py" >&2
+  exit 1
+fi
