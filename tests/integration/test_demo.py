@@ -35,3 +35,7 @@ def test_short_demo_detects_every_incident_and_loses_nothing(tmp_path: Path, mon
     assert report["personal_values_found"] == 0, summary.personal_values_found[:5]
     assert report["chat_posts"] >= 3  # Slack, Teams and Telegram received the alerts
     assert "e-mail" in out.getvalue()
+    # the page of what the checks saw: self-contained (no script or style fetched), charts and alert markers in it
+    page = Path(report["report"]).read_text(encoding="utf-8")
+    assert Path(report["report"]) == tmp_path / "alerts.html"
+    assert "<script src=" not in page and "uPlot" in page and '"markers":[{' in page.replace(" ", "")

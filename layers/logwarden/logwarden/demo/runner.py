@@ -31,6 +31,7 @@ import orjson
 from logwarden.demo.alerts import HANDLER_VARIABLES, AlertRoute, RealTopic, connect_real_topic, sns_lambda_event
 from logwarden.demo.chat_sink import ChatSink
 from logwarden.demo.handlers import LocalLambdaContext, load_handler
+from logwarden.detect.model import SeriesKey
 from logwarden.generate.delivery import cloudwatch_deliveries
 from logwarden.generate.traffic import Incident, IncidentKind, LogLine, TrafficGenerator, TrafficPlan
 
@@ -126,6 +127,7 @@ class DemoSummary:
     masked: Counter[str] = field(default_factory=Counter)
     alerts: Counter[tuple[str, str]] = field(default_factory=Counter)
     recoveries: int = 0
+    report_path: str = ""  # the HTML page of what the checks saw (counts, expected band, alerts, incidents)
     chat_posts: int = 0
     incidents: list[IncidentOutcome] = field(default_factory=list)
     personal_values_checked: int = 0
@@ -144,6 +146,7 @@ class DemoSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "report": self.report_path,
             "generated": self.generated,
             "indexed": self.indexed,
             "duplicates": self.duplicates,
@@ -221,8 +224,30 @@ class Demo:
             self._stream(generator, poller, chat)
             self.summary.chat_posts = len(chat.received)
             self._verify(personal | generator.personal_values)
+            self._write_report()
         self.summary.seconds = time.monotonic() - started
         return self.summary
+
+    def _write_report(self) -> None:
+        """The page `logwarden backtest --html` draws, for what the demo indexed: its counts read back from the
+        engine and replayed through the same rules (docs/ALERTS.md)."""
+        from logwarden.detect.backtest import ReplayStats, replay
+        from logwarden.detect.opensearch import export_counts
+        from logwarden.detect.rules import load_rules
+        from logwarden.report.html import Page, write_report
+
+        self._refresh()
+        first = min(int(plan.start.timestamp()) // 60 for plan in (*self.history, self.plan))
+        end = self._plan_start_minute + self.plan.minutes
+        rows: dict[SeriesKey, dict[int, int]] = {}
+        for minute, key, count in export_counts(self._client, self.options.prefix, first, end):
+            rows.setdefault(key, {})[minute] = count
+        rules = load_rules(None)
+        notifications = list(replay(rows, rules, ReplayStats()))
+        self.options.workdir.mkdir(parents=True, exist_ok=True)
+        path = self.options.workdir / "alerts.html"
+        write_report(str(path), rows, rules, notifications, Page("logwarden demo", f"prefix {self.options.prefix}"))
+        self.summary.report_path = str(path)
 
     def _backfill(self) -> set[str]:
         """History for the baselines: straight into the CloudWatch handler, no checks."""
@@ -527,6 +552,7 @@ def render_summary(summary: DemoSummary, prefix: str) -> str:
         f"  personal data         {data['personal_values_found']} of {data['personal_values_checked']} "
         "generated values found in the indices",
         f"  took                  {data['seconds']} s",
+        f"  what the checks saw   {summary.report_path} (open it in a browser; it works offline)",
         "",
         "Explore the indices (the engine keeps running):",
         '  eval "$(.venv/bin/logwarden opensearch env)"',

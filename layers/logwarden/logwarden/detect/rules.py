@@ -90,9 +90,12 @@ class LiftRules:
 
 @dataclass(frozen=True, slots=True)
 class LifecycleRules:
-    cooldown_minutes: int = 60
+    cooldown_minutes: int = 30  # the least time between two messages of one incident
     recover_after_minutes: int = 10
+    slow_recover_after_minutes: int = 30  # for alerts whose latest finding was a ramp or a decline
     state_ttl_days: int = 7
+    hold_minutes: int = 2  # an incident no worse than hold_severity waits this long before it is announced
+    hold_severity: Severity = Severity.LOW
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +114,12 @@ class SpikeRules:
     windows: tuple[Window, ...]
     severity: SeverityScale
     escalate_levels: tuple[str, ...]
+    persist_minutes: int = 2  # minutes above baseline (of the last persist_window) needed for more than low
+    critical_minutes: int = 3  # ... and for critical
+    persist_window: int = 5
+    gradual_levels: tuple[str, ...] = ("INFO", "DEBUG", "TRACE")
+    gradual_step: float = 2.0  # a rise is gradual if the last complete hour was already above 1/step of it
+    gradual_severity: Severity = Severity.LOW
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,16 +134,26 @@ class DropRules:
 
 @dataclass(frozen=True, slots=True)
 class TrendRules:
-    """Ramps (upward) and declines (downward) over whole hours."""
+    """Ramps (upward) and declines (downward): a Poisson CUSUM over windows ending now.
+
+    For each window (the last ``minutes`` at minute resolution, and from the start of each of the last
+    ``hours`` clock hours) the log-likelihood ratio of "the rate moved by ``shift`` times its expectation"
+    against "it did not", ``O ln(shift) - (shift - 1) E``, divided by the overdispersion ``1 + noise^2 E``;
+    its maximum over the windows (the change point) must reach ``threshold``.
+    """
 
     enabled: bool
     selector: Selector
     hours: tuple[int, ...]
+    minutes: tuple[int, ...]
     recent_minutes: int
-    factor: float
-    alpha: float
+    recent_share: float
+    level_hours: int
+    level_cap: float
+    shift: float
+    noise: float
+    threshold: float
     min_excess: float
-    growth: float
     severity: SeverityScale
 
 
@@ -171,6 +190,7 @@ class Rules:
     mq_storm: StormRules
     silence: SilenceRules
     runbook: Mapping[str, str] = field(default_factory=dict)
+    max_events_per_subsystem: int = 50  # per subsystem and level; the rest fold into event "other"
 
     @property
     def recent_minutes(self) -> int:
@@ -178,13 +198,15 @@ class Rules:
         spans = [self.lift.window_minutes, self.silence.window_minutes, self.mq_storm.window_minutes]
         spans += [w.minutes for w in self.spike.windows] + [w.minutes for w in self.drop.windows]
         spans += [s.for_minutes for s in self.static]
-        spans += [self.ramp.recent_minutes, self.decline.recent_minutes]
+        spans += [self.ramp.recent_minutes, self.decline.recent_minutes, *self.ramp.minutes, *self.decline.minutes]
+        spans += [self.spike.persist_window]
         return max(spans)
 
     @property
     def trend_hours(self) -> int:
         """How many hours (the current partial one included) the trend detectors read at hour resolution."""
-        return max([*self.ramp.hours, *self.decline.hours, 1]) + 1
+        levels = [r.level_hours + 2 for r in (self.ramp, self.decline) if r.level_hours]
+        return max([*self.ramp.hours, *self.decline.hours, *levels, 1]) + 1
 
 
 # ---------------------------------------------------------------------------------------------- loading
@@ -329,10 +351,18 @@ class _Reader:
             )
         return tuple(result)
 
+    def minute_counts(self, key: str, default: tuple[int, ...]) -> tuple[int, ...]:
+        """A non-empty list of positive minute counts."""
+        value = self._get(key, list(default))
+        if not isinstance(value, list) or not value or not all(isinstance(v, int) and v >= 1 for v in value):
+            self.problems.append(f"{self.path}.{key} must be a non-empty list of integers >= 1")
+            return default
+        return tuple(value)
+
     def hours(self, key: str) -> tuple[int, ...]:
         value = self._get(key, [])
-        if not isinstance(value, list) or not value or not all(isinstance(v, int) and v >= 2 for v in value):
-            self.problems.append(f"{self.path}.{key} must be a non-empty list of integers >= 2")
+        if not isinstance(value, list) or not value or not all(isinstance(v, int) and v >= 1 for v in value):
+            self.problems.append(f"{self.path}.{key} must be a non-empty list of integers >= 1")
             return (2,)
         return tuple(value)
 
@@ -357,9 +387,12 @@ def build_rules(document: Mapping[str, Any]) -> Rules:
     )
     life = _Reader(document.get("lifecycle", {}), "lifecycle", problems)
     lifecycle = LifecycleRules(
-        cooldown_minutes=life.integer("cooldown_minutes", 60),
+        cooldown_minutes=life.integer("cooldown_minutes", 30),
         recover_after_minutes=life.integer("recover_after_minutes", 10, minimum=1),
+        slow_recover_after_minutes=life.integer("slow_recover_after_minutes", 30, minimum=1),
         state_ttl_days=life.integer("state_ttl_days", 7, minimum=1),
+        hold_minutes=life.integer("hold_minutes", 2),
+        hold_severity=life.severity("hold_severity", Severity.LOW),
     )
     static: list[StaticRule] = []
     raw_static = document.get("static", [])
@@ -388,6 +421,12 @@ def build_rules(document: Mapping[str, Any]) -> Rules:
         windows=sp.windows("windows"),
         severity=sp.scale("severity", upward=True),
         escalate_levels=tuple(level.upper() for level in sp.strings("escalate_levels", ())),
+        persist_minutes=sp.integer("persist_minutes", 2, minimum=1),
+        critical_minutes=sp.integer("critical_minutes", 3, minimum=1),
+        persist_window=sp.integer("persist_window", 5, minimum=1),
+        gradual_levels=tuple(level.upper() for level in sp.strings("gradual_levels", ("INFO", "DEBUG", "TRACE"))),
+        gradual_step=sp.number("gradual_step", 2.0, minimum=1.0),
+        gradual_severity=sp.severity("gradual_severity", Severity.LOW),
     )
     dr = _Reader(document.get("drop", {}), "drop", problems)
     drop = DropRules(
@@ -418,6 +457,8 @@ def build_rules(document: Mapping[str, Any]) -> Rules:
         min_expected=si.number("min_expected", 100.0),
         severity=si.severity("severity", Severity.CRITICAL),
     )
+    series_reader = _Reader(document.get("series", {}), "series", problems)
+    series_reader.integer("max_events_per_subsystem", 50, minimum=1)  # validated before anything is built
     runbook_raw = document.get("runbook", {})
     runbook: dict[str, str] = {}
     if isinstance(runbook_raw, Mapping):
@@ -440,18 +481,28 @@ def build_rules(document: Mapping[str, Any]) -> Rules:
         mq_storm=mq_storm,
         silence=silence,
         runbook=runbook,
+        max_events_per_subsystem=series_reader.integer("max_events_per_subsystem", 50, minimum=1),
     )
 
 
 def _trend(reader: _Reader, *, upward: bool) -> TrendRules:
+    shift = reader.number("shift", 1.5 if upward else 0.75, minimum=0.01)
+    if (shift <= 1.0) if upward else (shift >= 1.0):
+        reader.problems.append(f"{reader.path}.shift must be {'above' if upward else 'below'} 1, not {shift}")
+        shift = 1.5 if upward else 0.75
+    minutes = reader.minute_counts("minutes", (10, 20, 30))
     return TrendRules(
         enabled=reader.flag("enabled", True),
         selector=reader.selector(),
         hours=reader.hours("hours"),
-        recent_minutes=reader.integer("recent_minutes", 30, minimum=1),
-        factor=reader.number("factor", 2.0 if upward else 0.6),
-        alpha=reader.number("alpha", 1e-6),
-        min_excess=reader.number("min_excess", 60.0),
-        growth=reader.number("growth", 1.5 if upward else 0.75),
+        minutes=minutes,
+        recent_minutes=reader.integer("recent_minutes", 10, minimum=1),
+        recent_share=reader.number("recent_share", 0.8),
+        level_hours=reader.integer("level_hours", 2),
+        level_cap=reader.number("level_cap", 1.5, minimum=1.0),
+        shift=shift,
+        noise=reader.number("noise", 0.05),
+        threshold=reader.number("threshold", 12.0),
+        min_excess=reader.number("min_excess", 20.0),
         severity=reader.scale("severity", upward=upward),
     )
