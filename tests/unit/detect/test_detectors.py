@@ -102,6 +102,33 @@ def test_static_threshold_and_per_series_override(system: Table) -> None:
     assert "error_threshold" not in rules_of(found, SeriesKey("crm", "any", "ERROR"))
 
 
+def test_a_threshold_breach_in_a_minute_no_run_saw_complete_still_alerts(system: Table, rules: Rules) -> None:
+    # GIVEN 150 errors a minute (the threshold is 100) split by the minute boundary: the minute evaluated now
+    # holds only the burst's tail, the complete minute is the one before (its run saw it half-indexed, or
+    # did not run)
+    overwrite(system, ERRORS, DAY7_NOON - 1, DAY7_NOON - 1, 150)
+    overwrite(system, ERRORS, DAY7_NOON, DAY7_NOON, 51)
+    # THEN the breach alerts now, named with its minute, and only while it is within the look-back (2 minutes)
+    [found] = [f for f in findings_at(system, rules, DAY7_NOON) if f.rule == "error_threshold"]
+    assert (found.observed, found.expected, found.minute) == (150, 100, DAY7_NOON)
+    assert found.note.startswith("above threshold at ")
+    assert not any(f.rule == "error_threshold" for f in findings_at(system, rules, DAY7_NOON + 1))
+    # AND a breach needing two minutes in a row is not made of two minutes that are not adjacent
+    twice = load_rules(
+        """
+        [[static]]
+        name = "error_threshold"
+        events = ["any"]
+        levels = ["ERROR"]
+        above = 100
+        for_minutes = 2
+        """
+    )
+    assert not any(f.rule == "error_threshold" for f in findings_at(system, twice, DAY7_NOON))
+    overwrite(system, ERRORS, DAY7_NOON - 2, DAY7_NOON - 2, 120)
+    assert any(f.rule == "error_threshold" for f in findings_at(system, twice, DAY7_NOON))
+
+
 def test_silent_stream_alerts_while_the_rest_is_alive(system: Table, rules: Rules) -> None:
     overwrite(system, ORDERS, DAY7_NOON - 9, DAY7_NOON, 0)
     found = [f for f in findings_at(system, rules, DAY7_NOON) if f.key == ORDERS]

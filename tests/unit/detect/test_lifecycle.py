@@ -166,3 +166,59 @@ def test_step_groups_findings_and_reports_only_changes() -> None:
     states = {t.key: t.after for t in transitions if t.after}
     assert step(states, [], 6, RULES) == []  # nothing changes while waiting for recovery
     assert AlertKey("rise", KEY) in states
+
+
+def test_an_incident_that_went_quiet_takes_no_new_alert_and_recovers_on_its_own() -> None:
+    # GIVEN a flood of orders (100-104), then, while its alert only waits out its recovery, orders fall silent
+    findings: dict[int, list[Finding]] = {m: [spike(m, Severity.HIGH)] for m in range(100, 105)}
+    for m in range(112, 130):
+        findings[m] = [spike(m, Severity.HIGH, rule="drop")]
+    sent = replay(findings, range(100, 200))
+    # THEN the silence is a new incident, told on its own, and each incident closes with one recovery
+    assert [(n.minute, n.kind, n.rule) for n in sent] == [
+        (100, "alert", "rate_spike"),
+        (112, "alert", "drop"),
+        (114, "recovery", "rate_spike"),
+        (139, "recovery", "drop"),
+    ]
+    assert len({n.incident for n in sent}) == 2
+
+
+def test_a_related_alert_joins_while_the_incident_is_live() -> None:
+    # GIVEN the same flood, and the silence found within join_minutes of the flood's last finding
+    findings: dict[int, list[Finding]] = {m: [spike(m, Severity.HIGH)] for m in range(100, 105)}
+    for m in range(104 + RULES.join_minutes, 130):
+        findings[m] = [spike(m, Severity.HIGH, rule="drop")]
+    sent = replay(findings, range(100, 200))
+    # THEN it is one incident (a downstream fall), one message and one recovery
+    assert [(n.kind, n.reason) for n in sent] == [("alert", "opened"), ("recovery", "recovered")]
+
+
+def test_a_storm_joining_a_local_incident_is_told_once_as_a_spread() -> None:
+    storm_key = SeriesKey(ALL, "mq_*", ALL)
+    broker_errors = SeriesKey("mq", "mq_connection_error", "WARN")
+    # GIVEN an error burst in shop (told at 100), then from 110 a broker storm with its own event series
+    findings: dict[int, list[Finding]] = {m: [spike(m, Severity.HIGH, key=SHOP_ERRORS)] for m in range(100, 120)}
+    for m in range(110, 120):
+        findings[m] += [Finding("mq_storm", storm_key, m, Severity.HIGH, 300, 3, 3), spike(m, key=broker_errors)]
+    sent = replay(findings, range(100, 200))
+    # THEN one incident: opened, one update that names the storm (no longer local; same severity, inside the
+    # cooldown), and one recovery
+    assert [(n.minute, n.reason, n.rule) for n in sent] == [
+        (100, "opened", "rate_spike"),
+        (110, "spread", "mq_storm"),
+        (129, "recovered", "mq_storm"),
+    ]
+    assert broker_errors in sent[1].related and SHOP_ERRORS in sent[1].related
+    assert len({n.incident for n in sent}) == 1
+
+
+def test_a_storm_with_its_own_series_is_one_message() -> None:
+    storm_key = SeriesKey(ALL, "mq_*", ALL)
+    broker_errors = SeriesKey("mq", "mq_connection_error", "WARN")
+    # GIVEN the broker's event series rising first, and the storm over all subsystems found a minute later
+    findings: dict[int, list[Finding]] = {m: [spike(m, Severity.HIGH, key=broker_errors)] for m in range(100, 110)}
+    for m in range(101, 110):
+        findings[m].append(Finding("mq_storm", storm_key, m, Severity.HIGH, 300, 3, 3))
+    # THEN the storm stands for the series already told: no second message
+    assert [s[2] for s in run(findings, range(100, 200))] == ["opened", "recovered"]

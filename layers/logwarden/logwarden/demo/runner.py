@@ -40,12 +40,15 @@ _WORD: Final = re.compile(r"\w+")
 # A Thursday noon in Moscow: the live window falls on a working day's peak, its history on the days before.
 LIVE_START: Final = datetime(2025, 11, 20, 9, 0, tzinfo=UTC)
 
-# What each incident looks like in an alert: (subsystem, event kinds or None for any, levels or None).
-INCIDENT_SIGNATURES: Final[dict[IncidentKind, tuple[str, frozenset[str] | None, frozenset[str] | None]]] = {
-    "order_flood": ("shop", frozenset({"order_created", "any"}), None),
-    "mes_error_burst": ("mes", None, frozenset({"ERROR", "FATAL", "*"})),
-    "mq_connection_storm": ("mq", None, None),
-    "order_silence": ("shop", frozenset({"order_created", "any"}), None),
+# What each incident looks like in an alert: (subsystem, event kinds or None for any, levels or None), and
+# the system-wide rules that name it wherever they point (a broker storm is told as "all subsystems / mq_*").
+INCIDENT_SIGNATURES: Final[
+    dict[IncidentKind, tuple[str, frozenset[str] | None, frozenset[str] | None, frozenset[str]]]
+] = {
+    "order_flood": ("shop", frozenset({"order_created", "any"}), None, frozenset()),
+    "mes_error_burst": ("mes", None, frozenset({"ERROR", "FATAL", "*"}), frozenset()),
+    "mq_connection_storm": ("mq", None, None, frozenset({"mq_storm"})),
+    "order_silence": ("shop", frozenset({"order_created", "any"}), None, frozenset()),
 }
 
 
@@ -386,12 +389,7 @@ class Demo:
                 continue
             if not incident.start_minute <= minute <= incident.start_minute + incident.duration_minutes + 15:
                 continue
-            subsystem, events, levels = INCIDENT_SIGNATURES[incident.kind]
-            if item["subsystem"] != subsystem:
-                continue
-            if events is not None and item["event"] not in events:
-                continue
-            if levels is not None and item["level"] not in levels:
+            if not _names_incident(item, incident.kind):
                 continue
             outcome.first_alert_minute = minute
             outcome.rule = item["rule"]
@@ -504,6 +502,17 @@ class Demo:
         self.out.flush()
         if phase == "history" and done == total:
             self.out.write("\n")
+
+
+def _names_incident(item: dict[str, Any], kind: IncidentKind) -> bool:
+    subsystem, events, levels, wide_rules = INCIDENT_SIGNATURES[kind]
+    if item["rule"] in wide_rules:
+        return True
+    return (
+        item["subsystem"] == subsystem
+        and (events is None or item["event"] in events)
+        and (levels is None or item["level"] in levels)
+    )
 
 
 def _restore_environment(saved: dict[str, str | None]) -> None:

@@ -15,7 +15,7 @@ from typing import Final
 
 from logwarden.detect.baseline import SeasonalBaseline
 from logwarden.detect.counts import CountView
-from logwarden.detect.model import ALL, ANY_EVENT, MINUTES_PER_HOUR, SeriesKey, Severity
+from logwarden.detect.model import ALL, ANY_EVENT, MINUTES_PER_HOUR, SeriesKey, Severity, format_minute
 from logwarden.detect.poisson import lower_tail, upper_tail
 from logwarden.detect.rules import Rules, Selector, TrendRules, Window
 
@@ -222,12 +222,22 @@ class Detectors:
                 if rule.name in claimed or not self._selected(rule.selector, key):
                     continue
                 claimed.add(rule.name)
-                counts = [self.view.minute_sum(key, m, m) for m in range(now - rule.for_minutes + 1, now + 1)]
-                if all(count > rule.above for count in counts):
-                    findings.append(
-                        Finding(rule.name, key, now, rule.severity, counts[-1], rule.above, 1, "above threshold")
-                    )
+                found = self._static_breach(key, rule.above, rule.for_minutes, rule.within_minutes)
+                if found is not None:
+                    end, count = found
+                    note = "above threshold" if end == now else f"above threshold at {format_minute(end)}"
+                    findings.append(Finding(rule.name, key, now, rule.severity, count, rule.above, 1, note))
         return findings
+
+    def _static_breach(self, key: SeriesKey, above: float, for_minutes: int, within: int) -> tuple[int, int] | None:
+        """The latest minute, of the last ``within``, that ends ``for_minutes`` in a row above ``above``, and its
+        count. Looking back a few minutes means no breach is lost to a minute that no run saw complete."""
+        now = self.view.now
+        counts = {m: self.view.minute_sum(key, m, m) for m in range(now - within - for_minutes + 2, now + 1)}
+        for end in range(now, now - within, -1):
+            if all(counts[m] > above for m in range(end - for_minutes + 1, end + 1)):
+                return end, counts[end]
+        return None
 
     def spike(self, key: SeriesKey) -> Finding | None:
         spike = self.rules.spike
@@ -249,17 +259,36 @@ class Detectors:
         expected = self.baseline.expected(key, first, now)
         if expected is None or observed <= window.factor * expected or observed - expected < window.min_excess:
             return None
-        expected *= self._lift_up(key, self._lift(*self._lift_window()))
+        lift = self._lift_up(key, self._lift(*self._lift_window()))
+        expected *= lift
         threshold = window.factor * expected
         if observed <= threshold or observed - expected < window.min_excess:
             return None
         if upper_tail(observed, threshold) >= window.alpha:
             return None
         ratio = observed / expected
+        spike = self.rules.spike
+        if not self._still_out(key, window.minutes, ratio, lift, spike.recent_minutes, spike.recent_share):
+            return None
         severity = self.rules.spike.severity.of(ratio)
         if key.level in self.rules.spike.escalate_levels:
             severity = Severity(min(severity + 1, Severity.CRITICAL))
         return Finding("rate_spike", key, now, severity, observed, expected, window.minutes, f"x{ratio:.1f}")
+
+    def _still_out(self, key: SeriesKey, minutes: int, ratio: float, lift: float, recent: int, share: float) -> bool:
+        """Are the window's last ``recent`` minutes still at least ``share`` of the window's distance from normal
+        (above it for a rise, ``ratio`` > 1; below it for a fall)? A window's count remembers a burst, or a gap,
+        for as long as the window is; what is over must not keep an alert firing (nor make its incident look
+        live to the alerts that come after it)."""
+        if recent >= minutes:
+            return True
+        now = self.view.now
+        expected = self.baseline.expected(key, now - recent + 1, now)
+        if expected is None or expected <= 0:
+            return True
+        observed = self.view.minute_sum(key, now - recent + 1, now)
+        bound = expected * lift * (1.0 + share * (ratio - 1.0))
+        return observed >= bound if ratio > 1.0 else observed <= bound
 
     def drop(self, key: SeriesKey) -> Finding | None:
         drop = self.rules.drop
@@ -302,6 +331,8 @@ class Detectors:
         if lower_tail(observed, threshold) >= window.alpha:
             return None
         ratio = observed / expected
+        if not self._still_out(key, window.minutes, ratio, lift, drop.recent_minutes, drop.recent_share):
+            return None
         return Finding("drop", key, now, drop.severity.of(ratio), observed, expected, window.minutes, f"x{ratio:.2f}")
 
     def trend(self, key: SeriesKey, rules: TrendRules, name: str) -> Finding | None:
@@ -464,6 +495,7 @@ class Detectors:
         now = self.view.now
         first = now - storm.window_minutes + 1
         observed = 0
+        latest = 0
         expected = 0.0
         subsystems: set[str] = set()
         for key in keys:
@@ -472,10 +504,13 @@ class Detectors:
             count = self.view.minute_sum(key, first, now)
             if count:
                 observed += count
+                latest += self.view.minute_sum(key, now, now)
                 subsystems.add(key.subsystem)
             expected += self.baseline.expected(key, first, now) or 0.0
         if observed < storm.min_count or observed < storm.factor * expected:
             return None
+        if latest * storm.window_minutes < storm.min_count:
+            return None  # the storm is over; its window only remembers it
         spread = len(subsystems) >= storm.spread_subsystems
         severity = storm.spread_severity if spread else storm.severity
         note = "from " + ", ".join(sorted(subsystems))

@@ -5,11 +5,16 @@ without a finding close it. An alert never speaks on its own: it is a member of 
 
 **Incidents (threads).** A new alert joins an open incident when they are related (``related``): the same
 subsystem; a fall (drop, decline) after a rise or an outage anywhere (downstream effects of an upstream
-spike or outage); anything system-wide (storms, silence). Otherwise it opens its own incident. An incident
-sends one message when it opens, an update only when its severity rises (at most one message per
-``cooldown_minutes``; a rise inside that time goes out when it ends, if still true), and one recovery when
-its last member closed. An incident that stays at ``hold_severity`` or below is announced only after
-``hold_minutes``, so a flood that is "low" in its first minute and "high" in its second opens once, as high.
+spike or outage); anything system-wide (storms, silence). And only while that incident is live: a related
+member found something in the last ``join_minutes``. An incident that has gone quiet and only waits out its
+recovery time takes nothing new, so the next incident, in the same subsystem or anywhere, is told on its own
+and the quiet one recovers. Otherwise it opens its own incident. An incident sends one message when it opens,
+an update only when its severity rises (at most one message per ``cooldown_minutes``; a rise inside that time
+goes out when it ends, if still true) or when it spreads (a system-wide alert, a storm, joins after the
+incident was told, covering none of the series it had: people hear that it is no longer local), and one
+recovery when its last member closed. An incident that stays at ``hold_severity`` or below is announced only
+after ``hold_minutes``, so a flood that is "low" in its first minute and "high" in its second opens once, as
+high.
 
 Time is measured between minutes, not counted in runs, so a skipped or repeated run neither loses a
 recovery nor sends a second one. Every member carries its incident's state (``Thread``): the store keeps one
@@ -21,10 +26,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from fnmatch import fnmatchcase
 from typing import Final, Literal
 
 from logwarden.detect.detectors import Finding
-from logwarden.detect.model import ALL, SeriesKey, Severity
+from logwarden.detect.model import ALL, ANY_EVENT, SeriesKey, Severity
 from logwarden.detect.rules import LifecycleRules
 
 Kind = Literal["alert", "recovery"]
@@ -106,7 +112,7 @@ class Notification:
     severity: Severity
     opened: int  # when the incident opened
     finding: Finding  # the most severe member's latest finding
-    reason: str  # opened, escalated, recovered
+    reason: str  # opened, escalated, spread (a system-wide alert joined), recovered
     incident: str = ""
     related: tuple[SeriesKey, ...] = ()  # the other members' series
     recovery: Recovery | None = None
@@ -131,6 +137,14 @@ def thread_of(state: AlertState) -> Thread:
     if state.thread is not None:
         return state.thread
     return Thread(incident_id(state.key, state.opened), state.opened, True, state.severity, state.last_notified)
+
+
+def covers(wide: SeriesKey, key: SeriesKey) -> bool:
+    """Is ``key`` one of the series a system-wide alert's key stands for (a storm: the broker's event kinds)?"""
+    if wide.subsystem != ALL:
+        return False
+    events = wide.event in (ALL, ANY_EVENT) or fnmatchcase(key.event, wide.event)
+    return events and wide.level in (ALL, key.level)
 
 
 def related(new: AlertKey, member: AlertKey) -> bool:
@@ -197,11 +211,14 @@ def step(
                 closed[key] = before
             else:
                 after[key] = before
-    # New alerts join a related open incident (the oldest), or open their own.
+    # New alerts join a related live incident (the oldest), or open their own.
     assigned: dict[AlertKey, Thread] = {k: thread_of(s) for k, s in after.items() if k not in fresh}
     assigned |= {k: thread_of(s) for k, s in closed.items()}
+    last_found = {k: s.last_firing for k, s in (*after.items(), *closed.items())}
     for key in fresh:
-        candidates = [t for k, t in assigned.items() if related(key, k)]
+        candidates = [
+            t for k, t in assigned.items() if related(key, k) and minute - last_found[k] <= rules.join_minutes
+        ]
         if candidates:
             thread = min(candidates, key=lambda t: (t.opened, t.incident))
         else:
@@ -282,18 +299,33 @@ def _alert_notice(
     elif severity > thread.severity and minute - thread.last_message >= rules.cooldown_minutes:
         reason = "escalated"
     else:
-        return None, thread
+        spreading = [s for s in firing if s.latest.severity > rules.hold_severity and _spreads(s, thread, states)]
+        if not spreading:
+            return None, thread
+        reason = "spread"
+        firing = spreading
+        severity = max(s.latest.severity for s in spreading)
     primary = _primary(firing)
     others = tuple(sorted(s.key.series for s in states if s is not primary))
     thread = replace(
-        thread, announced=True, severity=severity, last_message=minute, messages=thread.messages + 1,
-        rule=primary.latest.rule,
+        thread, announced=True, severity=max(severity, thread.severity), last_message=minute,
+        messages=thread.messages + 1, rule=primary.latest.rule,
     )  # fmt: skip
     notice = Notification(
         ALERT, minute, primary.key, primary.latest.rule, severity, thread.opened, primary.latest, reason,
         thread.incident, others,
     )  # fmt: skip
     return notice, thread
+
+
+def _spreads(state: AlertState, thread: Thread, states: list[AlertState]) -> bool:
+    """A system-wide alert that joined the incident after it was last told, standing for none of the series the
+    incident had before it: the incident is no longer local, which people must hear (a downstream drop or a
+    burst's own series joining is not news; they are named in the recovery and the next message)."""
+    if state.key.series.subsystem != ALL or state.opened <= max(thread.opened, thread.last_message):
+        return False
+    before = [s.key.series for s in states if s.opened < state.opened]
+    return not any(covers(state.key.series, series) for series in before)
 
 
 def _recovery(thread: Thread, last: list[AlertState], minute: int, current: Current | None) -> Notification:

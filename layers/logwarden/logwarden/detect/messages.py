@@ -130,6 +130,13 @@ def recovery_lines(notification: Notification) -> list[str]:
     return lines
 
 
+def related_labels(notification: Notification) -> list[str]:
+    """The other series of the incident, each once (a series can carry two alerts: its rise and its threshold),
+    never the one the notification is about."""
+    own = series_label(notification.key.series)
+    return [label for label in dict.fromkeys(series_label(s) for s in notification.related) if label != own]
+
+
 def notification_lines(notification: Notification, context: MessageContext) -> list[str]:
     head = notification.severity.label.upper()
     if notification.kind == ALERT:
@@ -141,9 +148,10 @@ def notification_lines(notification: Notification, context: MessageContext) -> l
     else:
         lines = [f"[RESOLVED] {rule_title(notification.rule)}: {where(notification)}"]
         lines += recovery_lines(notification)
-    if notification.related:
-        shown = ", ".join(series_label(s) for s in notification.related[:8])
-        more = f" and {len(notification.related) - 8} more" if len(notification.related) > 8 else ""
+    related = related_labels(notification)
+    if related:
+        shown = ", ".join(related[:8])
+        more = f" and {len(related) - 8} more" if len(related) > 8 else ""
         lines.append(f"  related: {shown}{more}")
     link = dashboards_link(notification, context)
     if link and notification.rule != "check_failed":
@@ -203,7 +211,7 @@ def notification_document(notification: Notification, context: MessageContext) -
         "expected": round(expected, 3),
         "window_minutes": window,
         "incident": notification.incident,
-        "related": [series_label(s) for s in notification.related],
+        "related": related_labels(notification),
         "detail": finding.note if finding.rule != "check_failed" else "",
         "dashboards_url": dashboards_link(notification, context),
         "runbook": context.runbook.get(notification.rule),

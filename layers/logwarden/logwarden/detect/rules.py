@@ -96,6 +96,10 @@ class LifecycleRules:
     state_ttl_days: int = 7
     hold_minutes: int = 2  # an incident no worse than hold_severity waits this long before it is announced
     hold_severity: Severity = Severity.LOW
+    # A new alert joins a related incident only while the incident is live: one of those related members found
+    # something in the last join_minutes. An incident that has gone quiet and only waits out its recovery
+    # takes no new alert; what comes after it is a new incident (its own message, and its own recovery).
+    join_minutes: int = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +109,10 @@ class StaticRule:
     above: float
     for_minutes: int
     severity: Severity
+    # The breach may end in any of the last ``within_minutes`` evaluated minutes: a minute that no run judged
+    # complete (a skipped run, a burst split by the minute boundary, data indexed after its minute was
+    # evaluated) still alerts.
+    within_minutes: int = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +128,10 @@ class SpikeRules:
     gradual_levels: tuple[str, ...] = ("INFO", "DEBUG", "TRACE")
     gradual_step: float = 2.0  # a rise is gradual if the last complete hour was already above 1/step of it
     gradual_severity: Severity = Severity.LOW
+    # A longer window fires only while its last ``recent_minutes`` are still at least ``recent_share`` of the
+    # window's distance from normal: a burst that is over does not keep firing for the window's length.
+    recent_minutes: int = 1
+    recent_share: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +142,8 @@ class DropRules:
     silence_alpha: float
     silence_severity: Severity
     severity: SeverityScale
+    recent_minutes: int = 1  # as for spikes, downwards: a stream that is back does not keep its drop open
+    recent_share: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +211,7 @@ class Rules:
         """How many recent minutes the detectors read at minute resolution (the current one included)."""
         spans = [self.lift.window_minutes, self.silence.window_minutes, self.mq_storm.window_minutes]
         spans += [w.minutes for w in self.spike.windows] + [w.minutes for w in self.drop.windows]
-        spans += [s.for_minutes for s in self.static]
+        spans += [s.for_minutes + s.within_minutes - 1 for s in self.static]
         spans += [self.ramp.recent_minutes, self.decline.recent_minutes, *self.ramp.minutes, *self.decline.minutes]
         spans += [self.spike.persist_window]
         return max(spans)
@@ -393,6 +407,7 @@ def build_rules(document: Mapping[str, Any]) -> Rules:
         state_ttl_days=life.integer("state_ttl_days", 7, minimum=1),
         hold_minutes=life.integer("hold_minutes", 2),
         hold_severity=life.severity("hold_severity", Severity.LOW),
+        join_minutes=life.integer("join_minutes", 3),
     )
     static: list[StaticRule] = []
     raw_static = document.get("static", [])
@@ -412,6 +427,7 @@ def build_rules(document: Mapping[str, Any]) -> Rules:
                 above=reader.number("above", 100.0),
                 for_minutes=reader.integer("for_minutes", 1, minimum=1),
                 severity=reader.severity("severity", Severity.HIGH),
+                within_minutes=reader.integer("within_minutes", 2, minimum=1),
             )
         )
     sp = _Reader(document.get("spike", {}), "spike", problems)
@@ -427,6 +443,8 @@ def build_rules(document: Mapping[str, Any]) -> Rules:
         gradual_levels=tuple(level.upper() for level in sp.strings("gradual_levels", ("INFO", "DEBUG", "TRACE"))),
         gradual_step=sp.number("gradual_step", 2.0, minimum=1.0),
         gradual_severity=sp.severity("gradual_severity", Severity.LOW),
+        recent_minutes=sp.integer("recent_minutes", 1, minimum=1),
+        recent_share=sp.number("recent_share", 0.5, minimum=0.0),
     )
     dr = _Reader(document.get("drop", {}), "drop", problems)
     drop = DropRules(
@@ -436,6 +454,8 @@ def build_rules(document: Mapping[str, Any]) -> Rules:
         silence_alpha=dr.number("silence_alpha", 1e-6),
         silence_severity=dr.severity("silence_severity", Severity.HIGH),
         severity=dr.scale("severity", upward=False),
+        recent_minutes=dr.integer("recent_minutes", 1, minimum=1),
+        recent_share=dr.number("recent_share", 0.5, minimum=0.0),
     )
     ramp = _trend(_Reader(document.get("ramp", {}), "ramp", problems), upward=True)
     decline = _trend(_Reader(document.get("decline", {}), "decline", problems), upward=False)
