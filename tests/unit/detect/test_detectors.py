@@ -201,6 +201,27 @@ def test_a_slow_ramp_is_found_within_45_minutes() -> None:
     assert found.minute - start <= 45
 
 
+def test_a_noisy_high_hour_of_a_sparse_series_does_not_delay_its_ramp() -> None:
+    # GIVEN sparse warnings at 1 a minute, whose two hours before the last one happened to run at 2 a minute
+    # (60 events more than the 60 expected: Poisson noise of a sparse series, not its day's level), and
+    # the same series without them; both then ramp to x6 over three hours
+    rules = load_rules("[baseline]\nweekend_days = []\n[spike]\nenabled = false\n")
+    overdue = SeriesKey("crm", "order_overdue", "WARN")
+    start = DAY7_NOON - 6 * 60
+    delays = []
+    for noisy in (False, True):
+        table = flat_table({overdue: 1, API: 100, PRICES: 20})
+        if noisy:
+            overwrite(table, overdue, start - 3 * 60, start - 60 - 1, 2)
+        for offset in range(6 * 60):
+            overwrite(table, overdue, start + offset, start + offset, round(1 + 5 * min(offset / 180, 1.0)))
+        found = _first_finding(table, rules, overdue, start, 6 * 60)
+        assert found is not None and found.rule == "ramp"
+        delays.append(found.minute - start)
+    # THEN the noisy hours barely move today's level: the ramp is found as soon (or within a few minutes)
+    assert delays[1] - delays[0] <= 5, delays
+
+
 def test_a_rate_falling_by_half_over_two_hours_is_found_within_90_minutes() -> None:
     # GIVEN status changes at 40 a minute that start to fall linearly to half over two hours
     rules = load_rules("[baseline]\nweekend_days = []\n[drop]\nenabled = false\n")

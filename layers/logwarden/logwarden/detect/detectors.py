@@ -409,7 +409,9 @@ class Detectors:
         that end an hour before the current one (a trend starting now has barely touched them). Days run high
         or low as a whole; a decline is a fall from today's level, not from the median day's. The level is the
         cautious one: the lowest hour for declines, the highest for ramps, so a burst in one reference hour
-        never makes the normal minutes after it look like a decline."""
+        never makes the normal minutes after it look like a decline. Each hour's ratio counts only as far as
+        it can be the day's level and not noise: a sparse series' level stays near 1, where a noisy high hour
+        would otherwise raise every expectation of a ramp by up to ``level_cap``."""
         if not rules.level_hours:
             return 1.0
         current = self.view.now // MINUTES_PER_HOUR
@@ -418,7 +420,11 @@ class Detectors:
             expected = self.baseline.expected_hour(key, hour)
             if expected is None:
                 return None
-            ratios.append((self.view.hour_count(key, hour) + 1.0) / (expected + 1.0))
+            ratio = (self.view.hour_count(key, hour) + 1.0) / (expected + 1.0)
+            # Shrunk towards 1 by how much of the hour's deviation can be the day's level rather than Poisson
+            # noise (empirical Bayes: day-level variance noise^2 against the count's 1/E): a sparse series'
+            # hour of 20 events says little about its day, a busy one's says a lot.
+            ratios.append(1.0 + (ratio - 1.0) * rules.noise**2 / (rules.noise**2 + 1.0 / (expected + 1.0)))
         level = max(ratios) if rules.severity.upward else min(ratios)
         return min(max(level, 1.0 / rules.level_cap), rules.level_cap)
 
