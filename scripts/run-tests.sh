@@ -19,6 +19,9 @@ echo "== local services"
 $BIN/logwarden opensearch up
 $BIN/logwarden rabbitmq up
 
+echo "== headless Chromium for the report test"
+scripts/install-chromium.sh
+
 echo "== the hot path compiled with mypyc (build/compiled)"
 MYPYC=$BIN/mypyc layers/compiled/compile.sh build/compiled
 

@@ -37,5 +37,6 @@ def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str,
     metrics.add_metric(name="CheckRan", unit=MetricUnit.Count, value=int(report.ran))
     metrics.add_metric(name="SeriesChecked", unit=MetricUnit.Count, value=report.series)
     metrics.add_metric(name="NotificationsSent", unit=MetricUnit.Count, value=len(report.notifications))
+    metrics.add_metric(name="SeriesFolded", unit=MetricUnit.Count, value=report.folded_series)
     logger.info("anomaly check done", extra={"check": report.summary()})
     return report.summary()

@@ -31,7 +31,15 @@ def test_short_demo_detects_every_incident_and_loses_nothing(tmp_path: Path, mon
     missed = [item["kind"] for item in report["incidents"] if not item["detected"]]
     assert missed == []
     assert len(report["incidents"]) == 4
+    # each incident told (at most one message more than there are incidents), and the ones over by the end of
+    # the window (the flood at least) closed with a recovery
+    assert sum(report["alerts"].values()) <= 1.5 * len(report["incidents"]), report["alerts"]
+    assert report["recoveries"] >= 1
     assert report["personal_values_checked"] > 100
     assert report["personal_values_found"] == 0, summary.personal_values_found[:5]
     assert report["chat_posts"] >= 3  # Slack, Teams and Telegram received the alerts
     assert "e-mail" in out.getvalue()
+    # the page of what the checks saw: self-contained (no script or style fetched), charts and alert markers in it
+    page = Path(report["report"]).read_text(encoding="utf-8")
+    assert Path(report["report"]) == tmp_path / "alerts.html"
+    assert "<script src=" not in page and "uPlot" in page and '"markers":[{' in page.replace(" ", "")

@@ -9,12 +9,13 @@ from __future__ import annotations
 import csv
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import IO, Final
 
 import orjson
 
 from logwarden.detect.baseline import SeasonalBaseline
-from logwarden.detect.counts import MinuteTable
+from logwarden.detect.counts import FoldedView, MinuteTable
 from logwarden.detect.detectors import Detectors
 from logwarden.detect.lifecycle import AlertKey, AlertState, Notification, group, step
 from logwarden.detect.model import SeriesKey, format_minute, parse_minute
@@ -65,13 +66,31 @@ def read_counts(stream: Iterable[str]) -> dict[SeriesKey, dict[int, int]]:
     return dict(series)
 
 
-def replay(rows: Mapping[SeriesKey, Mapping[int, int]], rules: Rules) -> Iterator[Notification]:
+@dataclass
+class ReplayStats:
+    """What a replay saw: the most series evaluated in one minute and the most folded into "other"."""
+
+    series: int = 0
+    folded: int = 0
+    folded_examples: list[str] = field(default_factory=list)
+
+
+def replay(
+    rows: Mapping[SeriesKey, Mapping[int, int]], rules: Rules, stats: ReplayStats | None = None
+) -> Iterator[Notification]:
     table = MinuteTable(rows)
-    detectors = Detectors(table, rules, SeasonalBaseline(table, rules.baseline))
+    view = FoldedView(table, rules.max_events_per_subsystem)
+    detectors = Detectors(view, rules, SeasonalBaseline(view, rules.baseline))
     states: dict[AlertKey, AlertState] = {}
     for minute in range(table.start, table.end + 1):
         table.now = minute
-        transitions = step(states, detectors.evaluate(), minute, rules.lifecycle)
+        findings = detectors.evaluate()
+        if stats is not None:
+            stats.series = max(stats.series, len(list(view.series())))
+            if len(view.folded) > stats.folded:
+                stats.folded = len(view.folded)
+                stats.folded_examples = [str(k) for k in view.folded[:5]]
+        transitions = step(states, findings, minute, rules.lifecycle, detectors.current, detectors.this_minute)
         notifications = []
         for transition in transitions:
             if transition.after is None:
@@ -84,7 +103,7 @@ def replay(rows: Mapping[SeriesKey, Mapping[int, int]], rules: Rules) -> Iterato
 
 
 def notification_line(notification: Notification) -> bytes:
-    """The backtest's JSON line; field order is part of the format."""
+    """The backtest's JSON line; field order is part of the format (new fields go at the end)."""
     series = notification.key.series
     return orjson.dumps(
         {
@@ -95,6 +114,9 @@ def notification_line(notification: Notification) -> bytes:
             "severity": notification.severity.label,
             "rule": notification.rule,
             "kind": notification.kind,
+            "incident": notification.incident,
+            "reason": notification.reason,
+            "related": [str(key) for key in notification.related],
         }
     )
 

@@ -56,30 +56,39 @@ def test_cli_writes_one_json_line_per_notification_in_the_documented_shape(
     rules.write_text("[baseline]\nweekend_days = []\n")
     # WHEN the backtest replays it
     assert cli(["backtest", "--counts", str(counts), "--out", str(out), "--rules", str(rules)]) == 0
-    # THEN one alert in the flood's first minute and one recovery, with exactly the documented fields
+    # THEN one alert in the flood's second minute (its first is held: one minute is no incident), high (critical
+    # needs three minutes, and the flood is over before the update could go out), and one recovery
     lines = [json.loads(line) for line in out.read_text().splitlines()]
+    incident = lines[0]["incident"]
+    assert incident.startswith("inc-") and lines[1]["incident"] == incident
+    assert [(line.pop("incident"), line.pop("reason"), line.pop("related")) for line in lines] == [
+        (incident, "opened", []),
+        (incident, "recovered", []),
+    ]
     assert lines == [
         {
-            "minute": format_minute(flood_at),
+            "minute": format_minute(flood_at + 1),
             "subsystem": "shop",
             "event": "any",
             "level": "INFO",
-            "severity": "critical",
+            "severity": "high",
             "rule": "rate_spike",
             "kind": "alert",
         },
         {
-            "minute": format_minute(flood_at + 4 + 14 + 10),
+            "minute": format_minute(flood_at + 4 + 10),
             "subsystem": "shop",
             "event": "any",
             "level": "INFO",
-            "severity": "critical",
+            "severity": "high",
             "rule": "rate_spike",
             "kind": "recovery",
         },
-    ]  # fmt: skip -- last firing minute: the 15-minute window still holds the flood; recovery 10 minutes later
-    assert list(lines[0]) == ["minute", "subsystem", "event", "level", "severity", "rule", "kind"]
-    assert "2 notifications" in capsys.readouterr().err
+    ]  # fmt: skip -- last firing minute: the flood's last (a window only remembering it is quiet); recovery +10
+    assert list(json.loads(out.read_text().splitlines()[0])) == [
+        "minute", "subsystem", "event", "level", "severity", "rule", "kind", "incident", "reason", "related",
+    ]  # fmt: skip
+    assert "2 notifications (1 incidents)" in capsys.readouterr().err
 
 
 def test_cli_reports_bad_rules_without_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

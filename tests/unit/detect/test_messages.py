@@ -6,7 +6,7 @@ import pytest
 from detect_helpers import ORDERS
 
 from logwarden.detect.detectors import Finding
-from logwarden.detect.lifecycle import Notification, advance
+from logwarden.detect.lifecycle import Notification, step
 from logwarden.detect.messages import MessageContext, build_message, safe_label
 from logwarden.detect.model import SeriesKey, Severity, parse_minute
 from logwarden.detect.rules import load_rules
@@ -17,7 +17,8 @@ MINUTE = parse_minute("2025-02-17T10:10:00Z")
 
 
 def alert(key: SeriesKey, rule: str = "rate_spike", severity: Severity = Severity.HIGH) -> Notification:
-    _, notice = advance(None, Finding(rule, key, MINUTE, severity, 93, 7.9, 2, "x11.8"), MINUTE, RULES.lifecycle)
+    [opened] = step({}, [Finding(rule, key, MINUTE, severity, 93, 7.9, 2, "x11.8")], MINUTE, RULES.lifecycle)
+    notice = opened.notification
     assert notice is not None
     return notice
 

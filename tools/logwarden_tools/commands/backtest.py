@@ -10,7 +10,14 @@ import sys
 from pathlib import Path
 
 from logwarden.detect.rules import RulesError, load_rules
-from logwarden_tools.backtest import CSV_HEADER, CountsFormatError, run_backtest
+from logwarden_tools.backtest import (
+    CSV_HEADER,
+    CountsFormatError,
+    ReplayStats,
+    notification_line,
+    read_counts,
+    replay,
+)
 
 
 def main(argv: list[str]) -> int:
@@ -27,15 +34,43 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--counts", required=True, type=Path, help="the count table (CSV)")
     parser.add_argument("--out", required=True, type=Path, help="where to write the notifications (JSON lines)")
     parser.add_argument("--rules", type=Path, help="rules (TOML or JSON) merged into the shipped defaults")
+    parser.add_argument(
+        "--html",
+        type=Path,
+        help="also write a self-contained HTML page: per series observed counts, expected band, alert and "
+        "recovery markers, and the incident threads with their messages (opens offline)",
+    )
     args = parser.parse_args(argv)
     try:
         rules = load_rules(args.rules.read_text(encoding="utf-8") if args.rules else None)
-        with args.counts.open(encoding="utf-8", newline="") as counts, args.out.open("wb") as out:
-            written = run_backtest(counts, out, rules)
+        with args.counts.open(encoding="utf-8", newline="") as counts:
+            rows = read_counts(counts)
+        stats = ReplayStats()
+        notifications = list(replay(rows, rules, stats))
+        with args.out.open("wb") as out:
+            for notification in notifications:
+                out.write(notification_line(notification) + b"\n")
+        if args.html is not None:
+            from logwarden_tools.report.html import Page, write_report
+
+            page = Page(
+                "logwarden backtest", f"{args.counts.name}, rules: {args.rules.name if args.rules else 'defaults'}"
+            )
+            data = write_report(str(args.html), rows, rules, notifications, page)
     except (RulesError, CountsFormatError, OSError) as exc:
         print(f"logwarden backtest: {exc}", file=sys.stderr)
         return 2
-    print(f"{written} notifications written to {args.out}", file=sys.stderr)
+    if stats.folded:
+        print(
+            f"logwarden backtest: warning: up to {stats.folded} event kinds were evaluated together as 'other' "
+            f"(more than {rules.max_events_per_subsystem} in a subsystem and level; [series] in the rules), "
+            f"e.g. {', '.join(stats.folded_examples)}",
+            file=sys.stderr,
+        )
+    incidents = len({n.incident for n in notifications})
+    print(f"{len(notifications)} notifications ({incidents} incidents) written to {args.out}", file=sys.stderr)
+    if args.html is not None:
+        print(f"report with {len(data['charts'])} series written to {args.html}", file=sys.stderr)
     return 0
 
 

@@ -27,6 +27,7 @@ from typing import Any, Final, TextIO
 
 import orjson
 
+from logwarden.detect.model import SeriesKey
 from logwarden_tools.demo.alerts import HANDLER_VARIABLES, AlertRoute, RealTopic, connect_real_topic, sns_lambda_event
 from logwarden_tools.demo.chat_sink import ChatSink
 from logwarden_tools.demo.handlers import LocalLambdaContext, load_handler
@@ -38,12 +39,15 @@ _WORD: Final = re.compile(r"\w+")
 # A Thursday noon in Moscow: the live window falls on a working day's peak, its history on the days before.
 LIVE_START: Final = datetime(2025, 11, 20, 9, 0, tzinfo=UTC)
 
-# What each incident looks like in an alert: (subsystem, event kinds or None for any, levels or None).
-INCIDENT_SIGNATURES: Final[dict[IncidentKind, tuple[str, frozenset[str] | None, frozenset[str] | None]]] = {
-    "order_flood": ("shop", frozenset({"order_created", "any"}), None),
-    "mes_error_burst": ("mes", None, frozenset({"ERROR", "FATAL", "*"})),
-    "mq_connection_storm": ("mq", None, None),
-    "order_silence": ("shop", frozenset({"order_created", "any"}), None),
+# What each incident looks like in an alert: (subsystem, event kinds or None for any, levels or None), and
+# the system-wide rules that name it wherever they point (a broker storm is told as "all subsystems / mq_*").
+INCIDENT_SIGNATURES: Final[
+    dict[IncidentKind, tuple[str, frozenset[str] | None, frozenset[str] | None, frozenset[str]]]
+] = {
+    "order_flood": ("shop", frozenset({"order_created", "any"}), None, frozenset()),
+    "mes_error_burst": ("mes", None, frozenset({"ERROR", "FATAL", "*"}), frozenset()),
+    "mq_connection_storm": ("mq", None, None, frozenset({"mq_storm"})),
+    "order_silence": ("shop", frozenset({"order_created", "any"}), None, frozenset()),
 }
 
 
@@ -125,6 +129,7 @@ class DemoSummary:
     masked: Counter[str] = field(default_factory=Counter)
     alerts: Counter[tuple[str, str]] = field(default_factory=Counter)
     recoveries: int = 0
+    report_path: str = ""  # the HTML page of what the checks saw (counts, expected band, alerts, incidents)
     chat_posts: int = 0
     incidents: list[IncidentOutcome] = field(default_factory=list)
     personal_values_checked: int = 0
@@ -143,6 +148,7 @@ class DemoSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "report": self.report_path,
             "generated": self.generated,
             "indexed": self.indexed,
             "duplicates": self.duplicates,
@@ -220,8 +226,30 @@ class Demo:
             self._stream(generator, poller, chat)
             self.summary.chat_posts = len(chat.received)
             self._verify(personal | generator.personal_values)
+            self._write_report()
         self.summary.seconds = time.monotonic() - started
         return self.summary
+
+    def _write_report(self) -> None:
+        """The page `logwarden backtest --html` draws, for what the demo indexed: its counts read back from the
+        engine and replayed through the same rules (docs/ALERTS.md)."""
+        from logwarden.detect.opensearch import export_counts
+        from logwarden.detect.rules import load_rules
+        from logwarden_tools.backtest import ReplayStats, replay
+        from logwarden_tools.report.html import Page, write_report
+
+        self._refresh()
+        first = min(int(plan.start.timestamp()) // 60 for plan in (*self.history, self.plan))
+        end = self._plan_start_minute + self.plan.minutes
+        rows: dict[SeriesKey, dict[int, int]] = {}
+        for minute, key, count in export_counts(self._client, self.options.prefix, first, end):
+            rows.setdefault(key, {})[minute] = count
+        rules = load_rules(None)
+        notifications = list(replay(rows, rules, ReplayStats()))
+        self.options.workdir.mkdir(parents=True, exist_ok=True)
+        path = self.options.workdir / "alerts.html"
+        write_report(str(path), rows, rules, notifications, Page("logwarden demo", f"prefix {self.options.prefix}"))
+        self.summary.report_path = str(path)
 
     def _backfill(self) -> set[str]:
         """History for the baselines: straight into the CloudWatch handler, no checks."""
@@ -360,12 +388,7 @@ class Demo:
                 continue
             if not incident.start_minute <= minute <= incident.start_minute + incident.duration_minutes + 15:
                 continue
-            subsystem, events, levels = INCIDENT_SIGNATURES[incident.kind]
-            if item["subsystem"] != subsystem:
-                continue
-            if events is not None and item["event"] not in events:
-                continue
-            if levels is not None and item["level"] not in levels:
+            if not _names_incident(item, incident.kind):
                 continue
             outcome.first_alert_minute = minute
             outcome.rule = item["rule"]
@@ -480,6 +503,17 @@ class Demo:
             self.out.write("\n")
 
 
+def _names_incident(item: dict[str, Any], kind: IncidentKind) -> bool:
+    subsystem, events, levels, wide_rules = INCIDENT_SIGNATURES[kind]
+    if item["rule"] in wide_rules:
+        return True
+    return (
+        item["subsystem"] == subsystem
+        and (events is None or item["event"] in events)
+        and (levels is None or item["level"] in levels)
+    )
+
+
 def _restore_environment(saved: dict[str, str | None]) -> None:
     for name, value in saved.items():
         if value is None:
@@ -526,6 +560,7 @@ def render_summary(summary: DemoSummary, prefix: str) -> str:
         f"  personal data         {data['personal_values_found']} of {data['personal_values_checked']} "
         "generated values found in the indices",
         f"  took                  {data['seconds']} s",
+        f"  what the checks saw   {summary.report_path} (open it in a browser; it works offline)",
         "",
         "Explore the indices (the engine keeps running):",
         '  eval "$(.venv/bin/logwarden opensearch env)"',

@@ -67,6 +67,7 @@ class Scenario:
     shape: Shape = field(compare=False)
     must_alert: bool = True
     rules: tuple[str, ...] = ()  # rules that may legitimately fire for it (empty: any)
+    per_series: tuple[tuple[SeriesKey, Shape], ...] = field(default=(), compare=False)  # overrides ``shape``
 
     @property
     def end(self) -> int:
@@ -205,7 +206,11 @@ def normal_rate(spec: SeriesSpec, minute: int, day_factor: float, wobble: float)
 
 
 def generate(
-    scenarios: Sequence[Scenario] = SCENARIOS, days: int = TIMELINE_DAYS, seed: int = 7, start: int = START
+    scenarios: Sequence[Scenario] = SCENARIOS,
+    days: int = TIMELINE_DAYS,
+    seed: int = 7,
+    start: int = START,
+    series: Sequence[SeriesSpec] = SERIES,
 ) -> dict[SeriesKey, dict[int, int]]:
     """Per-minute counts of every series over ``days`` days, with the scenarios applied."""
     rng = random.Random(seed)  # noqa: S311 -- synthetic traffic, reproducible by seed
@@ -215,7 +220,7 @@ def generate(
             by_series.setdefault(key, []).append(scenario)
     system_days = [math.exp(rng.gauss(0.0, 0.06)) for _ in range(days)]
     table: dict[SeriesKey, dict[int, int]] = {}
-    for spec in SERIES:
+    for spec in series:
         own_days = [math.exp(rng.gauss(0.0, 0.04)) for _ in range(days)]
         points: dict[int, int] = {}
         wobble_log = 0.0
@@ -228,7 +233,8 @@ def generate(
             rate = normal_rate(spec, minute, system_days[day] * own_days[day], math.exp(wobble_log))
             for event in events:
                 if event.start <= minute <= event.end:
-                    rate = event.shape(minute - event.start, rate)
+                    shape = dict(event.per_series).get(spec.key, event.shape)
+                    rate = shape(minute - event.start, rate)
             count = poisson(rng, rate)
             if count:
                 points[minute] = count
@@ -256,6 +262,8 @@ class Outcome:
     detected: bool
     delay: int | None
     max_severity: Severity | None  # of the alerts it caused (benign: should stay <= low)
+    messages: int = 0  # check runs that sent an alert message about it (recoveries not counted)
+    recoveries: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,22 +291,31 @@ class Score:
         return float(median(delays)) if delays else None
 
     @property
+    def messages_per_incident(self) -> float:
+        incidents = [o for o in self.must_alert if o.detected]
+        return sum(o.messages for o in incidents) / len(incidents) if incidents else 0.0
+
+    @property
+    def benign_above(self) -> int:
+        """Alert messages above low severity in benign windows (what people would mute)."""
+        return sum(o.messages for o in self.outcomes if not o.scenario.must_alert and (o.max_severity or 0) > 1)
+
+    @property
     def benign_max_severity(self) -> Severity | None:
         severities = [o.max_severity for o in self.outcomes if not o.scenario.must_alert and o.max_severity]
         return max(severities) if severities else None
 
 
 def _related(notification: Notification, scenario: Scenario, any_rule: bool = False) -> bool:
-    series = notification.key.series
-    if any_rule:
-        pass
-    elif scenario.rules and notification.rule not in scenario.rules and notification.rule != "error_threshold":
+    if not any_rule and scenario.rules and notification.rule not in (*scenario.rules, "error_threshold"):
         return False
-    for key in scenario.series:
-        if series == key or (
-            series.event == ANY_EVENT and (series.subsystem, series.level) == (key.subsystem, key.level)
-        ):
-            return True
+    named = (notification.key.series, *getattr(notification, "related", ()))
+    for series in named:
+        for key in scenario.series:
+            if series == key or (
+                series.event == ANY_EVENT and (series.subsystem, series.level) == (key.subsystem, key.level)
+            ):
+                return True
     return notification.rule == "mq_storm" and scenario.kind == "broker_storm"
 
 
@@ -310,7 +327,9 @@ def score(
     any_rule: bool = False,
 ) -> Score:
     """Match alerts to scenarios; ``any_rule`` accepts any rule name (for detectors other than ours)."""
-    alerts = [n for n in notifications if n.kind == ALERT and evaluated_from <= n.minute < evaluated_to]
+    every = [n for n in notifications if evaluated_from <= n.minute < evaluated_to]
+    alerts = [n for n in every if n.kind == ALERT]
+    recoveries = [n for n in every if n.kind != ALERT]
     explained: set[int] = set()
     outcomes = []
     for scenario in scenarios:
@@ -322,12 +341,19 @@ def score(
         if scenario.must_alert:
             explained.update(i for i, _ in mine)
         first = min((n.minute for _, n in mine), default=None)
+        closing = [
+            n
+            for n in recoveries
+            if scenario.start <= n.minute <= scenario.end + 2 * GRACE_MINUTES and _related(n, scenario, any_rule)
+        ]
         outcomes.append(
             Outcome(
                 scenario,
                 detected=first is not None,
                 delay=None if first is None else first - scenario.start,
                 max_severity=max((n.severity for _, n in mine), default=None),
+                messages=len({n.minute for _, n in mine}),
+                recoveries=len({n.minute for n in closing}),
             )
         )
     false_alerts = sum(1 for i, _ in enumerate(alerts) if i not in explained)

@@ -1,8 +1,10 @@
 """Seasonal expectations: what a series usually does at this time of day, on this kind of day.
 
-The hourly rate of a series is the median, over the previous ``history_days`` days of the same kind
-(weekday or weekend), of its count in the same clock hour, divided by 60. A median of days shrugs off
-yesterday's incident and last Friday's campaign. The expected rate of a minute interpolates linearly
+The hourly rate of a series is the median, over the previous ``history_days`` days of the same weekday
+(when there are ``min_history_days`` of them) or else of the same kind (weekday or weekend), of its count
+in the same clock hour, divided by 60. A median of days shrugs off yesterday's incident and last Friday's
+campaign; the median absolute deviation of the same counts is the robust day-to-day spread that the
+expected band and the trend detectors use. The expected rate of a minute interpolates linearly
 between the rates of the hours whose centres surround it, so expectations follow the morning rise
 smoothly instead of in hourly steps.
 """
@@ -30,6 +32,12 @@ def history_hours(now: int, recent_minutes: int, trend_hours: int) -> tuple[int,
     return earliest - 1, current + 1
 
 
+def _median(values: list[float] | list[int]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return float(ordered[mid]) if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
 class SeasonalBaseline:
     """Expected counts of series read through a view; hourly rates are cached, they never change."""
 
@@ -38,6 +46,7 @@ class SeasonalBaseline:
         self._rules = rules
         self._weekend = frozenset(rules.weekend_days)
         self._rates: dict[tuple[SeriesKey, int], float | None] = {}
+        self._spread: dict[tuple[SeriesKey, int], float] = {}
         self._hours: dict[tuple[SeriesKey, int], float | None] = {}
 
     def hourly_rate(self, key: SeriesKey, hour: int) -> float | None:
@@ -53,28 +62,44 @@ class SeasonalBaseline:
         if first_hour is None:
             return None
         weekend = self._weekend
-        is_weekend = weekday(hour * MINUTES_PER_HOUR) in weekend
+        own_day = weekday(hour * MINUTES_PER_HOUR)
+        is_weekend = own_day in weekend
+        same_weekday: list[int] = []
         same_kind: list[int] = []
-        every_day: list[int] = []
         for day in range(1, self._rules.history_days + 1):
             past = hour - day * HOURS_PER_DAY
             if past < first_hour:
                 break
+            past_day = weekday(past * MINUTES_PER_HOUR)
+            if (past_day in weekend) != is_weekend:
+                continue
             count = self._view.hour_count(key, past)
-            every_day.append(count)
-            if (weekday(past * MINUTES_PER_HOUR) in weekend) == is_weekend:
-                same_kind.append(count)
+            same_kind.append(count)
+            if past_day == own_day:
+                same_weekday.append(count)
+        # The day-of-week profile where history has enough of this weekday (history_days >= 21 for three),
+        # else the weekday/weekend profile. Never a weekday's level for a Sunday: without enough days of
+        # its own kind, a series has no seasonal baseline yet (static rules still apply).
         minimum = self._rules.min_history_days
-        if len(same_kind) >= minimum:
+        if len(same_weekday) >= minimum:
+            counts = same_weekday
+        elif len(same_kind) >= minimum:
             counts = same_kind
-        elif len(every_day) >= minimum:
-            counts = every_day
         else:
             return None
-        counts.sort()
-        mid = len(counts) // 2
-        median = counts[mid] if len(counts) % 2 else (counts[mid - 1] + counts[mid]) / 2
+        median = _median(counts)
+        # Robust day-to-day dispersion: 1.4826 x the median absolute deviation is sigma for normal data, and
+        # one odd day (an incident, a campaign) moves it no more than it moves the median.
+        mad = _median([abs(c - median) for c in counts])
+        self._spread[(key, hour)] = 1.4826 * mad / median if median > 0 else 0.0
         return max(median / MINUTES_PER_HOUR, self._rules.min_rate_per_minute)
+
+    def dispersion(self, key: SeriesKey, minute: int) -> float:
+        """Relative day-to-day spread (robust sigma / median) of the series' count in the hour of ``minute``."""
+        hour = minute // MINUTES_PER_HOUR
+        if self.hourly_rate(key, hour) is None:
+            return 0.0
+        return self._spread.get((key, hour), 0.0)
 
     def expected(self, key: SeriesKey, first: int, last: int) -> float | None:
         """Expected count over minutes ``first..last`` inclusive, or None without enough history."""

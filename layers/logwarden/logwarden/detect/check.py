@@ -9,10 +9,11 @@ alert untouched: no data is not the same as no anomaly.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
-from logwarden.detect.counts import CountView
+from logwarden.detect.counts import CountView, FoldedView
 from logwarden.detect.detectors import Detectors, Finding
 from logwarden.detect.lifecycle import AlertKey, Notification, Transition, group, step
 from logwarden.detect.messages import MessageContext, build_message
@@ -23,6 +24,7 @@ from logwarden.detect.rules import Rules
 from logwarden.detect.span import FetchSpan, fetch_span
 from logwarden.detect.state import AlertStore
 
+_log = logging.getLogger(__name__)
 CHECK_FAILED: Final = "check_failed"
 CHECK_KEY: Final = SeriesKey(ALL, ALL, ALL)
 
@@ -41,6 +43,7 @@ class CheckReport:
     lost_races: int = 0
     message_id: str | None = None
     error: str | None = None
+    folded_series: int = 0  # event kinds evaluated together as "other" (rules [series]); 0 is the healthy value
 
     def summary(self) -> dict[str, object]:
         return {
@@ -53,6 +56,7 @@ class CheckReport:
             "lost_races": self.lost_races,
             "message_id": self.message_id,
             "error": self.error,
+            "folded_series": self.folded_series,
         }
 
 
@@ -81,8 +85,10 @@ class AnomalyCheck:
         states = self._store.load()
         error: str | None = None
         series = 0
+        folded = 0
+        detectors: Detectors | None = None
         try:
-            view = self._counts.fetch(fetch_span(minute, self._rules))
+            view = FoldedView(self._counts.fetch(fetch_span(minute, self._rules)), self._rules.max_events_per_subsystem)
         except CountsUnavailableError as exc:
             error = str(exc)
             findings = [Finding(CHECK_FAILED, CHECK_KEY, minute, Severity.HIGH, 0, 0, 1, error)]
@@ -90,8 +96,21 @@ class AnomalyCheck:
             states = {k: v for k, v in states.items() if k.group == CHECK_FAILED}
         else:
             series = sum(1 for _ in view.series())
-            findings = Detectors(view, self._rules).evaluate()
-        transitions = step(states, findings, minute, self._rules.lifecycle)
+            folded = len(view.folded)
+            if folded:
+                _log.warning(
+                    "series folded into 'other': more than %d event kinds in a subsystem and level; %d folded",
+                    self._rules.max_events_per_subsystem,
+                    folded,
+                )
+            detectors = Detectors(view, self._rules)
+            findings = detectors.evaluate()
+        if detectors is None:
+            transitions = step(states, findings, minute, self._rules.lifecycle)
+        else:
+            transitions = step(
+                states, findings, minute, self._rules.lifecycle, detectors.current, detectors.this_minute
+            )
         applied: list[Transition] = []
         lost = 0
         for transition in transitions:
@@ -105,12 +124,12 @@ class AnomalyCheck:
             try:
                 message_id = self._publisher.publish(build_message(notifications, self._context))
             except Exception:
-                # Unsent means unclaimed: put the state back so the next run (or the retry) sends it.
+                # Unsent means unclaimed: put the state back so the next run (or the retry) sends it. Every
+                # change of the run goes back: members of one incident carry what its message told.
                 for transition in applied:
-                    if transition.notification is not None:
-                        self._store.restore(transition)
+                    self._store.restore(transition)
                 raise
-        return CheckReport(minute, error is None, series, len(findings), notifications, lost, message_id, error)
+        return CheckReport(minute, error is None, series, len(findings), notifications, lost, message_id, error, folded)
 
 
 def check_key() -> AlertKey:

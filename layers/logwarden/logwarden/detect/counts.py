@@ -91,6 +91,11 @@ class MinuteTable:
     def first_hour(self) -> int | None:
         return self._first_hour
 
+    @property
+    def keys(self) -> list[SeriesKey]:
+        """Every series of the table, whatever ``now`` is."""
+        return self._order
+
     def series(self) -> Iterable[SeriesKey]:
         return self._visible
 
@@ -155,3 +160,87 @@ class BucketCounts:
     def hour_count(self, key: SeriesKey, hour: int) -> int:
         points = self._hours.get(key)
         return points.get(hour, 0) if points else 0
+
+
+OTHER_EVENT = "other"  # event kinds folded together beyond the top-K of their subsystem
+
+
+class FoldedView:
+    """A view with at most ``limit`` event kinds per subsystem and level; the rest read as one ``other`` series.
+
+    Kinds are ranked by their count over the last ``rank_hours`` clock hours (the current one included), which
+    every view answers alike, so the Lambda and the backtest fold the same way. Derived ``any`` totals and
+    explicit ``other`` rows are never folded. ``folded`` lists what was folded at the current minute.
+    """
+
+    def __init__(self, view: CountView, limit: int, rank_hours: int = 2) -> None:
+        self._view = view
+        self._limit = limit
+        self._rank_hours = rank_hours
+        self._at: int | None = None
+        self._keys: list[SeriesKey] = []
+        self._members: dict[SeriesKey, list[SeriesKey]] = {}
+        self.folded: list[SeriesKey] = []
+
+    @property
+    def now(self) -> int:
+        return self._view.now
+
+    @property
+    def first_hour(self) -> int | None:
+        return self._view.first_hour
+
+    def _refresh(self) -> None:
+        now = self._view.now
+        if self._at == now:
+            return
+        self._at = now
+        current = now // MINUTES_PER_HOUR
+        groups: dict[tuple[str, str], list[SeriesKey]] = defaultdict(list)
+        keys: list[SeriesKey] = []
+        for key in self._view.series():
+            if key.event in (ANY_EVENT, OTHER_EVENT) or self._view.is_derived(key):
+                keys.append(key)
+            else:
+                groups[(key.subsystem, key.level)].append(key)
+        members: dict[SeriesKey, list[SeriesKey]] = {}
+        folded: list[SeriesKey] = []
+        for (subsystem, level), group in sorted(groups.items()):
+            if len(group) <= self._limit:
+                keys += group
+                continue
+            volume = {
+                k: sum(self._view.hour_count(k, h) for h in range(current - self._rank_hours + 1, current + 1))
+                for k in group
+            }
+            ranked = sorted(group, key=lambda k: (-volume[k], k.event))
+            keys += ranked[: self._limit]
+            other = SeriesKey(subsystem, OTHER_EVENT, level)
+            members[other] = ranked[self._limit :]
+            folded += ranked[self._limit :]
+            keys.append(other)
+        self._keys = sorted(keys)
+        self._members = members
+        self.folded = folded
+
+    def series(self) -> Iterable[SeriesKey]:
+        self._refresh()
+        return self._keys
+
+    def is_derived(self, key: SeriesKey) -> bool:
+        self._refresh()
+        return key not in self._members and self._view.is_derived(key)
+
+    def minute_sum(self, key: SeriesKey, first: int, last: int) -> int:
+        self._refresh()
+        members = self._members.get(key)
+        if members is None:
+            return self._view.minute_sum(key, first, last)
+        return sum(self._view.minute_sum(k, first, last) for k in members) + self._view.minute_sum(key, first, last)
+
+    def hour_count(self, key: SeriesKey, hour: int) -> int:
+        self._refresh()
+        members = self._members.get(key)
+        if members is None:
+            return self._view.hour_count(key, hour)
+        return sum(self._view.hour_count(k, hour) for k in members) + self._view.hour_count(key, hour)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from logwarden.detect.baseline import SeasonalBaseline
 from logwarden.detect.counts import CountView
-from logwarden.detect.model import ALL, ANY_EVENT, MINUTES_PER_HOUR, SeriesKey, Severity
+from logwarden.detect.model import ALL, ANY_EVENT, MINUTES_PER_HOUR, SeriesKey, Severity, format_minute
 from logwarden.detect.poisson import lower_tail, upper_tail
 from logwarden.detect.rules import Rules, Selector, TrendRules, Window
 
@@ -92,6 +92,8 @@ class Detectors:
         self.baseline = baseline or SeasonalBaseline(view, rules.baseline)
         self._plans: dict[SeriesKey, dict[int, bool]] = {}
         self._lifts: dict[tuple[int, int], _Lift] = {}
+        self._known_set: frozenset[SeriesKey] = frozenset()
+        self._known_at: int | None = None
 
     # ------------------------------------------------------------------------------------------ helpers
 
@@ -155,6 +157,24 @@ class Detectors:
         now = self.view.now
         return now - self.rules.lift.window_minutes + 1, now
 
+    def current(self, key: SeriesKey, minutes: int = 5) -> tuple[float, float | None] | None:
+        """Count per minute over the last ``minutes`` minutes and its expectation; None for an unknown series."""
+        if key not in self._known():
+            return None
+        now = self.view.now
+        first = now - minutes + 1
+        expected = self.baseline.expected(key, first, now)
+        return self.view.minute_sum(key, first, now) / minutes, None if expected is None else expected / minutes
+
+    def this_minute(self, key: SeriesKey) -> tuple[float, float | None] | None:
+        return self.current(key, 1)
+
+    def _known(self) -> frozenset[SeriesKey]:
+        if self._known_at != self.view.now:
+            self._known_set = frozenset(self.view.series())
+            self._known_at = self.view.now
+        return self._known_set
+
     # ------------------------------------------------------------------------------------------ detectors
 
     def evaluate(self) -> list[Finding]:
@@ -168,7 +188,7 @@ class Detectors:
                 continue
             for found in (self.spike(key), self.drop(key), self.trend(key, self.rules.ramp, "ramp")):
                 if found is not None:
-                    findings.append(found)
+                    findings.append(self.severity_policy(found))
             found = self.trend(key, self.rules.decline, "decline")
             if found is not None:
                 findings.append(found)
@@ -202,12 +222,22 @@ class Detectors:
                 if rule.name in claimed or not self._selected(rule.selector, key):
                     continue
                 claimed.add(rule.name)
-                counts = [self.view.minute_sum(key, m, m) for m in range(now - rule.for_minutes + 1, now + 1)]
-                if all(count > rule.above for count in counts):
-                    findings.append(
-                        Finding(rule.name, key, now, rule.severity, counts[-1], rule.above, 1, "above threshold")
-                    )
+                found = self._static_breach(key, rule.above, rule.for_minutes, rule.within_minutes)
+                if found is not None:
+                    end, count = found
+                    note = "above threshold" if end == now else f"above threshold at {format_minute(end)}"
+                    findings.append(Finding(rule.name, key, now, rule.severity, count, rule.above, 1, note))
         return findings
+
+    def _static_breach(self, key: SeriesKey, above: float, for_minutes: int, within: int) -> tuple[int, int] | None:
+        """The latest minute, of the last ``within``, that ends ``for_minutes`` in a row above ``above``, and its
+        count. Looking back a few minutes means no breach is lost to a minute that no run saw complete."""
+        now = self.view.now
+        counts = {m: self.view.minute_sum(key, m, m) for m in range(now - within - for_minutes + 2, now + 1)}
+        for end in range(now, now - within, -1):
+            if all(counts[m] > above for m in range(end - for_minutes + 1, end + 1)):
+                return end, counts[end]
+        return None
 
     def spike(self, key: SeriesKey) -> Finding | None:
         spike = self.rules.spike
@@ -229,17 +259,36 @@ class Detectors:
         expected = self.baseline.expected(key, first, now)
         if expected is None or observed <= window.factor * expected or observed - expected < window.min_excess:
             return None
-        expected *= self._lift_up(key, self._lift(*self._lift_window()))
+        lift = self._lift_up(key, self._lift(*self._lift_window()))
+        expected *= lift
         threshold = window.factor * expected
         if observed <= threshold or observed - expected < window.min_excess:
             return None
         if upper_tail(observed, threshold) >= window.alpha:
             return None
         ratio = observed / expected
+        spike = self.rules.spike
+        if not self._still_out(key, window.minutes, ratio, lift, spike.recent_minutes, spike.recent_share):
+            return None
         severity = self.rules.spike.severity.of(ratio)
         if key.level in self.rules.spike.escalate_levels:
             severity = Severity(min(severity + 1, Severity.CRITICAL))
         return Finding("rate_spike", key, now, severity, observed, expected, window.minutes, f"x{ratio:.1f}")
+
+    def _still_out(self, key: SeriesKey, minutes: int, ratio: float, lift: float, recent: int, share: float) -> bool:
+        """Are the window's last ``recent`` minutes still at least ``share`` of the window's distance from normal
+        (above it for a rise, ``ratio`` > 1; below it for a fall)? A window's count remembers a burst, or a gap,
+        for as long as the window is; what is over must not keep an alert firing (nor make its incident look
+        live to the alerts that come after it)."""
+        if recent >= minutes:
+            return True
+        now = self.view.now
+        expected = self.baseline.expected(key, now - recent + 1, now)
+        if expected is None or expected <= 0:
+            return True
+        observed = self.view.minute_sum(key, now - recent + 1, now)
+        bound = expected * lift * (1.0 + share * (ratio - 1.0))
+        return observed >= bound if ratio > 1.0 else observed <= bound
 
     def drop(self, key: SeriesKey) -> Finding | None:
         drop = self.rules.drop
@@ -268,6 +317,10 @@ class Detectors:
             return None
         lift = self._lift_down(key, self._lift(*self._lift_window()))
         if lift is None:
+            # The rest of the system is not demonstrably alive: no partial drop is judged. A silent stream is
+            # still silent, though; it joins the outage's incident (one thread) instead of "recovering".
+            if observed == 0 and math.exp(-expected) < drop.silence_alpha:
+                return Finding("drop", key, now, drop.silence_severity, 0, expected, window.minutes, "silent")
             return None
         expected *= lift
         if observed == 0 and math.exp(-expected) < drop.silence_alpha:
@@ -278,89 +331,168 @@ class Detectors:
         if lower_tail(observed, threshold) >= window.alpha:
             return None
         ratio = observed / expected
+        if not self._still_out(key, window.minutes, ratio, lift, drop.recent_minutes, drop.recent_share):
+            return None
         return Finding("drop", key, now, drop.severity.of(ratio), observed, expected, window.minutes, f"x{ratio:.2f}")
 
     def trend(self, key: SeriesKey, rules: TrendRules, name: str) -> Finding | None:
+        """Poisson CUSUM over windows ending now: the best change point must carry ``threshold`` of evidence."""
         if not rules.enabled or not self._selected(rules.selector, key):
             return None
         upward = rules.severity.upward
+        shift = rules.shift
+        log_shift = math.log(shift)
+        crossover = (shift - 1.0) / log_shift  # the ratio where the evidence turns from against to for
         now = self.view.now
-        current = now // MINUTES_PER_HOUR
-        best: Finding | None = None
-        checked_recent = False
-        for hours in rules.hours:
-            first_hour = current - hours + 1
-            first = first_hour * MINUTES_PER_HOUR
-            expected = self.baseline.expected_since(key, first_hour, now)
+        recent = self._recent_ratio(key, rules)
+        if recent is None or ((recent <= crossover) if upward else (recent >= crossover)):
+            return None  # not moving now: the tail of a burst, or a dip that is over, is no trend
+        level = self._level(key, rules)
+        if level is None:
+            return None
+        if not upward and self._lift_down(key, self._lift(*self._lift_window())) is None:
+            return None  # the rest of the system is not demonstrably alive now: silence, not a decline
+        best: tuple[float, float, float, int] | None = None  # (evidence, observed, expected, minutes)
+        for window in self._trend_windows(key, rules):
+            observed, expected, minutes, lift = window
             if expected is None:
                 continue
-            observed = sum(self.view.hour_count(key, h) for h in range(first_hour, current + 1))
-            if upward and (observed <= rules.factor * expected or observed - expected < rules.min_excess):
-                continue
-            if not upward and (observed >= rules.factor * expected or expected - observed < rules.min_excess):
-                continue
-            if not checked_recent:
-                if not self._still_moving(key, rules):
-                    return None
-                checked_recent = True
-            if not self._trending(key, first_hour - 1, current - 1, rules):
-                continue
             if upward:
-                expected *= self._lift_up(key, self._lift_hours(first_hour))
+                # Today's own level or the system's current lift, whichever explains more (not both: a
+                # system-wide high day is in each of them, and would be counted twice).
+                expected *= max(level, self._lift_up(key, lift))
             else:
-                lift = self._lift_down(key, self._lift_hours(first_hour))
-                if lift is None:
-                    continue
-                expected *= lift
-            threshold = rules.factor * expected
-            if upward:
-                significant = (
-                    observed > threshold
-                    and observed - expected >= rules.min_excess
-                    and upper_tail(int(observed), threshold) < rules.alpha
-                )
-            else:
-                significant = (
-                    observed < threshold
-                    and expected - observed >= rules.min_excess
-                    and lower_tail(int(observed), threshold) < rules.alpha
-                )
-            if not significant:
+                expected *= level
+                lifted = self._lift_down(key, lift)
+                if lifted is None:
+                    continue  # drops and declines only count while the rest of the system is alive
+                if not rules.level_hours:
+                    expected *= lifted
+            if abs(observed - expected) < rules.min_excess:
                 continue
-            ratio = observed / expected
-            found = Finding(
-                name, key, now, rules.severity.of(ratio), observed, expected, now - first + 1, f"x{ratio:.2f}"
-            )
-            if best is None or found.severity > best.severity:
-                best = found
-        return best
+            evidence = (observed * log_shift - (shift - 1.0) * expected) / (1.0 + rules.noise**2 * expected)
+            if best is None or evidence > best[0]:
+                best = (evidence, observed, expected, minutes)
+        if best is None or best[0] < rules.threshold:
+            return None
+        evidence, observed, expected, minutes = best
+        ratio = observed / expected if expected > 0 else math.inf
+        # A trend is where the series is now: the recent minutes at least as far out as most of the window
+        # (a ramp's latest minutes are its highest). An old burst inside an hour window does not qualify.
+        if (
+            (recent < 1.0 + rules.recent_share * (ratio - 1.0))
+            if upward
+            else (recent > 1.0 - rules.recent_share * (1.0 - ratio))
+        ):
+            return None
+        return Finding(
+            name, key, now, rules.severity.of(ratio), observed, expected, minutes, f"x{ratio:.2f}, cusum {evidence:.0f}"
+        )
 
-    def _still_moving(self, key: SeriesKey, rules: TrendRules) -> bool:
-        """The last minutes are still beyond ``factor`` times their expectation: the tail of a burst is not."""
+    def _trend_windows(self, key: SeriesKey, rules: TrendRules) -> Iterable[tuple[float, float | None, int, _Lift]]:
+        now = self.view.now
+        for minutes in rules.minutes:
+            first = now - minutes + 1
+            lift = self._lift(first, now)
+            yield float(self.view.minute_sum(key, first, now)), self.baseline.expected(key, first, now), minutes, lift
+        current = now // MINUTES_PER_HOUR
+        for hours in rules.hours:
+            first_hour = current - hours + 1
+            minutes = now - first_hour * MINUTES_PER_HOUR + 1
+            if minutes <= max(rules.minutes):
+                continue  # the minute windows already cover it
+            observed = float(sum(self.view.hour_count(key, h) for h in range(first_hour, current + 1)))
+            yield observed, self.baseline.expected_since(key, first_hour, now), minutes, self._lift_hours(first_hour)
+
+    def _level(self, key: SeriesKey, rules: TrendRules) -> float | None:
+        """Today's own level of the series: observed / expected in each of the ``level_hours`` complete hours
+        that end an hour before the current one (a trend starting now has barely touched them). Days run high
+        or low as a whole; a decline is a fall from today's level, not from the median day's. The level is the
+        cautious one: the lowest hour for declines, the highest for ramps, so a burst in one reference hour
+        never makes the normal minutes after it look like a decline. Each hour's ratio counts only as far as
+        it can be the day's level and not noise: a sparse series' level stays near 1, where a noisy high hour
+        would otherwise raise every expectation of a ramp by up to ``level_cap``."""
+        if not rules.level_hours:
+            return 1.0
+        current = self.view.now // MINUTES_PER_HOUR
+        ratios = []
+        for hour in range(current - rules.level_hours - 1, current - 1):
+            expected = self.baseline.expected_hour(key, hour)
+            if expected is None:
+                return None
+            ratio = (self.view.hour_count(key, hour) + 1.0) / (expected + 1.0)
+            # Shrunk towards 1 by how much of the hour's deviation can be the day's level rather than Poisson
+            # noise (empirical Bayes: day-level variance noise^2 against the count's 1/E): a sparse series'
+            # hour of 20 events says little about its day, a busy one's says a lot.
+            ratios.append(1.0 + (ratio - 1.0) * rules.noise**2 / (rules.noise**2 + 1.0 / (expected + 1.0)))
+        level = max(ratios) if rules.severity.upward else min(ratios)
+        return min(max(level, 1.0 / rules.level_cap), rules.level_cap)
+
+    def _recent_ratio(self, key: SeriesKey, rules: TrendRules) -> float | None:
+        """Observed / expected over the last ``recent_minutes`` (expected lifted like the windows)."""
         now = self.view.now
         first = now - rules.recent_minutes + 1
         expected = self.baseline.expected(key, first, now)
+        if expected is None or expected <= 0:
+            return None
+        level = self._level(key, rules)
+        if level is None:
+            return None
+        lift = self._lift(first, now)
+        if rules.severity.upward:
+            expected *= max(level, self._lift_up(key, lift))
+        else:
+            lifted = self._lift_down(key, lift)
+            if lifted is None:
+                return None
+            expected *= level if rules.level_hours else lifted
+        return self.view.minute_sum(key, first, now) / expected
+
+    # ------------------------------------------------------------------------------------------ severity policy
+
+    def _persisted(self, key: SeriesKey) -> int:
+        """How many of the last ``persist_window`` minutes were each clearly above their expectation."""
+        now = self.view.now
+        lift = self._lift_up(key, self._lift(*self._lift_window()))
+        count = 0
+        for minute in range(now - self.rules.spike.persist_window + 1, now + 1):
+            expected = self.baseline.expected(key, minute, minute)
+            if expected is None:
+                return 0
+            expected *= lift
+            if self.view.minute_sum(key, minute, minute) > 2.0 * expected + 3.0 * math.sqrt(expected) + 1.0:
+                count += 1
+        return count
+
+    def _gradual(self, key: SeriesKey, ratio: float) -> bool:
+        """The last complete hour was already above 1/gradual_step of the current ratio: a rise under way."""
+        hour = self.view.now // MINUTES_PER_HOUR - 1
+        expected = self.baseline.expected_hour(key, hour)
         if expected is None:
             return False
-        observed = self.view.minute_sum(key, first, now)
-        threshold = rules.factor * expected
-        if rules.severity.upward:
-            return observed > threshold and upper_tail(observed, threshold) < _RECENT_ALPHA
-        return observed < threshold and lower_tail(observed, threshold) < _RECENT_ALPHA
+        lift = self._lift_up(key, self._lift_hours(hour))
+        before = (self.view.hour_count(key, hour) + 1.0) / (expected * lift + 1.0)
+        return before * self.rules.spike.gradual_step >= ratio
 
-    def _trending(self, key: SeriesKey, before_hour: int, last_hour: int, rules: TrendRules) -> bool:
-        """The latest complete hour moved away from the hour before the window, relative to baseline."""
-        if last_hour <= before_hour:
-            return False
-        ratios = []
-        for hour in (before_hour, last_hour):
-            expected = self.baseline.expected_hour(key, hour)
-            if expected is None:
-                return False
-            ratios.append((self.view.hour_count(key, hour) + 1.0) / (expected + 1.0))
-        if rules.severity.upward:
-            return ratios[1] >= rules.growth * ratios[0]
-        return ratios[1] <= rules.growth * ratios[0]
+    def severity_policy(self, finding: Finding) -> Finding:
+        """Caps that keep business peaks below paging: one minute is at most low, critical needs persistence,
+        a gradual rise of INFO traffic (a campaign) stays at ``gradual_severity``."""
+        spike = self.rules.spike
+        if finding.rule not in ("rate_spike", "ramp") or finding.severity <= Severity.LOW:
+            return finding
+        cap = Severity.CRITICAL
+        persisted = self._persisted(finding.key)
+        if persisted < spike.persist_minutes:
+            cap = Severity.LOW
+        elif persisted < spike.critical_minutes:
+            cap = Severity.HIGH
+        ratio = (finding.observed + 1.0) / (finding.expected + 1.0)
+        if finding.key.level in spike.gradual_levels and self._gradual(finding.key, ratio):
+            cap = min(cap, spike.gradual_severity)
+        if finding.severity <= cap:
+            return finding
+        note = f"{finding.note}, held at {cap.label} ({persisted} of {spike.persist_window} min above normal)"
+        return replace(finding, severity=cap, note=note)
 
     def mq_storm(self, keys: Iterable[SeriesKey]) -> Finding | None:
         storm = self.rules.mq_storm
@@ -369,6 +501,7 @@ class Detectors:
         now = self.view.now
         first = now - storm.window_minutes + 1
         observed = 0
+        latest = 0
         expected = 0.0
         subsystems: set[str] = set()
         for key in keys:
@@ -377,10 +510,13 @@ class Detectors:
             count = self.view.minute_sum(key, first, now)
             if count:
                 observed += count
+                latest += self.view.minute_sum(key, now, now)
                 subsystems.add(key.subsystem)
             expected += self.baseline.expected(key, first, now) or 0.0
         if observed < storm.min_count or observed < storm.factor * expected:
             return None
+        if latest * storm.window_minutes < storm.min_count:
+            return None  # the storm is over; its window only remembers it
         spread = len(subsystems) >= storm.spread_subsystems
         severity = storm.spread_severity if spread else storm.severity
         note = "from " + ", ".join(sorted(subsystems))

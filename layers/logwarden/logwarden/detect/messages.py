@@ -17,7 +17,7 @@ import orjson
 
 from logwarden import schema
 from logwarden.detect.lifecycle import ALERT, Notification
-from logwarden.detect.model import ALL, ANY_EVENT, NO_EVENT, format_minute
+from logwarden.detect.model import ALL, ANY_EVENT, NO_EVENT, SeriesKey, format_minute
 
 SUBJECT_LIMIT: Final = 99
 MAX_ITEMS: Final = 40  # SNS messages are capped at 256 KB; a storm of alerts is summarised beyond this
@@ -62,13 +62,7 @@ class AlertMessage:
 
 
 def where(notification: Notification) -> str:
-    series = notification.key.series
-    parts = [safe_label(series.subsystem) if series.subsystem != ALL else "all subsystems"]
-    if series.event not in (ANY_EVENT, NO_EVENT, ALL):
-        parts.append(safe_label(series.event))
-    if series.level != ALL:
-        parts.append(safe_label(series.level))
-    return " / ".join(parts)
+    return series_label(notification.key.series)
 
 
 def dashboards_link(notification: Notification, context: MessageContext) -> str | None:
@@ -104,7 +98,46 @@ def _numbers(notification: Notification) -> str:
     return f"{finding.observed:.0f} in the last {window}, expected about {finding.expected:.1f}"
 
 
-def _line_item(notification: Notification, context: MessageContext) -> list[str]:
+def series_label(series: SeriesKey) -> str:
+    parts = [safe_label(series.subsystem) if series.subsystem != ALL else "all subsystems"]
+    if series.event not in (ANY_EVENT, NO_EVENT, ALL):
+        parts.append(safe_label(series.event))
+    if series.level != ALL:
+        parts.append(safe_label(series.level))
+    return " / ".join(parts)
+
+
+def _rate(value: float) -> str:
+    return f"{value:.0f}/min" if value >= 10 else f"{value:.1f}/min"
+
+
+def recovery_lines(notification: Notification) -> list[str]:
+    """Where the series is now, how bad the incident got, how long it lasted: never the alert minute's values."""
+    recovery = notification.recovery
+    if recovery is None:
+        return [f"  back to normal at {format_minute(notification.minute)}"]
+    lines = []
+    if recovery.current is not None:
+        expected = "" if recovery.expected is None else f", expected about {_rate(recovery.expected)}"
+        lines.append(f"  now: {_rate(recovery.current)} over the last 5 min{expected}")
+    if recovery.peak_series:
+        peak_series = "/".join(safe_label(part) for part in recovery.peak_series.split("/"))
+        lines.append(f"  peak: {_rate(recovery.peak)} at {format_minute(recovery.peak_minute)} ({peak_series})")
+    lines.append(
+        f"  lasted {recovery.duration_minutes} min (from {format_minute(notification.opened)}), "
+        f"quiet since; closed at {format_minute(notification.minute)}"
+    )
+    return lines
+
+
+def related_labels(notification: Notification) -> list[str]:
+    """The other series of the incident, each once (a series can carry two alerts: its rise and its threshold),
+    never the one the notification is about."""
+    own = series_label(notification.key.series)
+    return [label for label in dict.fromkeys(series_label(s) for s in notification.related) if label != own]
+
+
+def notification_lines(notification: Notification, context: MessageContext) -> list[str]:
     head = notification.severity.label.upper()
     if notification.kind == ALERT:
         lines = [f"[{head}] {rule_title(notification.rule)}: {where(notification)}"]
@@ -114,9 +147,12 @@ def _line_item(notification: Notification, context: MessageContext) -> list[str]
         lines.append(f"  since: {format_minute(notification.opened)} ({notification.reason})")
     else:
         lines = [f"[RESOLVED] {rule_title(notification.rule)}: {where(notification)}"]
-        lines.append(
-            f"  back to normal at {format_minute(notification.minute)}, open since {format_minute(notification.opened)}"
-        )
+        lines += recovery_lines(notification)
+    related = related_labels(notification)
+    if related:
+        shown = ", ".join(related[:8])
+        more = f" and {len(related) - 8} more" if len(related) > 8 else ""
+        lines.append(f"  related: {shown}{more}")
     link = dashboards_link(notification, context)
     if link and notification.rule != "check_failed":
         lines.append(f"  view: {link}")
@@ -141,9 +177,26 @@ def _subject(items: Sequence[Notification], context: MessageContext) -> str:
 
 
 def notification_document(notification: Notification, context: MessageContext) -> dict[str, Any]:
+    """One notification as JSON. For a recovery, ``observed``/``expected`` are the values now (per minute over
+    the last 5 minutes), never those of the alert minute; ``recovery`` adds the peak and the duration."""
     series = notification.key.series
     finding = notification.finding
-    return {
+    observed, expected, window = finding.observed, finding.expected, finding.window_minutes
+    recovery = notification.recovery
+    extra: dict[str, Any] = {}
+    if recovery is not None:
+        observed = round(recovery.current * 5, 3) if recovery.current is not None else 0
+        expected = recovery.expected * 5 if recovery.expected is not None else 0.0
+        window = 5
+        extra["recovery"] = {
+            "current_per_minute": recovery.current,
+            "expected_per_minute": None if recovery.expected is None else round(recovery.expected, 3),
+            "peak_per_minute": recovery.peak,
+            "peak_minute": format_minute(recovery.peak_minute) if recovery.peak_series else None,
+            "peak_series": "/".join(safe_label(part) for part in recovery.peak_series.split("/")),
+            "duration_minutes": recovery.duration_minutes,
+        }
+    return extra | {
         "kind": notification.kind,
         "severity": notification.severity.label,
         "rule": notification.rule,
@@ -154,9 +207,11 @@ def notification_document(notification: Notification, context: MessageContext) -
         "minute": format_minute(notification.minute),
         "opened": format_minute(notification.opened),
         "reason": notification.reason,
-        "observed": finding.observed,
-        "expected": round(finding.expected, 3),
-        "window_minutes": finding.window_minutes,
+        "observed": observed,
+        "expected": round(expected, 3),
+        "window_minutes": window,
+        "incident": notification.incident,
+        "related": related_labels(notification),
         "detail": finding.note if finding.rule != "check_failed" else "",
         "dashboards_url": dashboards_link(notification, context),
         "runbook": context.runbook.get(notification.rule),
@@ -170,7 +225,7 @@ def build_message(notifications: Sequence[Notification], context: MessageContext
     shown = list(notifications[:MAX_ITEMS])
     text_lines = [f"logwarden anomaly check ({context.environment})", ""]
     for notification in shown:
-        text_lines += _line_item(notification, context)
+        text_lines += notification_lines(notification, context)
         text_lines.append("")
     if len(notifications) > MAX_ITEMS:
         text_lines.append(f"... and {len(notifications) - MAX_ITEMS} more; see the JSON form or Dashboards.")

@@ -90,9 +90,16 @@ class LiftRules:
 
 @dataclass(frozen=True, slots=True)
 class LifecycleRules:
-    cooldown_minutes: int = 60
+    cooldown_minutes: int = 30  # the least time between two messages of one incident
     recover_after_minutes: int = 10
+    slow_recover_after_minutes: int = 30  # for alerts whose latest finding was a ramp or a decline
     state_ttl_days: int = 7
+    hold_minutes: int = 2  # an incident no worse than hold_severity waits this long before it is announced
+    hold_severity: Severity = Severity.LOW
+    # A new alert joins a related incident only while the incident is live: one of those related members found
+    # something in the last join_minutes. An incident that has gone quiet and only waits out its recovery
+    # takes no new alert; what comes after it is a new incident (its own message, and its own recovery).
+    join_minutes: int = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +109,10 @@ class StaticRule:
     above: float
     for_minutes: int
     severity: Severity
+    # The breach may end in any of the last ``within_minutes`` evaluated minutes: a minute that no run judged
+    # complete (a skipped run, a burst split by the minute boundary, data indexed after its minute was
+    # evaluated) still alerts.
+    within_minutes: int = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +122,16 @@ class SpikeRules:
     windows: tuple[Window, ...]
     severity: SeverityScale
     escalate_levels: tuple[str, ...]
+    persist_minutes: int = 2  # minutes above baseline (of the last persist_window) needed for more than low
+    critical_minutes: int = 3  # ... and for critical
+    persist_window: int = 5
+    gradual_levels: tuple[str, ...] = ("INFO", "DEBUG", "TRACE")
+    gradual_step: float = 2.0  # a rise is gradual if the last complete hour was already above 1/step of it
+    gradual_severity: Severity = Severity.LOW
+    # A longer window fires only while its last ``recent_minutes`` are still at least ``recent_share`` of the
+    # window's distance from normal: a burst that is over does not keep firing for the window's length.
+    recent_minutes: int = 1
+    recent_share: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,20 +142,32 @@ class DropRules:
     silence_alpha: float
     silence_severity: Severity
     severity: SeverityScale
+    recent_minutes: int = 1  # as for spikes, downwards: a stream that is back does not keep its drop open
+    recent_share: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
 class TrendRules:
-    """Ramps (upward) and declines (downward) over whole hours."""
+    """Ramps (upward) and declines (downward): a Poisson CUSUM over windows ending now.
+
+    For each window (the last ``minutes`` at minute resolution, and from the start of each of the last
+    ``hours`` clock hours) the log-likelihood ratio of "the rate moved by ``shift`` times its expectation"
+    against "it did not", ``O ln(shift) - (shift - 1) E``, divided by the overdispersion ``1 + noise^2 E``;
+    its maximum over the windows (the change point) must reach ``threshold``.
+    """
 
     enabled: bool
     selector: Selector
     hours: tuple[int, ...]
+    minutes: tuple[int, ...]
     recent_minutes: int
-    factor: float
-    alpha: float
+    recent_share: float
+    level_hours: int
+    level_cap: float
+    shift: float
+    noise: float
+    threshold: float
     min_excess: float
-    growth: float
     severity: SeverityScale
 
 
@@ -171,20 +204,23 @@ class Rules:
     mq_storm: StormRules
     silence: SilenceRules
     runbook: Mapping[str, str] = field(default_factory=dict)
+    max_events_per_subsystem: int = 50  # per subsystem and level; the rest fold into event "other"
 
     @property
     def recent_minutes(self) -> int:
         """How many recent minutes the detectors read at minute resolution (the current one included)."""
         spans = [self.lift.window_minutes, self.silence.window_minutes, self.mq_storm.window_minutes]
         spans += [w.minutes for w in self.spike.windows] + [w.minutes for w in self.drop.windows]
-        spans += [s.for_minutes for s in self.static]
-        spans += [self.ramp.recent_minutes, self.decline.recent_minutes]
+        spans += [s.for_minutes + s.within_minutes - 1 for s in self.static]
+        spans += [self.ramp.recent_minutes, self.decline.recent_minutes, *self.ramp.minutes, *self.decline.minutes]
+        spans += [self.spike.persist_window]
         return max(spans)
 
     @property
     def trend_hours(self) -> int:
         """How many hours (the current partial one included) the trend detectors read at hour resolution."""
-        return max([*self.ramp.hours, *self.decline.hours, 1]) + 1
+        levels = [r.level_hours + 2 for r in (self.ramp, self.decline) if r.level_hours]
+        return max([*self.ramp.hours, *self.decline.hours, *levels, 1]) + 1
 
 
 # ---------------------------------------------------------------------------------------------- loading
@@ -329,10 +365,18 @@ class _Reader:
             )
         return tuple(result)
 
+    def minute_counts(self, key: str, default: tuple[int, ...]) -> tuple[int, ...]:
+        """A non-empty list of positive minute counts."""
+        value = self._get(key, list(default))
+        if not isinstance(value, list) or not value or not all(isinstance(v, int) and v >= 1 for v in value):
+            self.problems.append(f"{self.path}.{key} must be a non-empty list of integers >= 1")
+            return default
+        return tuple(value)
+
     def hours(self, key: str) -> tuple[int, ...]:
         value = self._get(key, [])
-        if not isinstance(value, list) or not value or not all(isinstance(v, int) and v >= 2 for v in value):
-            self.problems.append(f"{self.path}.{key} must be a non-empty list of integers >= 2")
+        if not isinstance(value, list) or not value or not all(isinstance(v, int) and v >= 1 for v in value):
+            self.problems.append(f"{self.path}.{key} must be a non-empty list of integers >= 1")
             return (2,)
         return tuple(value)
 
@@ -357,9 +401,13 @@ def build_rules(document: Mapping[str, Any]) -> Rules:
     )
     life = _Reader(document.get("lifecycle", {}), "lifecycle", problems)
     lifecycle = LifecycleRules(
-        cooldown_minutes=life.integer("cooldown_minutes", 60),
+        cooldown_minutes=life.integer("cooldown_minutes", 30),
         recover_after_minutes=life.integer("recover_after_minutes", 10, minimum=1),
+        slow_recover_after_minutes=life.integer("slow_recover_after_minutes", 30, minimum=1),
         state_ttl_days=life.integer("state_ttl_days", 7, minimum=1),
+        hold_minutes=life.integer("hold_minutes", 2),
+        hold_severity=life.severity("hold_severity", Severity.LOW),
+        join_minutes=life.integer("join_minutes", 3),
     )
     static: list[StaticRule] = []
     raw_static = document.get("static", [])
@@ -379,6 +427,7 @@ def build_rules(document: Mapping[str, Any]) -> Rules:
                 above=reader.number("above", 100.0),
                 for_minutes=reader.integer("for_minutes", 1, minimum=1),
                 severity=reader.severity("severity", Severity.HIGH),
+                within_minutes=reader.integer("within_minutes", 2, minimum=1),
             )
         )
     sp = _Reader(document.get("spike", {}), "spike", problems)
@@ -388,6 +437,14 @@ def build_rules(document: Mapping[str, Any]) -> Rules:
         windows=sp.windows("windows"),
         severity=sp.scale("severity", upward=True),
         escalate_levels=tuple(level.upper() for level in sp.strings("escalate_levels", ())),
+        persist_minutes=sp.integer("persist_minutes", 2, minimum=1),
+        critical_minutes=sp.integer("critical_minutes", 3, minimum=1),
+        persist_window=sp.integer("persist_window", 5, minimum=1),
+        gradual_levels=tuple(level.upper() for level in sp.strings("gradual_levels", ("INFO", "DEBUG", "TRACE"))),
+        gradual_step=sp.number("gradual_step", 2.0, minimum=1.0),
+        gradual_severity=sp.severity("gradual_severity", Severity.LOW),
+        recent_minutes=sp.integer("recent_minutes", 1, minimum=1),
+        recent_share=sp.number("recent_share", 0.5, minimum=0.0),
     )
     dr = _Reader(document.get("drop", {}), "drop", problems)
     drop = DropRules(
@@ -397,6 +454,8 @@ def build_rules(document: Mapping[str, Any]) -> Rules:
         silence_alpha=dr.number("silence_alpha", 1e-6),
         silence_severity=dr.severity("silence_severity", Severity.HIGH),
         severity=dr.scale("severity", upward=False),
+        recent_minutes=dr.integer("recent_minutes", 1, minimum=1),
+        recent_share=dr.number("recent_share", 0.5, minimum=0.0),
     )
     ramp = _trend(_Reader(document.get("ramp", {}), "ramp", problems), upward=True)
     decline = _trend(_Reader(document.get("decline", {}), "decline", problems), upward=False)
@@ -418,6 +477,8 @@ def build_rules(document: Mapping[str, Any]) -> Rules:
         min_expected=si.number("min_expected", 100.0),
         severity=si.severity("severity", Severity.CRITICAL),
     )
+    series_reader = _Reader(document.get("series", {}), "series", problems)
+    series_reader.integer("max_events_per_subsystem", 50, minimum=1)  # validated before anything is built
     runbook_raw = document.get("runbook", {})
     runbook: dict[str, str] = {}
     if isinstance(runbook_raw, Mapping):
@@ -440,18 +501,28 @@ def build_rules(document: Mapping[str, Any]) -> Rules:
         mq_storm=mq_storm,
         silence=silence,
         runbook=runbook,
+        max_events_per_subsystem=series_reader.integer("max_events_per_subsystem", 50, minimum=1),
     )
 
 
 def _trend(reader: _Reader, *, upward: bool) -> TrendRules:
+    shift = reader.number("shift", 1.5 if upward else 0.75, minimum=0.01)
+    if (shift <= 1.0) if upward else (shift >= 1.0):
+        reader.problems.append(f"{reader.path}.shift must be {'above' if upward else 'below'} 1, not {shift}")
+        shift = 1.5 if upward else 0.75
+    minutes = reader.minute_counts("minutes", (10, 20, 30))
     return TrendRules(
         enabled=reader.flag("enabled", True),
         selector=reader.selector(),
         hours=reader.hours("hours"),
-        recent_minutes=reader.integer("recent_minutes", 30, minimum=1),
-        factor=reader.number("factor", 2.0 if upward else 0.6),
-        alpha=reader.number("alpha", 1e-6),
-        min_excess=reader.number("min_excess", 60.0),
-        growth=reader.number("growth", 1.5 if upward else 0.75),
+        minutes=minutes,
+        recent_minutes=reader.integer("recent_minutes", 10, minimum=1),
+        recent_share=reader.number("recent_share", 0.8),
+        level_hours=reader.integer("level_hours", 2),
+        level_cap=reader.number("level_cap", 1.5, minimum=1.0),
+        shift=shift,
+        noise=reader.number("noise", 0.05),
+        threshold=reader.number("threshold", 12.0),
+        min_excess=reader.number("min_excess", 20.0),
         severity=reader.scale("severity", upward=upward),
     )

@@ -14,7 +14,7 @@ import orjson
 from botocore.exceptions import ClientError
 
 from logwarden.detect.detectors import Finding
-from logwarden.detect.lifecycle import AlertKey, AlertState, Transition
+from logwarden.detect.lifecycle import AlertKey, AlertState, Thread, Transition, thread_of
 from logwarden.detect.model import SeriesKey, Severity
 from logwarden.errors import RetryableError
 
@@ -59,9 +59,46 @@ def _item(state: AlertState, ttl_days: int) -> dict[str, Any]:
                 }
             ).decode()
         },
+        "thread": {"S": _thread_text(thread_of(state))},
         "version": {"N": str(state.version)},
         "expires_at": {"N": str(state.last_firing * 60 + ttl_days * _SECONDS_PER_DAY)},
     }
+
+
+def _thread_text(thread: Thread) -> str:
+    return orjson.dumps(
+        {
+            "incident": thread.incident,
+            "opened": thread.opened,
+            "announced": thread.announced,
+            "severity": int(thread.severity),
+            "last_message": thread.last_message,
+            "peak": thread.peak,
+            "peak_minute": thread.peak_minute,
+            "peak_series": thread.peak_series,
+            "messages": thread.messages,
+            "rule": thread.rule,
+        }
+    ).decode()
+
+
+def _thread(item: dict[str, Any]) -> Thread | None:
+    """The incident of a stored alert; None for items written before incidents (``thread_of`` fills it in)."""
+    if "thread" not in item:
+        return None
+    raw = orjson.loads(item["thread"]["S"])
+    return Thread(
+        incident=str(raw["incident"]),
+        opened=int(raw["opened"]),
+        announced=bool(raw["announced"]),
+        severity=Severity(int(raw["severity"])),
+        last_message=int(raw["last_message"]),
+        peak=float(raw["peak"]),
+        peak_minute=int(raw["peak_minute"]),
+        peak_series=str(raw["peak_series"]),
+        messages=int(raw["messages"]),
+        rule=str(raw.get("rule", "")),
+    )
 
 
 def _state(item: dict[str, Any]) -> AlertState:
@@ -86,6 +123,7 @@ def _state(item: dict[str, Any]) -> AlertState:
         rule=item["rule"]["S"],
         latest=finding,
         version=int(item["version"]["N"]),
+        thread=_thread(item),
     )
 
 
