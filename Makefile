@@ -36,11 +36,12 @@ compiled: venv ## compile the ingest hot path with mypyc into build/compiled (us
 	@MYPYC=$(BIN)/mypyc layers/compiled/compile.sh build/compiled
 
 .PHONY: lint
-lint: venv ## ruff and mypy
+lint: venv ## ruff, mypy and the dead-code check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	for handler in functions/*/app.py; do $(BIN)/mypy --no-error-summary "$$handler" || exit 1; done
+	scripts/check-dead-code.sh
 
 .PHONY: services-down
 services-down: ## stop the local OpenSearch (and RabbitMQ)

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from logwarden.detect.model import MINUTES_PER_DAY, format_minute
+from logwarden.detection.model import MINUTES_PER_DAY, format_minute
 from logwarden_tools.generate import scenarios
 
 sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent)]  # bench + tests

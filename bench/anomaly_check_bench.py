@@ -11,13 +11,13 @@ import datetime as dt
 import random
 import time
 
-from logwarden.detect.check import AnomalyCheck
-from logwarden.detect.messages import AlertMessage, MessageContext
-from logwarden.detect.model import SeriesKey, parse_minute
-from logwarden.detect.opensearch import OpenSearchCounts, count_searches, msearch_body
-from logwarden.detect.rules import load_rules
-from logwarden.detect.span import fetch_span
-from logwarden.detect.state import MemoryAlertStore
+from logwarden.alerting.check import AnomalyCheck
+from logwarden.alerting.messages import AlertMessage, MessageContext
+from logwarden.alerting.state import MemoryAlertStore
+from logwarden.detection.model import SeriesKey, parse_minute
+from logwarden.detection.opensearch import OpenSearchCounts, count_searches, msearch_body
+from logwarden.detection.rules import load_rules
+from logwarden.detection.span import fetch_span
 from tests.anomaly_fakes import FakeCountsSearch
 
 NOW = parse_minute("2025-02-17T12:00:00Z")

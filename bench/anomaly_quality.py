@@ -10,11 +10,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 
-from logwarden.detect.counts import MinuteTable
-from logwarden.detect.detectors import Finding
-from logwarden.detect.lifecycle import Notification, step
-from logwarden.detect.model import Severity
-from logwarden.detect.rules import load_rules
+from logwarden.alerting.lifecycle import Notification, step
+from logwarden.detection.counts import MinuteTable
+from logwarden.detection.detectors import Finding
+from logwarden.detection.model import Severity
+from logwarden.detection.rules import load_rules
 from logwarden_tools.backtest import replay
 from logwarden_tools.generate import scenarios
 

@@ -11,6 +11,7 @@ $BIN/ruff format --check .
 $BIN/mypy
 # Each handler is a module named app in its own folder (as Lambda loads it), so each is checked on its own.
 for handler in functions/*/app.py; do $BIN/mypy --no-error-summary "$handler"; done
+scripts/check-dead-code.sh
 
 echo "== the deployable stack (cfn-lint, sam validate, checkov, sam build, template tests)"
 scripts/check-template.sh

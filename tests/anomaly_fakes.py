@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from logwarden.detect.model import SeriesKey
+from logwarden.detection.model import SeriesKey
 
 _INTERVAL_MINUTES = {"1m": 1, "1h": 60}
 

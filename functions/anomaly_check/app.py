@@ -14,8 +14,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from logwarden.alerting.service import AnomalyCheckFactory
 from logwarden.config import AnomalyCheckConfig
-from logwarden.detect.service import AnomalyCheckFactory
 from logwarden.observability import masked_logger
 
 logger = masked_logger()

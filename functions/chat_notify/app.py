@@ -15,8 +15,8 @@ from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from logwarden.alerting.chat import ChatNotifier, ChatTargets, Urllib3Poster, document_from_sns
 from logwarden.config import ChatNotifyConfig
-from logwarden.detect.chat import ChatNotifier, ChatTargets, Urllib3Poster, document_from_sns
 from logwarden.errors import RetryableError
 from logwarden.observability import masked_logger
 

@@ -9,11 +9,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from logwarden.detect.detectors import Finding
-from logwarden.detect.lifecycle import step
-from logwarden.detect.model import SeriesKey, Severity
-from logwarden.detect.rules import LifecycleRules
-from logwarden.detect.state import DynamoAlertStore
+from logwarden.alerting.lifecycle import step
+from logwarden.alerting.state import DynamoAlertStore
+from logwarden.detection.detectors import Finding
+from logwarden.detection.model import SeriesKey, Severity
+from logwarden.detection.rules import LifecycleRules
 
 KEY = SeriesKey("shop", "order_created", "INFO")
 RULES = LifecycleRules()

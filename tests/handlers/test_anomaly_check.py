@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
 
-from logwarden.detect.model import SeriesKey
+from logwarden.detection.model import SeriesKey
 from logwarden.errors import ConfigurationError
 from logwarden_tools.generate import scenarios
 from logwarden_tools.local.aws import create_alert_plumbing
@@ -47,7 +47,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
 @pytest.fixture
 def search(monkeypatch: pytest.MonkeyPatch, history: dict[SeriesKey, dict[int, int]]) -> FakeCountsSearch:
     fake = FakeCountsSearch(history)
-    monkeypatch.setattr("logwarden.detect.service.build_client", lambda settings: fake)
+    monkeypatch.setattr("logwarden.alerting.service.build_client", lambda settings: fake)
     return fake
 
 

@@ -19,8 +19,8 @@ from typing import Any
 import boto3
 import pytest
 
-from logwarden.detect.model import SeriesKey
-from logwarden.detect.publish import PublishError
+from logwarden.alerting.publish import PublishError
+from logwarden.detection.model import SeriesKey
 from logwarden_tools.demo.alerts import (
     HANDLER_VARIABLES,
     STATE_TABLE,
@@ -76,7 +76,7 @@ def history() -> dict[SeriesKey, dict[int, int]]:
 
 @pytest.fixture
 def check_environment(monkeypatch: pytest.MonkeyPatch, history: dict[SeriesKey, dict[int, int]]) -> None:
-    monkeypatch.setattr("logwarden.detect.service.build_client", lambda settings: FakeCountsSearch(history))
+    monkeypatch.setattr("logwarden.alerting.service.build_client", lambda settings: FakeCountsSearch(history))
     monkeypatch.setenv("OPENSEARCH_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("LOGWARDEN_STAGE", "test")
     monkeypatch.setenv("LOGWARDEN_DASHBOARDS_URL", "https://dashboards.example.org/_dashboards")

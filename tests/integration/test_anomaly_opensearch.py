@@ -18,8 +18,8 @@ from moto import mock_aws
 from opensearchpy import OpenSearch
 
 from logwarden import naming, schema
-from logwarden.detect.model import SeriesKey, format_minute, parse_minute
-from logwarden.detect.opensearch import export_counts
+from logwarden.detection.model import SeriesKey, format_minute, parse_minute
+from logwarden.detection.opensearch import export_counts
 from logwarden_tools.backtest import read_counts
 from logwarden_tools.cli import main as cli
 from logwarden_tools.local import opensearch_engine as local

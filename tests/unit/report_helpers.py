@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from logwarden.detect.lifecycle import Notification
-from logwarden.detect.model import MINUTES_PER_DAY, SeriesKey, parse_minute
-from logwarden.detect.rules import Rules, load_rules
+from logwarden.alerting.lifecycle import Notification
+from logwarden.detection.model import MINUTES_PER_DAY, SeriesKey, parse_minute
+from logwarden.detection.rules import Rules, load_rules
 from logwarden_tools.backtest import replay
 
 START = parse_minute("2025-02-03T00:00:00Z")

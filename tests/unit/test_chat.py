@@ -14,8 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from logwarden.config import ChatNotifyConfig
-from logwarden.detect.chat import (
+from logwarden.alerting.chat import (
     ChatNotifier,
     ChatTargets,
     HttpResponse,
@@ -29,6 +28,7 @@ from logwarden.detect.chat import (
     telegram_payloads,
     webhook_url_problem,
 )
+from logwarden.config import ChatNotifyConfig
 from logwarden.errors import ConfigurationError
 
 HOSTILE = "<!channel> & <https://evil.example|click> *bold* _it_ [x](https://evil.example) <b>&amp;</b> `code` # h"

@@ -10,8 +10,8 @@ import orjson
 import pytest
 from botocore.exceptions import ClientError
 
-from logwarden.detect.messages import AlertMessage
-from logwarden.detect.publish import PublishError, SnsPublisher
+from logwarden.alerting.messages import AlertMessage
+from logwarden.alerting.publish import PublishError, SnsPublisher
 from logwarden.errors import ConfigurationError
 from logwarden_tools.commands import demo as demo_command
 from logwarden_tools.demo.alerts import ALERT_TOPIC_ENV, RecordingSnsClient, connect_real_topic, topic_region

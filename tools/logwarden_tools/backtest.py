@@ -10,16 +10,16 @@ import csv
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import IO, Final
+from typing import Final
 
 import orjson
 
-from logwarden.detect.baseline import SeasonalBaseline
-from logwarden.detect.counts import FoldedView, MinuteTable
-from logwarden.detect.detectors import Detectors
-from logwarden.detect.lifecycle import AlertKey, AlertState, Notification, group, step
-from logwarden.detect.model import SeriesKey, format_minute, parse_minute
-from logwarden.detect.rules import Rules
+from logwarden.alerting.lifecycle import AlertKey, AlertState, Notification, group, step
+from logwarden.detection.baseline import SeasonalBaseline
+from logwarden.detection.counts import FoldedView, MinuteTable
+from logwarden.detection.detectors import Detectors
+from logwarden.detection.model import SeriesKey, format_minute, parse_minute
+from logwarden.detection.rules import Rules
 from logwarden.naming import normalise_level
 
 CSV_HEADER: Final = ("minute", "subsystem", "event", "level", "count")
@@ -119,12 +119,3 @@ def notification_line(notification: Notification) -> bytes:
             "related": [str(key) for key in notification.related],
         }
     )
-
-
-def run_backtest(counts: IO[str], out: IO[bytes], rules: Rules) -> int:
-    """Read a count table, write one JSON line per notification; returns how many were written."""
-    written = 0
-    for notification in replay(read_counts(counts), rules):
-        out.write(notification_line(notification) + b"\n")
-        written += 1
-    return written

@@ -14,9 +14,9 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from logwarden.detect.lifecycle import ALERT, Notification
-from logwarden.detect.model import MINUTES_PER_DAY, SeriesKey, Severity
-from logwarden.detect.rules import Rules, load_rules
+from logwarden.alerting.lifecycle import ALERT, Notification
+from logwarden.detection.model import MINUTES_PER_DAY, SeriesKey, Severity
+from logwarden.detection.rules import Rules, load_rules
 from logwarden_tools.backtest import replay
 from logwarden_tools.generate import heldout, scenarios
 

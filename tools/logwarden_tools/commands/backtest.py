@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from logwarden.detect.rules import RulesError, load_rules
+from logwarden.detection.rules import RulesError, load_rules
 from logwarden_tools.backtest import (
     CSV_HEADER,
     CountsFormatError,
@@ -92,8 +92,8 @@ def export(argv: list[str]) -> int:
     args = parser.parse_args(argv)
 
     from logwarden.config import _Reader, opensearch_settings
-    from logwarden.detect.model import format_minute, parse_minute
-    from logwarden.detect.opensearch import CountsUnavailableError, export_counts
+    from logwarden.detection.model import format_minute, parse_minute
+    from logwarden.detection.opensearch import CountsUnavailableError, export_counts
     from logwarden.errors import ConfigurationError
     from logwarden.sink.client import build_client
 

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from logwarden.detect.publish import PublishError
+from logwarden.alerting.publish import PublishError
 from logwarden.errors import ConfigurationError
 from logwarden_tools.demo.alerts import ALERT_TOPIC_ENV
 from logwarden_tools.demo.runner import Demo, DemoOptions, render_summary

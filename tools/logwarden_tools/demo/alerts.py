@@ -219,8 +219,8 @@ class AlertRoute:
         what the handler builds itself: the same config, rules, alert store and ``SnsPublisher``."""
         if self.real_topic is None:
             return
+        from logwarden.alerting.service import AnomalyCheckFactory
         from logwarden.config import AnomalyCheckConfig
-        from logwarden.detect.service import AnomalyCheckFactory
 
         factory = AnomalyCheckFactory(AnomalyCheckConfig.from_env(), aws=_AlertSession(self.real_topic.client))
         anomaly_check._factory = lambda: factory  # type: ignore[attr-defined]  # the handler's cached factory

@@ -27,7 +27,7 @@ from typing import Any, Final, TextIO
 
 import orjson
 
-from logwarden.detect.model import SeriesKey
+from logwarden.detection.model import SeriesKey
 from logwarden_tools.demo.alerts import HANDLER_VARIABLES, AlertRoute, RealTopic, connect_real_topic, sns_lambda_event
 from logwarden_tools.demo.chat_sink import ChatSink
 from logwarden_tools.demo.handlers import LocalLambdaContext, load_handler
@@ -233,8 +233,8 @@ class Demo:
     def _write_report(self) -> None:
         """The page `logwarden backtest --html` draws, for what the demo indexed: its counts read back from the
         engine and replayed through the same rules (docs/ALERTS.md)."""
-        from logwarden.detect.opensearch import export_counts
-        from logwarden.detect.rules import load_rules
+        from logwarden.detection.opensearch import export_counts
+        from logwarden.detection.rules import load_rules
         from logwarden_tools.backtest import ReplayStats, replay
         from logwarden_tools.report.html import Page, write_report
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final
 
-from logwarden.detect.lifecycle import Notification
-from logwarden.detect.model import MINUTES_PER_DAY, MINUTES_PER_HOUR, SeriesKey, parse_minute
+from logwarden.alerting.lifecycle import Notification
+from logwarden.detection.model import MINUTES_PER_DAY, MINUTES_PER_HOUR, SeriesKey, parse_minute
 from logwarden_tools.generate.scenarios import (
     Scenario,
     Score,

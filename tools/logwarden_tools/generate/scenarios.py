@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from statistics import median
 from typing import Final
 
-from logwarden.detect.lifecycle import ALERT, Notification
-from logwarden.detect.model import ANY_EVENT, MINUTES_PER_DAY, MINUTES_PER_HOUR, SeriesKey, Severity, parse_minute
+from logwarden.alerting.lifecycle import ALERT, Notification
+from logwarden.detection.model import ANY_EVENT, MINUTES_PER_DAY, MINUTES_PER_HOUR, SeriesKey, Severity, parse_minute
 
 START: Final = parse_minute("2025-02-03T00:00:00Z")  # a Monday
 WARMUP_DAYS: Final = 14
@@ -243,7 +243,7 @@ def generate(
 
 
 def write_csv(table: Mapping[SeriesKey, Mapping[int, int]], lines: Callable[[str], object]) -> None:
-    from logwarden.detect.model import format_minute
+    from logwarden.detection.model import format_minute
 
     lines("minute,subsystem,event,level,count\n")
     rows = sorted((m, k) for k, points in table.items() for m in points)

@@ -19,12 +19,12 @@ from typing import Any, Final
 
 import orjson
 
-from logwarden.detect.baseline import SeasonalBaseline
-from logwarden.detect.counts import MinuteTable
-from logwarden.detect.lifecycle import ALERT, Notification
-from logwarden.detect.messages import MessageContext, notification_lines, rule_title, series_label
-from logwarden.detect.model import SeriesKey, Severity, format_minute
-from logwarden.detect.rules import Rules
+from logwarden.alerting.lifecycle import ALERT, Notification
+from logwarden.alerting.messages import MessageContext, notification_lines, rule_title, series_label
+from logwarden.detection.baseline import SeasonalBaseline
+from logwarden.detection.counts import MinuteTable
+from logwarden.detection.model import SeriesKey, Severity, format_minute
+from logwarden.detection.rules import Rules
 
 MAX_POINTS: Final = 4000  # per series; longer spans are drawn in buckets of several minutes
 MAX_SERIES: Final = 16

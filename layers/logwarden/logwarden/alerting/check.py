@@ -13,16 +13,16 @@ import logging
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
-from logwarden.detect.counts import CountView, FoldedView
-from logwarden.detect.detectors import Detectors, Finding
-from logwarden.detect.lifecycle import AlertKey, Notification, Transition, group, step
-from logwarden.detect.messages import MessageContext, build_message
-from logwarden.detect.model import ALL, SeriesKey, Severity, minute_of
-from logwarden.detect.opensearch import CountsUnavailableError
-from logwarden.detect.publish import Publisher
-from logwarden.detect.rules import Rules
-from logwarden.detect.span import FetchSpan, fetch_span
-from logwarden.detect.state import AlertStore
+from logwarden.alerting.lifecycle import Notification, Transition, group, step
+from logwarden.alerting.messages import MessageContext, build_message
+from logwarden.alerting.publish import Publisher
+from logwarden.alerting.state import AlertStore
+from logwarden.detection.counts import CountView, FoldedView
+from logwarden.detection.detectors import Detectors, Finding
+from logwarden.detection.model import ALL, SeriesKey, Severity, minute_of
+from logwarden.detection.opensearch import CountsUnavailableError
+from logwarden.detection.rules import Rules
+from logwarden.detection.span import FetchSpan, fetch_span
 
 _log = logging.getLogger(__name__)
 CHECK_FAILED: Final = "check_failed"
@@ -130,7 +130,3 @@ class AnomalyCheck:
                     self._store.restore(transition)
                 raise
         return CheckReport(minute, error is None, series, len(findings), notifications, lost, message_id, error, folded)
-
-
-def check_key() -> AlertKey:
-    return AlertKey(CHECK_FAILED, CHECK_KEY)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from logwarden.alerting.check import AnomalyCheck
+from logwarden.alerting.messages import MessageContext
+from logwarden.alerting.publish import SnsPublisher
+from logwarden.alerting.state import DynamoAlertStore
 from logwarden.config import AnomalyCheckConfig
-from logwarden.detect.check import AnomalyCheck
-from logwarden.detect.messages import MessageContext
-from logwarden.detect.opensearch import OpenSearchCounts
-from logwarden.detect.publish import SnsPublisher
-from logwarden.detect.rules import Rules, load_rules
-from logwarden.detect.state import DynamoAlertStore
+from logwarden.detection.opensearch import OpenSearchCounts
+from logwarden.detection.rules import Rules, load_rules
 from logwarden.sink.client import build_client
 
 RULES_MAX_AGE_S = 300  # a changed rules parameter takes effect within five minutes

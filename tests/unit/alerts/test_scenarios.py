@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from logwarden.detect.lifecycle import Notification
-from logwarden.detect.model import Severity
-from logwarden.detect.rules import load_rules
+from logwarden.alerting.lifecycle import Notification
+from logwarden.detection.model import Severity
+from logwarden.detection.rules import load_rules
 from logwarden_tools.backtest import replay
 from logwarden_tools.generate import heldout, scenarios
 from logwarden_tools.quality import false_above_low

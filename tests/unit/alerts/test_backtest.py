@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from detect_helpers import START, Table, overwrite
 
-from logwarden.detect.model import MINUTES_PER_DAY, SeriesKey, format_minute
+from logwarden.detection.model import MINUTES_PER_DAY, SeriesKey, format_minute
 from logwarden_tools.backtest import CountsFormatError, read_counts
 from logwarden_tools.cli import main as cli
 from logwarden_tools.generate.scenarios import write_csv

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from detect_helpers import API, ERRORS, ORDERS, PRICES, START, STATUS, Table, flat_table, overwrite
 
-from logwarden.detect.counts import MinuteTable
-from logwarden.detect.detectors import SILENCE_KEY, STORM_KEY, Detectors, Finding
-from logwarden.detect.lifecycle import step
-from logwarden.detect.model import MINUTES_PER_DAY, SeriesKey, Severity
-from logwarden.detect.rules import Rules, load_rules
+from logwarden.alerting.lifecycle import step
+from logwarden.detection.counts import MinuteTable
+from logwarden.detection.detectors import SILENCE_KEY, STORM_KEY, Detectors, Finding
+from logwarden.detection.model import MINUTES_PER_DAY, SeriesKey, Severity
+from logwarden.detection.rules import Rules, load_rules
 
 DAY7_NOON = START + 7 * MINUTES_PER_DAY + 12 * 60
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from logwarden.detect.poisson import lower_tail, upper_tail
+from logwarden.detection.poisson import lower_tail, upper_tail
 
 
 def _pmf(k: int, mean: float) -> float:

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Final
 
-from logwarden.detect.counts import CountView
-from logwarden.detect.model import MINUTES_PER_HOUR, SeriesKey, weekday
-from logwarden.detect.rules import BaselineRules
+from logwarden.detection.counts import CountView
+from logwarden.detection.model import MINUTES_PER_HOUR, SeriesKey, weekday
+from logwarden.detection.rules import BaselineRules
 
 HOURS_PER_DAY: Final = 24
 _HALF_HOUR: Final = 29.5  # centre of the minutes 0..59 of an hour

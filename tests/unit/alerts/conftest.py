@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from detect_helpers import API, ERRORS, ORDERS, PRICES, STATUS, Table, flat_table
 
-from logwarden.detect.rules import Rules, load_rules
+from logwarden.detection.rules import Rules, load_rules
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ import orjson
 from opensearchpy.exceptions import OpenSearchException
 
 from logwarden import naming, schema
-from logwarden.detect.counts import BucketCounts
-from logwarden.detect.model import MINUTES_PER_HOUR, NO_EVENT, SeriesKey
-from logwarden.detect.span import FetchSpan
+from logwarden.detection.counts import BucketCounts
+from logwarden.detection.model import MINUTES_PER_HOUR, NO_EVENT, SeriesKey
+from logwarden.detection.span import FetchSpan
 from logwarden.errors import RetryableError
 
 _MS_PER_MINUTE: Final = 60_000

@@ -29,9 +29,9 @@ from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from typing import Final, Literal
 
-from logwarden.detect.detectors import Finding
-from logwarden.detect.model import ALL, ANY_EVENT, SeriesKey, Severity
-from logwarden.detect.rules import LifecycleRules
+from logwarden.detection.detectors import Finding
+from logwarden.detection.model import ALL, ANY_EVENT, SeriesKey, Severity
+from logwarden.detection.rules import LifecycleRules
 
 Kind = Literal["alert", "recovery"]
 ALERT: Final = "alert"

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from detect_helpers import START, Table, flat_table
 
-from logwarden.detect.check import AnomalyCheck
-from logwarden.detect.counts import OTHER_EVENT, FoldedView, MinuteTable
-from logwarden.detect.messages import AlertMessage, MessageContext
-from logwarden.detect.model import MINUTES_PER_DAY, SeriesKey
-from logwarden.detect.rules import load_rules
-from logwarden.detect.span import FetchSpan
-from logwarden.detect.state import MemoryAlertStore
+from logwarden.alerting.check import AnomalyCheck
+from logwarden.alerting.messages import AlertMessage, MessageContext
+from logwarden.alerting.state import MemoryAlertStore
+from logwarden.detection.counts import OTHER_EVENT, FoldedView, MinuteTable
+from logwarden.detection.model import MINUTES_PER_DAY, SeriesKey
+from logwarden.detection.rules import load_rules
+from logwarden.detection.span import FetchSpan
 from logwarden_tools.cli import main as cli
 from logwarden_tools.generate.scenarios import write_csv
 

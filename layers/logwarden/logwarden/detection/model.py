@@ -74,7 +74,3 @@ def minute_of(stamp: dt.datetime) -> int:
 def weekday(minute: int) -> int:
     """Day of week of a minute, Monday = 0."""
     return (minute // MINUTES_PER_DAY + _EPOCH_WEEKDAY) % 7
-
-
-def hour_of(minute: int) -> int:
-    return minute // MINUTES_PER_HOUR

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from logwarden.detect.detectors import Finding
-from logwarden.detect.lifecycle import AlertKey, AlertState, Notification, related, step
-from logwarden.detect.model import ALL, SeriesKey, Severity
-from logwarden.detect.rules import LifecycleRules
+from logwarden.alerting.lifecycle import AlertKey, AlertState, Notification, related, step
+from logwarden.detection.detectors import Finding
+from logwarden.detection.model import ALL, SeriesKey, Severity
+from logwarden.detection.rules import LifecycleRules
 
 KEY = SeriesKey("shop", "order_created", "INFO")
 SHOP_ERRORS = SeriesKey("shop", "api_request", "ERROR")

@@ -13,9 +13,9 @@ from typing import Any, Protocol
 import orjson
 from botocore.exceptions import ClientError
 
-from logwarden.detect.detectors import Finding
-from logwarden.detect.lifecycle import AlertKey, AlertState, Thread, Transition, thread_of
-from logwarden.detect.model import SeriesKey, Severity
+from logwarden.alerting.lifecycle import AlertKey, AlertState, Thread, Transition, thread_of
+from logwarden.detection.detectors import Finding
+from logwarden.detection.model import SeriesKey, Severity
 from logwarden.errors import RetryableError
 
 _SECONDS_PER_DAY = 86_400

@@ -13,11 +13,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Final
 
-from logwarden.detect.baseline import SeasonalBaseline
-from logwarden.detect.counts import CountView
-from logwarden.detect.model import ALL, ANY_EVENT, MINUTES_PER_HOUR, SeriesKey, Severity, format_minute
-from logwarden.detect.poisson import lower_tail, upper_tail
-from logwarden.detect.rules import Rules, Selector, TrendRules, Window
+from logwarden.detection.baseline import SeasonalBaseline
+from logwarden.detection.counts import CountView
+from logwarden.detection.model import ALL, ANY_EVENT, MINUTES_PER_HOUR, SeriesKey, Severity, format_minute
+from logwarden.detection.poisson import lower_tail, upper_tail
+from logwarden.detection.rules import Rules, Selector, TrendRules, Window
 
 STORM_KEY: Final = SeriesKey(ALL, "mq_*", ALL)
 SILENCE_KEY: Final = SeriesKey(ALL, ANY_EVENT, ALL)

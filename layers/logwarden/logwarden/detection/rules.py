@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from logwarden.detect.model import SeriesKey, Severity
+from logwarden.detection.model import SeriesKey, Severity
 from logwarden.errors import LogwardenError
 
 
@@ -227,7 +227,7 @@ class Rules:
 
 
 def default_document() -> dict[str, Any]:
-    text = resources.files("logwarden.detect").joinpath("rules.toml").read_text(encoding="utf-8")
+    text = resources.files("logwarden.detection").joinpath("rules.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
 
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from logwarden.detect.model import SeriesKey, Severity
-from logwarden.detect.rules import RulesError, load_rules
+from logwarden.detection.model import SeriesKey, Severity
+from logwarden.detection.rules import RulesError, load_rules
 
 
 def test_shipped_rules_load_and_carry_the_seed_threshold() -> None:

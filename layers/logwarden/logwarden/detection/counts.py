@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from itertools import accumulate
 from typing import Protocol
 
-from logwarden.detect.model import ANY_EVENT, MINUTES_PER_HOUR, SeriesKey
+from logwarden.detection.model import ANY_EVENT, MINUTES_PER_HOUR, SeriesKey
 
 
 class CountView(Protocol):

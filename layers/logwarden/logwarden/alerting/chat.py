@@ -393,11 +393,6 @@ def telegram_payloads(document: Mapping[str, Any], chat_id: str) -> list[dict[st
     return payloads
 
 
-def telegram_payload(document: Mapping[str, Any], chat_id: str) -> dict[str, Any]:
-    """The first (usually only) message of ``telegram_payloads``."""
-    return telegram_payloads(document, chat_id)[0]
-
-
 def _telegram_lines(document: Mapping[str, Any]) -> list[TelegramLine]:
     items = _items(document)
     if not items:

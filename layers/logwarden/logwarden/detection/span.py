@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from logwarden.detect.baseline import HOURS_PER_DAY, history_hours
-from logwarden.detect.model import MINUTES_PER_HOUR
-from logwarden.detect.rules import Rules
+from logwarden.detection.baseline import HOURS_PER_DAY, history_hours
+from logwarden.detection.model import MINUTES_PER_HOUR
+from logwarden.detection.rules import Rules
 
 
 @dataclass(frozen=True, slots=True)

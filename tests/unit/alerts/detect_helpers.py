@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from logwarden.detect.model import MINUTES_PER_DAY, SeriesKey, parse_minute
+from logwarden.detection.model import MINUTES_PER_DAY, SeriesKey, parse_minute
 
 START = parse_minute("2025-02-03T00:00:00Z")  # a Monday
 ORDERS = SeriesKey("shop", "order_created", "INFO")

@@ -6,11 +6,11 @@ from collections import defaultdict
 
 import pytest
 
-from logwarden.detect.counts import BucketCounts, MinuteTable
-from logwarden.detect.detectors import Detectors
-from logwarden.detect.model import MINUTES_PER_HOUR, SeriesKey
-from logwarden.detect.rules import load_rules
-from logwarden.detect.span import FetchSpan, fetch_span
+from logwarden.detection.counts import BucketCounts, MinuteTable
+from logwarden.detection.detectors import Detectors
+from logwarden.detection.model import MINUTES_PER_HOUR, SeriesKey
+from logwarden.detection.rules import load_rules
+from logwarden.detection.span import FetchSpan, fetch_span
 from logwarden_tools.generate import scenarios
 
 

@@ -16,8 +16,8 @@ from typing import Any, Final
 import orjson
 
 from logwarden import schema
-from logwarden.detect.lifecycle import ALERT, Notification
-from logwarden.detect.model import ALL, ANY_EVENT, NO_EVENT, SeriesKey, format_minute
+from logwarden.alerting.lifecycle import ALERT, Notification
+from logwarden.detection.model import ALL, ANY_EVENT, NO_EVENT, SeriesKey, format_minute
 
 SUBJECT_LIMIT: Final = 99
 MAX_ITEMS: Final = 40  # SNS messages are capped at 256 KB; a storm of alerts is summarised beyond this

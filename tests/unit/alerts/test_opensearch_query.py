@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from logwarden.detect.model import MINUTES_PER_HOUR, SeriesKey, parse_minute
-from logwarden.detect.opensearch import CountsUnavailableError, count_searches, msearch_body, parse_counts
-from logwarden.detect.rules import load_rules
-from logwarden.detect.span import fetch_span
+from logwarden.detection.model import MINUTES_PER_HOUR, SeriesKey, parse_minute
+from logwarden.detection.opensearch import CountsUnavailableError, count_searches, msearch_body, parse_counts
+from logwarden.detection.rules import load_rules
+from logwarden.detection.span import fetch_span
 
 NOW = parse_minute("2025-02-17T10:10:00Z")
 

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 import orjson
 from botocore.exceptions import BotoCoreError, ClientError
 
-from logwarden.detect.messages import AlertMessage
+from logwarden.alerting.messages import AlertMessage
 from logwarden.errors import RetryableError
 
 

@@ -5,11 +5,11 @@ import json
 import pytest
 from detect_helpers import ORDERS
 
-from logwarden.detect.detectors import Finding
-from logwarden.detect.lifecycle import Notification, step
-from logwarden.detect.messages import MessageContext, build_message, safe_label
-from logwarden.detect.model import SeriesKey, Severity, parse_minute
-from logwarden.detect.rules import load_rules
+from logwarden.alerting.lifecycle import Notification, step
+from logwarden.alerting.messages import MessageContext, build_message, safe_label
+from logwarden.detection.detectors import Finding
+from logwarden.detection.model import SeriesKey, Severity, parse_minute
+from logwarden.detection.rules import load_rules
 
 RULES = load_rules()
 CONTEXT = MessageContext("prod", "https://dash.example.org/_dashboards", "logs", RULES.runbook)
