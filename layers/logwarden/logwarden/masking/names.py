@@ -215,26 +215,23 @@ _LAT_WORD: Final = r"(?:c[A-Z]|ac[A-Z]|'[A-Z])?[a-z]{1,30}(?:-[A-Z][a-z]{1,30})?
 _LAT_RUN: Final = re.compile(
     rf"[A-Z](?<![\w.\-/@#$\\'].){_LAT_WORD}(?:[ ](?:[A-Z]\.[ ])?[A-Z]{_LAT_WORD}){{1,30}}(?![\w\-/@]|\.\w|')"
 )
-_CYR_WORDS: Final = re.compile(r"[А-ЯЁ][а-яё\-А-ЯЁ]+")
-_LAT_WORDS: Final = re.compile(r"[A-Za-z'\-]{2,}")
 
 
 def find_cyrillic(text: str) -> list[tuple[int, int]]:
     """Start and end of each Cyrillic full name without a cue in ``text``."""
     names = _load()
-    return _find(text, _CYR_RUN, _CYR_WORDS, names, names.cyrillic, _cyrillic_pair, _cyrillic_more)
+    return _find(text, _CYR_RUN, names, names.cyrillic, _cyrillic_pair, _cyrillic_more)
 
 
 def find_latin(text: str) -> list[tuple[int, int]]:
     """Start and end of each Latin full name without a cue in ``text``."""
     names = _load()
-    return _find(text, _LAT_RUN, _LAT_WORDS, names, names.latin, _latin_pair, _latin_more)
+    return _find(text, _LAT_RUN, names, names.latin, _latin_pair, _latin_more)
 
 
 def _find(
     text: str,
     run: re.Pattern[str],
-    word: re.Pattern[str],
     names: _Names,
     given: dict[str, bool],
     pair: Callable[[str, str, _Names], bool],
@@ -242,18 +239,27 @@ def _find(
 ) -> list[tuple[int, int]]:
     found: list[tuple[int, int]] = []
     for match in run.finditer(text):
-        bounds = [(m.start(), m.end()) for m in word.finditer(text, match.start(), match.end())]
-        words = [text[start:end] for start, end in bounds]
+        # Most runs of capitalised words hold no given name at all ("Started OrderApplication", "Customer Service").
+        words = match.group().split(" ")
+        if not any(word in given for word in words):
+            continue
+        starts = []
+        position = match.start()
+        for word in words:
+            starts.append(position)
+            position += len(word) + 1
+        # A middle initial ("F.") stands between the words of a pair.
+        kept = [(word, start) for word, start in zip(words, starts, strict=True) if not word.endswith(".")]
         index = 0
-        while index < len(words) - 1:
-            if not pair(words[index], words[index + 1], names):
+        while index < len(kept) - 1:
+            if not pair(kept[index][0], kept[index + 1][0], names):
                 index += 1
                 continue
             first, last = index, index + 1
-            while first > 0 and words[first - 1] in given:
+            while first > 0 and kept[first - 1][0] in given:
                 first -= 1  # a given name before: Анна Мария Иванова
-            while last + 1 < len(words) and more(words[last + 1], names):
+            while last + 1 < len(kept) and more(kept[last + 1][0], names):
                 last += 1  # a surname or patronymic after: Иван Петрович Сидоров, John Fitzgerald Kennedy
-            found.append((bounds[first][0], bounds[last][1]))
+            found.append((kept[first][1], kept[last][1] + len(kept[last][0])))
             index = last + 1
     return found

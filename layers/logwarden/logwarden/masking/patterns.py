@@ -40,6 +40,9 @@ LATIN_SURNAME_ENDINGS: Final = (
     r"|shvili)"
 )
 # Where a Latin name without a cue may stand: two capitalised words side by side, perhaps with a middle initial
-# between ("Laura Smith", "Petrov Ivan", "John F. Kennedy"); a superset of what names.find_latin reports. The same
-# pattern for Hyperscan (the prefilter's gate) and re (text._maybe_bare_latin_name).
-LATIN_PAIR_GATE: Final = r"[A-Z][a-z]{1,30}[ ](?:[A-Z]\.[ ])?(?:Mc|Mac|O'|D')?[A-Z][a-z]"
+# between ("Laura Smith", "Petrov Ivan", "John F. Kennedy"), neither touching an identifier ("ru.shop.Ivan",
+# "Started OrderApplication"); a superset of what names.find_latin reports. PYTHON_ form: the same with a look-behind
+# and a look-ahead (Hyperscan has neither), so that the engine starts only at a capital.
+_PAIR_TAIL: Final = r"[a-z]{1,30}[ ](?:[A-Z]\.[ ])?(?:Mc|Mac|O'|D')?[A-Z][a-z]{1,30}"
+LATIN_PAIR_GATE: Final = r"(?:^|[^A-Za-z0-9_.\-/@#$\\'])[A-Z]" + _PAIR_TAIL + r"(?:[^A-Za-z]|$)"
+PYTHON_LATIN_PAIR_GATE: Final = r"[A-Z](?<![A-Za-z0-9_.\-/@#$\\'].)" + _PAIR_TAIL + r"(?![A-Za-z])"

@@ -25,7 +25,7 @@ from logwarden.masking import checksums, names
 from logwarden.masking.fieldnames import classify_key, is_person_word
 from logwarden.masking.kinds import Kind
 from logwarden.masking.patterns import API_KEY_GATE as _API_KEY_GATE_PATTERN
-from logwarden.masking.patterns import LATIN_CUE_GATE, LATIN_PAIR_GATE, PYTHON_LATIN_INITIALS_GATE
+from logwarden.masking.patterns import LATIN_CUE_GATE, PYTHON_LATIN_INITIALS_GATE, PYTHON_LATIN_PAIR_GATE
 from logwarden.masking.prefilter import Found, Gate, prefilter, prefilter_lines
 
 
@@ -1161,7 +1161,7 @@ def _scan_cyrillic_names(text: str, spans: list[Span]) -> None:
         spans.append(Span(start, end, Kind.NAME))
 
 
-_LATIN_PAIR: Final = re.compile(LATIN_PAIR_GATE)  # the prefilter's Gate.BARE_NAME
+_LATIN_PAIR: Final = re.compile(PYTHON_LATIN_PAIR_GATE)  # the prefilter's Gate.BARE_NAME
 
 
 def _maybe_bare_latin_name(text: str) -> bool:
