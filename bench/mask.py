@@ -38,6 +38,7 @@ from logwarden.masking.masker import Masker
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "masking" / "corpus.jsonl"
 INDEPENDENT = Path(__file__).resolve().parents[1] / "tests" / "data" / "masking_independent" / "corpus.jsonl"
 _PART = re.compile(r"\w{5,}")
+_CYRILLIC = re.compile("[а-яёА-ЯЁ]")
 
 
 _UNICODE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
@@ -78,7 +79,11 @@ def quality(records: list[dict[str, Any]], masker: Masker) -> dict[str, Any]:
         ctx = "context:" + record.get("context", "text")
         for item in record["mask"]:
             ok = strictly_masked(item["value"], line, out)
-            for key in ("all", "kind:" + item["kind"], fmt, ctx):
+            keys = ["all", "kind:" + item["kind"], fmt, ctx]
+            if item["kind"] == "name":  # names by script, and those with no cue word before them apart
+                script = "cyrillic" if _CYRILLIC.search(unescaped(item["value"])) else "latin"
+                keys.append(f"name:{script}" + (", no cue" if ctx == "context:text_no_cue" else ""))
+            for key in keys:
                 total[key] += 1
                 hit[key] += ok
                 loose[key] += item["value"] not in out

@@ -650,6 +650,119 @@ def build() -> list[dict[str, object]]:
     return records
 
 
+# ------------------------------------------------------------------ names without a cue word (a second section)
+# Full names standing in prose with no word before them that says "customer" or "получатель": "Ivan Petrov called",
+# "Тихонов Бронислав". Built after the lines above, from its own seed, so those lines stay as they were. Each name
+# keeps the split of the Faker value it comes from (as it was assigned in the section above).
+BARE_LINES_PER_SPLIT = 90
+BARE_PHRASINGS: dict[str, list[str]] = {
+    "ru": [
+        "Новый отзыв от {v} к заказу {order}",
+        "Заказ {order}: {v} не отвечает на звонки",
+        "Запрос возврата по заказу {order}, заявитель {v}",
+        "Доставка заказа {order} перенесена по просьбе {v}",
+        "Чат поддержки: {v}: где мой заказ {order}?",
+        "{v}, заказ {order}, статус {status}",
+        "Заявка #{cid} создана, автор {v}",
+    ],
+    "ru_dative": [
+        "Напоминание об оплате заказа {order} отправлено {v}",
+        "Заказ {order} выдан {v} после проверки документа",
+    ],
+    "en": [
+        "{v} called about order {order}",
+        "Refund for order {order} requested by {v}",
+        "Order {order} picked up by {v} at the pickup point",
+        "Support chat: {v}: where is my order {order}?",
+        "Ticket #{cid} opened by {v}, priority high",
+        "Review for order {order} left by {v}: 5 stars",
+        "Заказ {order} оформил {v}",
+    ],
+}
+# Title Case that is no name: the world's largest cities (GeoNames), in the phrasings that carry them.
+BARE_KEEP_PHRASINGS: list[str] = [
+    "Shipment {order} left the hub in {k}",
+    "Warehouse {k} received SKU-{sku} for order {order}",
+    "Delivery zone {k} closed for the holidays",
+    "Склад {k} принял заказ {order}",
+]
+# ICAO 9303, as Russian names are written on passports and bank cards.
+_ICAO_LATIN = "a b v g d e e zh z i i k l m n o p r s t u f kh ts ch sh shch ie y _ e iu ia"  # ь is "_", dropped
+_ICAO = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя", _ICAO_LATIN.split(" "), strict=True))
+
+
+def icao(text: str) -> str:
+    words = ["".join(_ICAO.get(ch, ch) for ch in word.lower()).replace("_", "") for word in text.split()]
+    return " ".join(word.capitalize() for word in words)
+
+
+def bare_values(sources: dict[str, dict[str, object]]) -> dict[str, list[tuple[str, str]]]:
+    """(value, split) of each name, by phrasing group."""
+    faker = sources["faker_ru_en"]
+    ru: list[tuple[str, str]] = []
+    dative: list[tuple[str, str]] = []
+    en: list[tuple[str, str]] = []
+    for name in faker["name_ru_last_first"]:  # type: ignore[union-attr]
+        split = split_of("name_ru" + bare_name(name))
+        ru.append((bare_name(name), split))
+        en.append((icao(bare_name(name)), split))
+    for name in faker["name_ru_full"]:  # type: ignore[union-attr]
+        words = bare_name(name).split()
+        split = split_of("name_ru" + bare_name(name))
+        # "Александра Кирилловна Селиверстова" / "Пахомов Виссарион Адамович": the patronymic left out
+        ru.append((" ".join(w for w in words if not w.endswith(("вич", "вна", "чна", "ьич"))), split))
+    for index, (last, first, _middle) in enumerate(faker["name_ru_parts"]):  # type: ignore[misc]
+        split = (
+            split_of("name_ru_dative" + decline_male(last, first))
+            if index < 20
+            else split_of("name_initials" + f"{last} {first[0]}.{_middle[0]}.")
+        )
+        ru.append((f"{first} {last}", split))
+        dative.append((decline_male(first, last), split))  # given name first: "Аскольду Дорофееву"
+        en.append((icao(f"{first} {last}") if index % 2 else icao(f"{last} {first}"), split))
+    for name in faker["name_en_full"]:  # type: ignore[union-attr]
+        en.append((bare_name(name), split_of("name_en" + bare_name(name))))
+    for index, (first, last) in enumerate(faker["name_en_parts"]):  # type: ignore[misc]
+        key = f"name_initials{first[0]}. {last}" if index < 20 else f"name_en{first} {last}"
+        en.append((f"{first} {last}", split_of(key)))
+    return {"ru": ru, "ru_dative": dative, "en": en}
+
+
+def build_bare(sources: dict[str, dict[str, object]]) -> list[dict[str, object]]:
+    rng = random.Random(2122)
+    values = bare_values(sources)
+    cities = list(sources["geonames_cities"]["city_world"])  # type: ignore[call-overload]
+    records: list[dict[str, object]] = []
+    for split in ("dev", "holdout"):
+        pool = {group: [v for v, s in items if s == split] for group, items in values.items()}
+        phrasings = {
+            group: [p for p in items if split_of(group + p) == split] or items
+            for group, items in BARE_PHRASINGS.items()
+        }
+        keep_phrasings = [p for p in BARE_KEEP_PHRASINGS if split_of(p) == split] or BARE_KEEP_PHRASINGS
+        city_pool = [c for c in cities if split_of("city_world" + c) == split]
+        cursor = dict.fromkeys(pool, 0)
+        groups = ["ru", "ru", "en", "en", "ru_dative"]
+        for produced in range(BARE_LINES_PER_SPLIT):
+            fmt_name = rng.choice(list(FORMATS))
+            keep_value = rng.choice(city_pool)
+            keep_text = fill(rng.choice(keep_phrasings).replace("{k}", "{keep}"), rng, keep=keep_value)
+            if rng.random() < CLEAN_SHARE:
+                message, mask = keep_text, []
+            else:
+                group = groups[produced % len(groups)]
+                value = pool[group][cursor[group] % len(pool[group])]
+                cursor[group] += 1
+                message = fill(rng.choice(phrasings[group]).replace("{v}", "{value}"), rng, value=value)
+                if rng.random() < 0.5:
+                    message = f"{message}; {keep_text}"
+                mask = [("name", value)]
+            line, escape = FORMATS[fmt_name](message, rng)
+            keep = [keep_value] if keep_value in message else []
+            records.append(_record(split, fmt_name, "text_no_cue", line, mask, keep, escape, "city_world"))
+    return records
+
+
 def _record(
     split: str,
     fmt: str,
@@ -677,7 +790,7 @@ def _record(
 
 
 def main() -> int:
-    records = build()
+    records = build() + build_bare(load())
     OUT.write_text("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records), encoding="utf-8")
     print(f"{len(records)} lines -> {OUT}")
     return 0

@@ -32,3 +32,17 @@ PYTHON_LATIN_INITIALS_GATE: Final = (
     r"(?<![A-Za-z0-9_.])[A-Z]\.[ ]?(?:[A-Z]\.[ ]?)?[A-Z][a-z']|[A-Z][a-z']+ [A-Z]\.[ ]?[A-Z]\."
 )
 LATIN_NAME_GATE: Final = LATIN_CUE_GATE + "|" + LATIN_INITIALS_GATE
+
+# Endings of Russian surnames written in Latin letters (Petrov, Ivanova, Vishnevsky, Shevchenko, Gogoladze): a
+# surname first ("Petrov Ivan") or after a given name that is also a word ("Mark Petrov") needs one (names.py).
+LATIN_SURNAME_ENDINGS: Final = (
+    r"(?:(?:ov|ev|yov|iov|in|yn)a?|(?:sk|tsk|zk)(?:y|ii|iy|i|aya|aia|a)|enko|(?:ch)?uk|yuk|vich|ovna|evna|yan|dze"
+    r"|shvili)"
+)
+# Where a Latin name without a cue may stand: two capitalised words side by side, perhaps with a middle initial
+# between ("Laura Smith", "Petrov Ivan", "John F. Kennedy"), neither touching an identifier ("ru.shop.Ivan",
+# "Started OrderApplication"); a superset of what names.find_latin reports. PYTHON_ form: the same with a look-behind
+# and a look-ahead (Hyperscan has neither), so that the engine starts only at a capital.
+_PAIR_TAIL: Final = r"[a-z]{1,30}[ ](?:[A-Z]\.[ ])?(?:Mc|Mac|O'|D')?[A-Z][a-z]{1,30}"
+LATIN_PAIR_GATE: Final = r"(?:^|[^A-Za-z0-9_.\-/@#$\\'])[A-Z]" + _PAIR_TAIL + r"(?:[^A-Za-z]|$)"
+PYTHON_LATIN_PAIR_GATE: Final = r"[A-Z](?<![A-Za-z0-9_.\-/@#$\\'].)" + _PAIR_TAIL + r"(?![A-Za-z])"

@@ -21,7 +21,7 @@ from typing import Final
 import hyperscan
 
 from logwarden.masking import fieldnames
-from logwarden.masking.patterns import API_KEY_GATE, LATIN_NAME_GATE
+from logwarden.masking.patterns import API_KEY_GATE, LATIN_NAME_GATE, LATIN_PAIR_GATE
 
 
 class Gate:
@@ -42,6 +42,7 @@ class Gate:
     KEY: Final = 512  # a key that may name personal data (see _key_words and _GENERIC_NAME)
     NAME: Final = 1024  # a cue word and a capital, or an initial and a surname: a Latin name may stand there
     XML: Final = 2048  # a closing tag: an element whose name says what it holds
+    BARE_NAME: Final = 4096  # two capitalised words side by side: a full name without a cue may stand there
 
 
 # Where a number may start: not after a word character, dot, dash, '#', '+', '%', '@' or ']' (text.py's look-behind).
@@ -61,6 +62,7 @@ _GATES: Final[dict[int, str]] = {
     Gate.ESCAPE: r"\\u[0-9a-fA-F]{4}|%[0-9A-Fa-f]{2}",
     Gate.NAME: LATIN_NAME_GATE,
     Gate.XML: r"</",
+    Gate.BARE_NAME: LATIN_PAIR_GATE,
 }
 
 

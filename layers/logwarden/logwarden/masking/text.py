@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final
 
-from logwarden.masking import checksums
+from logwarden.masking import checksums, names
 from logwarden.masking.fieldnames import classify_key, is_person_word
 from logwarden.masking.kinds import Kind
 from logwarden.masking.patterns import API_KEY_GATE as _API_KEY_GATE_PATTERN
-from logwarden.masking.patterns import LATIN_CUE_GATE, PYTHON_LATIN_INITIALS_GATE
+from logwarden.masking.patterns import LATIN_CUE_GATE, PYTHON_LATIN_INITIALS_GATE, PYTHON_LATIN_PAIR_GATE
 from logwarden.masking.prefilter import Found, Gate, prefilter, prefilter_lines
 
 
@@ -944,7 +944,10 @@ def worth_scanning(text: str) -> bool:
         _TRIGGER_CHARACTER.search(text) is not None
         or _TRIGGER_WORD.search(text) is not None
         or _maybe_api_key(text)
-        or (not text.islower() and (_CYRILLIC_UPPER.search(text) is not None or _maybe_latin_name(text)))
+        or (
+            not text.islower()
+            and (_CYRILLIC_UPPER.search(text) is not None or _maybe_latin_name(text) or _maybe_bare_latin_name(text))
+        )
     )
 
 
@@ -999,6 +1002,8 @@ def scan_unfiltered(text: str, private_ips: bool = True, ascii_text: bytes | Non
         _scan_xml(text, spans)
     if _maybe_latin_name(text):
         _scan_latin_names(text, spans)
+    if _maybe_bare_latin_name(text):
+        _scan_bare_latin_names(text, spans)
     _scan_numbers(text, spans, private_ips, ascii_text)  # last: context words inside spans found above do not count
     return spans
 
@@ -1028,6 +1033,8 @@ def _scan_prefiltered(text: str, ascii_text: bytes, found: Found, spans: list[Sp
         _scan_passports(text, spans)
     if gates & Gate.NAME:
         _scan_latin_names(text, spans)
+    if gates & Gate.BARE_NAME:
+        _scan_bare_latin_names(text, spans)
     if gates & Gate.XML:
         _scan_xml(text, spans)
     if found.number_starts:
@@ -1150,6 +1157,20 @@ def _scan_cyrillic_names(text: str, spans: list[Span]) -> None:
         if len(words) == 1 and _CYR_SURNAME.fullmatch(words[0]) is None:
             continue
         spans.append(Span(name.start(), name.end(), Kind.NAME))
+    for start, end in names.find_cyrillic(text):  # no cue: a given name beside a surname (Тихонов Бронислав)
+        spans.append(Span(start, end, Kind.NAME))
+
+
+_LATIN_PAIR: Final = re.compile(PYTHON_LATIN_PAIR_GATE)  # the prefilter's Gate.BARE_NAME
+
+
+def _maybe_bare_latin_name(text: str) -> bool:
+    return _LATIN_PAIR.search(text) is not None
+
+
+def _scan_bare_latin_names(text: str, spans: list[Span]) -> None:
+    for start, end in names.find_latin(text):  # no cue: a given name beside a surname (Laura Smith, Petrov Ivan)
+        spans.append(Span(start, end, Kind.NAME))
 
 
 def _scan_latin_names(text: str, spans: list[Span]) -> None:
