@@ -55,19 +55,24 @@ def _series_aggregation(interval: str, max_series: int) -> dict[str, Any]:
     }
 
 
+def minute_range(first_minute: int, end_minute: int) -> dict[str, Any]:
+    """Documents whose event time falls in [first_minute, end_minute)."""
+    return {
+        "range": {
+            schema.TIMESTAMP: {
+                "gte": first_minute * _MS_PER_MINUTE,
+                "lt": end_minute * _MS_PER_MINUTE,
+                "format": "epoch_millis",
+            }
+        }
+    }
+
+
 def _search(first_minute: int, end_minute: int, interval: str, max_series: int) -> dict[str, Any]:
     return {
         "size": 0,
         "track_total_hits": False,
-        "query": {
-            "range": {
-                schema.TIMESTAMP: {
-                    "gte": first_minute * _MS_PER_MINUTE,
-                    "lt": end_minute * _MS_PER_MINUTE,
-                    "format": "epoch_millis",
-                }
-            }
-        },
+        "query": minute_range(first_minute, end_minute),
         "aggs": _series_aggregation(interval, max_series),
     }
 
@@ -178,15 +183,7 @@ def export_counts(
         body = {
             "size": 0,
             "track_total_hits": False,
-            "query": {
-                "range": {
-                    schema.TIMESTAMP: {
-                        "gte": first_minute * _MS_PER_MINUTE,
-                        "lt": end_minute * _MS_PER_MINUTE,
-                        "format": "epoch_millis",
-                    }
-                }
-            },
+            "query": minute_range(first_minute, end_minute),
             "aggs": {"counts": {"composite": composite}},
         }
         try:
