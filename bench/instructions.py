@@ -11,6 +11,7 @@ one-time caches cancel out.
     PYTHONPATH=/other/tree/layers/logwarden .venv/bin/python bench/instructions.py   # another version of it
     .venv/bin/python bench/instructions.py --without masking    # the share of a stage: the count without it
     .venv/bin/python bench/instructions.py --every 30           # ingest.py's traffic mix, not its first minutes
+    .venv/bin/python bench/instructions.py --mix pii            # another of ingest.py's mixes (own, foreign, pii)
 
 ``--without`` takes a stage out of the measured path (``classify``: no event classification; ``masking``: no
 prefilter and documents left as they are; ``build``: nothing after decoding). The output is then wrong on
@@ -103,6 +104,7 @@ def main() -> None:
         metavar="K",
         help="every K-th delivery of ingest.py's 200,000-event run (its traffic mix) instead of the first --events",
     )
+    parser.add_argument("--mix", default="own", help="which of bench/ingest.py's mixes (own, foreign, pii)")
     parser.add_argument("--without", choices=STAGES, help="leave a stage out, to count what it costs")
     parser.add_argument("--run", nargs=2, metavar=("DATA", "PASSES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -117,10 +119,12 @@ def main() -> None:
     from logwarden.ingest.cloudwatch import decode_delivery
     from logwarden.routing import Router
 
+    if args.mix not in ingest.MIXES:
+        parser.error(f"unknown mix {args.mix!r}")
     if args.every:
-        deliveries = ingest.generate(200_000)[0][:: args.every]
+        deliveries = ingest.build_mix(args.mix, 200_000)[0][:: args.every]
     else:
-        deliveries, _, _ = ingest.generate(args.events)
+        deliveries = ingest.build_mix(args.mix, args.events)[0]
     events = sum(decode_delivery(delivery, Router()).events for delivery in deliveries)
     with tempfile.TemporaryDirectory() as scratch:
         data_file = Path(scratch) / "deliveries.json"

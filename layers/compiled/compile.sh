@@ -3,7 +3,8 @@
 # C extension modules, for the Python that runs mypyc.
 #   compile.sh OUT              OUT/logwarden: the whole package, hot modules compiled (PYTHONPATH=OUT: the suite,
 #                               bench/, the demo). Kept while OUT/.source-digest matches the package's source.
-#   compile.sh --layer OUT      OUT: only the compiled files, to lay over the library layer's python/ folder
+#   compile.sh --layer OUT      OUT: only the compiled files (and the prefilter's databases), to lay over the
+#                               library layer's python/ folder
 # MYPYC names the compiler (default: mypyc beside the python3 on PATH). Used by `make test` and by the layer build
 # (layers/compiled/Makefile), which is why it lives here: SAM copies layers/ and nothing else for that build.
 set -euo pipefail
@@ -37,9 +38,12 @@ started=$(date +%s)
 # repo's strict mypy run is separate) and writes each extension module next to its source.
 (cd "$work" && "$mypyc" "${modules[@]}" > build.log 2>&1) || { cat "$work/build.log" >&2; exit 1; }
 rm -rf "$work/build" "$work/build.log"
+# The masking prefilter's Hyperscan databases, compiled now rather than at each cold start (masking/prefilter.py).
+(cd "$work" && PYTHONPATH=. "$python_bin" -c 'import sys; from pathlib import Path
+from logwarden.masking.prefilter import write_databases; write_databases(Path(sys.argv[1]))' logwarden/masking/prefilter.hsdb)
 if [ $layer = 1 ]; then
   # The shared runtime module sits at the top (beside the package), each compiled module beside its .py.
-  (cd "$work" && find . -name '*.so' -print0 | xargs -0 -I{} cp --parents {} "$out/")
+  (cd "$work" && find . \( -name '*.so' -o -name '*.hsdb' \) -print0 | xargs -0 -I{} cp --parents {} "$out/")
 else
   find "$out" -mindepth 1 -delete
   cp -r "$work/." "$out/"

@@ -17,6 +17,7 @@ from logwarden.compiled import (
     source_digest,
     source_files,
 )
+from logwarden.masking import prefilter
 from tests.conftest import ROOT
 
 SOURCE = ROOT / "layers" / "logwarden"
@@ -31,10 +32,13 @@ def test_a_compiled_tree_runs_every_hot_module_compiled_and_the_source_none() ->
     package = Path(logwarden.__file__).resolve().parent
     if (package.parent / ".source-digest").exists():
         assert compiled_modules() == list(HOT_MODULES)
+        # and the prefilter's databases, compiled with it from these very patterns, are loaded, not compiled again
+        assert prefilter._load(prefilter.SERIALIZED, prefilter._stamp(prefilter._specs())) is not None
         assert hot_path_summary() == f"{len(HOT_MODULES)} of {len(HOT_MODULES)} hot-path modules compiled"
     else:
         assert package == SOURCE / "logwarden"
         assert compiled_modules() == []
+        assert not prefilter.SERIALIZED.exists()
         assert hot_path_summary() == f"0 of {len(HOT_MODULES)} hot-path modules compiled"
 
 

@@ -11,11 +11,13 @@ import json
 import random
 from pathlib import Path
 
+import hyperscan
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from logwarden import schema
+from logwarden.masking import prefilter as prefilter_module
 from logwarden.masking import text
 from logwarden.masking.config import MaskingConfig
 from logwarden.masking.masker import Masker
@@ -225,3 +227,42 @@ def test_while_another_thread_holds_the_scanner_lines_are_masked_without_it() ->
         assert prefilter(b"call +7 912 345 67 89 or ivan@mail.ru") is None
         assert Masker().mask_lines(lines) == expected
         assert [Masker().mask_text(line) for line in lines] == expected
+
+
+# ------------------------------------------------------------------ databases compiled at build time
+
+
+def _all_hits(databases: tuple[object, object], data: bytes) -> list[tuple[int, int, int]]:
+    lines, keys = databases
+    hits: list[tuple[int, int, int]] = []
+    for database in (lines, keys):
+        database.scratch = hyperscan.Scratch(database)  # type: ignore[attr-defined]
+        database.scan(  # type: ignore[attr-defined]
+            data, match_event_handler=lambda ident, start, end, _flags, _ctx: hits.append((ident, start, end))
+        )
+    return hits
+
+
+def test_serialized_databases_find_what_compiled_ones_find(tmp_path: Path) -> None:
+    path = tmp_path / "prefilter.hsdb"
+    prefilter_module.write_databases(path)
+    specs = prefilter_module._specs()
+    loaded = prefilter_module._load(path, prefilter_module._stamp(specs))
+    assert loaded is not None
+    compiled = (prefilter_module._compile_spec(specs[0]), prefilter_module._compile_spec(specs[1]))
+    batch = "\n".join(LINES).encode("ascii", "ignore")
+    hits = _all_hits(loaded, batch)
+    assert hits and hits == _all_hits(compiled, batch)
+
+
+def test_databases_serialized_from_other_patterns_or_damaged_are_compiled_afresh(tmp_path: Path) -> None:
+    path = tmp_path / "prefilter.hsdb"
+    prefilter_module.write_databases(path)
+    stamp = prefilter_module._stamp(prefilter_module._specs())
+    assert prefilter_module._load(path, b"0" * len(stamp)) is None  # compiled from other patterns
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])  # cut short
+    assert prefilter_module._load(path, stamp) is None
+    path.write_bytes(data[: len(stamp) + 1] + (len(data)).to_bytes(8, "big") + b"\x00" * 64)  # not a database
+    assert prefilter_module._load(path, stamp) is None
+    assert prefilter_module._load(tmp_path / "missing.hsdb", stamp) is None

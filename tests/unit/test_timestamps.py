@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -8,8 +10,6 @@ from logwarden.parsing.timestamps import (
     FLAG_FROM_RECEIVE_TIME,
     FLAG_OUT_OF_RANGE,
     FLAG_TZ_INFERRED,
-    _common_iso_to_ms,
-    _general_iso_to_ms,
     epoch_to_ms,
     iso_to_ms,
     ms_to_iso,
@@ -108,60 +108,57 @@ def test_time_of_day_picks_the_nearest_date() -> None:
     assert ms_to_iso(time_of_day_to_ms("23:59:59.500", just_after_midnight) or 0) == "2025-11-24T23:59:59.500Z"
 
 
-# ------------------------------------------------------------------ the hand-read common shapes
+# ------------------------------------------------------------------ the shapes services write, generated
 
-_DIGITS = st.integers(0, 99).map(lambda n: f"{n:02d}")
+_OFFSETS = st.integers(-14 * 60, 14 * 60).map(lambda minutes: timedelta(minutes=minutes))
 
 
 @st.composite
-def _iso_like(draw: st.DrawFn) -> str:
-    """Timestamps of the shapes services write, with every part now and then out of range or misspelt."""
-    year = draw(st.sampled_from(["2025", "1969", "0001", "9999", "0000", "20x5"]))
-    date = f"{year}-{draw(_DIGITS)}-{draw(_DIGITS)}"
-    clock = f"{draw(_DIGITS)}:{draw(_DIGITS)}:{draw(_DIGITS)}"
-    separator = draw(st.sampled_from(["T", " ", "t", "_"]))
-    fraction = draw(st.sampled_from(["", ".", ","])) + draw(st.text("0123456789", max_size=12))
-    zone = draw(
-        st.sampled_from(["", "Z", "z"])
-        | st.builds(lambda sign, h, m: f"{sign}{h}:{m}", st.sampled_from("+-"), _DIGITS, _DIGITS)
-        | st.sampled_from(["+0300", "+03", " +03:00", "+03:00:00", "+3:00", "Z+03:00"])
-    )
-    text = date + separator + clock + fraction + zone
-    # A character now and then replaced by a look-alike: other digits, signs, spaces.
-    if draw(st.booleans()):
-        at = draw(st.integers(0, len(text) - 1))
-        text = text[:at] + draw(st.sampled_from(["٣", "２", "+", " ", "-", ":", "9", "a"])) + text[at + 1 :]
-    return text
+def _written(draw: st.DrawFn) -> tuple[str, int, bool]:
+    """A moment written as a service would (``T`` or a space, a fraction of 0-9 digits after a point or a comma,
+    ``Z``, ``z``, ``±HH:MM``, `` ±HH:MM`` or no offset), with the epoch milliseconds it stands for, worked out from
+    the moment itself, and whether an offset was written."""
+    moment = draw(st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)))
+    separator = draw(st.sampled_from(["T", " "]))
+    digits = draw(st.integers(0, 9))
+    written_fraction = (f"{moment.microsecond:06d}" + draw(st.text("0123456789", min_size=3, max_size=3)))[:digits]
+    text = f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}{separator}{moment:%H:%M:%S}"
+    if digits:
+        text += draw(st.sampled_from([".", ","])) + written_fraction
+    # The fraction's whole milliseconds: the digits after the third are cut.
+    naive_ms = (moment.replace(microsecond=0) - datetime(1970, 1, 1)) // timedelta(milliseconds=1)
+    naive_ms += int((written_fraction + "000")[:3])
+    zone = draw(st.sampled_from(["none", "Z", "z", "offset", "spaced"]))
+    if zone == "none":
+        return text, naive_ms, False
+    if zone in ("Z", "z"):
+        return text + zone, naive_ms, True
+    offset = draw(_OFFSETS)
+    sign = "-" if offset < timedelta(0) else "+"
+    hours, minutes = divmod(abs(offset) // timedelta(minutes=1), 60)
+    written = f"{sign}{hours:02d}:{minutes:02d}"
+    return text + (" " if zone == "spaced" else "") + written, naive_ms - offset // timedelta(milliseconds=1), True
 
 
 @settings(max_examples=3000, deadline=None)
-@given(_iso_like())
-def test_common_shapes_read_by_hand_agree_with_fromisoformat(text: str) -> None:
-    candidate = text.strip()
-    if not candidate:
-        return
-    common = _common_iso_to_ms(candidate)
-    if common is not None:
-        assert common == _general_iso_to_ms(candidate)
-    assert iso_to_ms(text) == _general_iso_to_ms(candidate)
+@given(_written())
+def test_every_shape_services_write_is_read_to_the_exact_millisecond(case: tuple[str, int, bool]) -> None:
+    text, expected_ms, aware = case
+    assert iso_to_ms(text) == (expected_ms, aware)
+    assert iso_to_ms(f"  {text}\n") == (expected_ms, aware)
 
 
 @pytest.mark.parametrize(
     "text",
-    [
-        "2025-11-24T09:10:59.819+03:00",
-        "2025-11-24T06:10:59.8650000Z",
-        "2025-11-24 09:10:59.522",
-        "1969-12-31T23:59:59.9Z",
-    ],
-)
-def test_the_shapes_services_write_take_the_hand_read_path(text: str) -> None:
-    assert _common_iso_to_ms(text) == _general_iso_to_ms(text)
-    assert _common_iso_to_ms(text) is not None
+    ["2025-13-01T00:00:00Z", "2025-11-31T00:00:00Z", "2025-11-25T24:00:00Z", "2025-11-25T13:60:00Z",
+     "2025-11-25T13:40:00+24:00", "2O25-11-25T13:40:00Z", "2025-11-25T13:40:0Z"],
+)  # fmt: skip
+def test_out_of_range_and_misspelt_timestamps_are_none(text: str) -> None:
+    assert iso_to_ms(text) == (None, False)
 
 
-def test_timestamps_are_read_by_hand_exactly_when_compiled() -> None:
-    from logwarden.compiled import is_compiled
+def test_one_timestamp_path_whatever_is_compiled() -> None:
     from logwarden.parsing import timestamps
 
-    assert timestamps._READ_BY_HAND is is_compiled("logwarden.parsing.timestamps")
+    assert not hasattr(timestamps, "_READ_BY_HAND")
+    assert [name for name in vars(timestamps) if "iso_to_ms" in name] == ["iso_to_ms"]

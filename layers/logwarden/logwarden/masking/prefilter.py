@@ -13,9 +13,11 @@ Python (~0.3 µs each), so the patterns report gates and the places where number
 from __future__ import annotations
 
 import bisect
+import hashlib
 import itertools
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
 
 import hyperscan
@@ -140,27 +142,78 @@ class Found:
 _NOTHING: Final = Found(0, [])
 
 
-def _compile() -> tuple[hyperscan.Database, hyperscan.Database]:
+# What each database is compiled from: expressions, ids and flags.
+_Spec = tuple[list[bytes], list[int], list[int]]
+
+
+def _specs() -> tuple[_Spec, _Spec]:
     # No SINGLEMATCH: one scan serves a batch of lines, and each line needs its own answer. Start of match is
     # tracked only for the number patterns (it makes a database several times slower to build and to run).
-    database = hyperscan.Database()
     gates = {**_GATES, Gate.KEY: _GENERIC_NAME}
-    ids = [*gates, *_STARTS]
-    flags = [0] * len(_GATES) + [hyperscan.HS_FLAG_CASELESS] + [hyperscan.HS_FLAG_SOM_LEFTMOST] * len(_STARTS)
-    database.compile(
-        expressions=[expression.encode("ascii") for expression in (*gates.values(), *_STARTS.values())],
-        ids=ids,
-        elements=len(ids),
-        flags=flags,
+    lines = (
+        [expression.encode("ascii") for expression in (*gates.values(), *_STARTS.values())],
+        [*gates, *_STARTS],
+        [0] * len(_GATES) + [hyperscan.HS_FLAG_CASELESS] + [hyperscan.HS_FLAG_SOM_LEFTMOST] * len(_STARTS),
     )
+    keys = ([_key_words().encode("ascii")], [Gate.KEY], [0])
+    return lines, keys
+
+
+def _stamp(specs: tuple[_Spec, _Spec]) -> bytes:
+    """What a serialized pair of databases must have been compiled from: these specs, by this Hyperscan binding."""
+    binding = getattr(hyperscan, "__version__", "")  # the library refuses a database of another version itself
+    return hashlib.sha256(repr((specs, binding)).encode()).hexdigest().encode("ascii")
+
+
+def _compile_spec(spec: _Spec) -> hyperscan.Database:
+    expressions, ids, flags = spec
+    database = hyperscan.Database()
+    database.compile(expressions=expressions, ids=ids, elements=len(ids), flags=flags)
+    return database
+
+
+# The databases compiled at build time (``write_databases``, run by layers/compiled/compile.sh beside the compiled
+# modules): compiling them takes 0.2-0.4 s of CPU, loading them under a millisecond. Used only when their stamp says
+# they were compiled from these very patterns; any other file, or none (the Python source), and they are compiled.
+SERIALIZED: Final = Path(__file__).with_name("prefilter.hsdb")
+
+
+def _load(path: Path, stamp: bytes) -> tuple[hyperscan.Database, hyperscan.Database] | None:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    head, _, rest = data.partition(b"\n")
+    if head != stamp or len(rest) < 8:
+        return None
+    size = int.from_bytes(rest[:8], "big")
+    try:
+        # A database serialized for another platform, or by another Hyperscan, is refused here.
+        return (
+            hyperscan.loadb(rest[8 : 8 + size], hyperscan.HS_MODE_BLOCK),
+            hyperscan.loadb(rest[8 + size :], hyperscan.HS_MODE_BLOCK),
+        )
+    except hyperscan.error:
+        return None
+
+
+def write_databases(path: Path = SERIALIZED) -> None:
+    """Compile the two databases and serialize them to ``path`` with their stamp."""
+    specs = _specs()
+    lines, keys = (hyperscan.dumpb(_compile_spec(spec)) for spec in specs)
+    path.write_bytes(_stamp(specs) + b"\n" + len(lines).to_bytes(8, "big") + lines + keys)
+
+
+def _compile() -> tuple[hyperscan.Database, hyperscan.Database]:
+    specs = _specs()
+    loaded = _load(SERIALIZED, _stamp(specs))
+    database, keys = loaded if loaded is not None else (_compile_spec(specs[0]), _compile_spec(specs[1]))
     database.scratch = hyperscan.Scratch(database)
-    keys = hyperscan.Database()
-    keys.compile(expressions=[_key_words().encode("ascii")], ids=[Gate.KEY], elements=1)
     keys.scratch = hyperscan.Scratch(keys)
     return database, keys
 
 
-# Built on first use (~0.1 s), so importing the masker stays cheap: the line database and the key-word database.
+# Built (or loaded) on first use, so importing the masker stays cheap: the line database and the key-word database.
 _DATABASES: tuple[hyperscan.Database, hyperscan.Database] | None = None
 # A scratch space serves one scan at a time. The masker runs on one thread in Lambda and the CLI, but logging may
 # call it from others: a thread that finds the scratch busy is told to do without (see None below).

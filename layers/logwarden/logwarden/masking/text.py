@@ -674,7 +674,8 @@ def _scan_keys(text: str, spans: list[Span], ascii_text: bytes | None) -> None:
             if kind is None:
                 continue
         else:
-            kind = Kind(found)
+            # Already a Kind (classify_key's answer): Kind(found) would go through the Python-level Enum __call__.
+            kind = found if isinstance(found, Kind) else Kind(found)
         key = raw[::-1]
         sep = n - 1 - match.start()
         span = value_span(text, sep + 1, kind, key.lower())

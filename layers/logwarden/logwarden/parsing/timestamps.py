@@ -10,7 +10,6 @@ are corrected here, each leaving a flag on the document so nobody is misled:
 
 from __future__ import annotations
 
-import types
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Final
@@ -22,7 +21,6 @@ _TZ_RESIDUAL_MS: Final = 10 * 60 * 1000
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_NAIVE: Final = datetime(1970, 1, 1)  # subtracted from naive times read as UTC
-_EPOCH_DATE: Final = date(1970, 1, 1)
 _ONE_MS: Final = timedelta(milliseconds=1)
 
 # English month abbreviations as Java, Erlang and .NET layouts print them ("07-Dec-2026", "Dec 07, 2026").
@@ -50,19 +48,13 @@ def epoch_to_ms(value: float) -> int | None:
 
 
 def iso_to_ms(text: str) -> tuple[int | None, bool]:
-    """Parse an ISO-8601-like timestamp; returns (epoch ms, had an explicit offset)."""
+    """Parse an ISO-8601-like timestamp; returns (epoch ms, had an explicit offset).
+
+    One path whichever way the module runs (compiled or not): ``datetime.fromisoformat``, which is C, reads every
+    form services write, and the timedelta arithmetic after it is two more C calls."""
     candidate = text.strip()
     if not candidate:
         return None, False
-    if _READ_BY_HAND:
-        common = _common_iso_to_ms(candidate)
-        if common is not None:
-            return common
-    return _general_iso_to_ms(candidate)
-
-
-def _general_iso_to_ms(candidate: str) -> tuple[int | None, bool]:
-    """Any form ``datetime.fromisoformat`` reads, of a stripped, non-empty ``candidate``."""
     # ``2024-05-01 10:00:00.123 +03:00`` (Serilog text): drop the space before the offset.
     if len(candidate) > 6 and candidate[-6] in "+-" and candidate[-7] == " ":
         candidate = candidate[:-7] + candidate[-6:]
@@ -78,83 +70,6 @@ def _general_iso_to_ms(candidate: str) -> tuple[int | None, bool]:
     if parsed.tzinfo is None:
         return (parsed - _EPOCH_NAIVE) // _ONE_MS, False
     return (parsed - _EPOCH) // _ONE_MS, True
-
-
-# Epoch ms of each day's midnight, by its "YYYY-MM-DD": the events of a delivery share a day or two.
-_DAY_MS: Final[dict[str, int]] = {}
-_DAY_MS_MAX: Final = 4096
-_MS_PER_DAY: Final = 86_400_000
-
-
-def _two_digits(text: str, at: int) -> int:
-    """The ASCII number at ``text[at:at + 2]``, or -1 (``int()`` would also take " 1", "+1" and other digits)."""
-    tens = ord(text[at]) - 48
-    ones = ord(text[at + 1]) - 48
-    return tens * 10 + ones if 0 <= tens <= 9 and 0 <= ones <= 9 else -1
-
-
-def _day_ms(day: str) -> int | None:
-    cached = _DAY_MS.get(day)
-    if cached is not None:
-        return cached
-    try:
-        midnight = (date.fromisoformat(day) - _EPOCH_DATE).days * _MS_PER_DAY
-    except ValueError:
-        return None
-    if len(_DAY_MS) >= _DAY_MS_MAX:
-        _DAY_MS.clear()
-    _DAY_MS[day] = midnight
-    return midnight
-
-
-def _common_iso_to_ms(text: str) -> tuple[int, bool] | None:
-    """The shapes services write (``YYYY-MM-DD[T ]HH:MM:SS``, then a fraction of 1-9 digits and ``Z`` or ``±HH:MM``
-    or nothing) read by hand, about three times as fast as ``datetime.fromisoformat`` and the timedelta arithmetic
-    after it. None for anything else, and for any value out of range, which the general path then judges: this
-    one answers only where both agree (``tests/unit/test_timestamps.py`` compares them)."""
-    size = len(text)
-    if size < 19 or text[4] != "-" or text[7] != "-" or text[13] != ":" or text[16] != ":":
-        return None
-    if text[10] != "T" and text[10] != " ":
-        return None
-    hours, minutes, seconds = _two_digits(text, 11), _two_digits(text, 14), _two_digits(text, 17)
-    if not (0 <= hours <= 23 and 0 <= minutes <= 59 and 0 <= seconds <= 59):
-        return None
-    midnight = _day_ms(text[:10])
-    if midnight is None:
-        return None
-    ms = midnight + hours * _HOUR_MS + minutes * 60_000 + seconds * 1000
-    at = 19
-    if at < size and (text[at] == "." or text[at] == ","):
-        at += 1
-        start = at
-        millis = 0
-        while at < size and at - start < 9:
-            digit = ord(text[at]) - 48
-            if not 0 <= digit <= 9:
-                break
-            if at - start < 3:  # whole milliseconds: the digits after the third are cut, as the general path floors
-                millis = millis * 10 + digit
-            at += 1
-        digits = at - start
-        if digits == 0:
-            return None
-        ms += millis * (100 if digits == 1 else 10 if digits == 2 else 1)
-    if at == size:
-        return ms, False
-    if text[at] == "Z" and at + 1 == size:
-        return ms, True
-    if at + 6 == size and (text[at] == "+" or text[at] == "-") and text[at + 3] == ":":
-        offset_hours, offset_minutes = _two_digits(text, at + 1), _two_digits(text, at + 4)
-        if 0 <= offset_hours <= 23 and 0 <= offset_minutes <= 59:
-            offset = offset_hours * _HOUR_MS + offset_minutes * 60_000
-            return (ms - offset if text[at] == "+" else ms + offset), True
-    return None
-
-
-# Compiled by mypyc (the compiled layer, logwarden/compiled.py), reading by hand is about three times as fast as
-# fromisoformat; interpreted, about three times as slow. A compiled function is not a Python function object.
-_READ_BY_HAND: Final = not isinstance(_common_iso_to_ms, types.FunctionType)
 
 
 def time_of_day_to_ms(text: str, receive_ms: int) -> int | None:

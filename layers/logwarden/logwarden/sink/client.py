@@ -7,10 +7,11 @@ refreshable credentials, so a container living for hours never signs with expire
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlparse
 
-from opensearchpy import OpenSearch, RequestsAWSV4SignerAuth, Urllib3AWSV4SignerAuth, Urllib3HttpConnection
+if TYPE_CHECKING:
+    from opensearchpy import OpenSearch
 
 AuthMode = Literal["sigv4", "basic", "none"]
 
@@ -53,6 +54,8 @@ def _signing_identity(settings: OpenSearchSettings) -> tuple[Any, str]:
 def requests_auth(settings: OpenSearchSettings) -> Any:
     """The same signer as the data path's, for callers that speak HTTP through ``requests`` (Dashboards' API)."""
     if settings.auth == "sigv4":
+        from opensearchpy import RequestsAWSV4SignerAuth
+
         credentials, region = _signing_identity(settings)
         return RequestsAWSV4SignerAuth(credentials, region, settings.service)
     if settings.auth == "basic":
@@ -61,6 +64,10 @@ def requests_auth(settings: OpenSearchSettings) -> Any:
 
 
 def build_client(settings: OpenSearchSettings) -> OpenSearch:
+    # Imported here: the client and what it pulls in (requests, urllib3) take a third of a second to import, which
+    # every process reading the settings (`logwarden ingest --dry-run`, `logwarden mask`) would pay for nothing.
+    from opensearchpy import OpenSearch, Urllib3AWSV4SignerAuth, Urllib3HttpConnection
+
     parsed = urlparse(settings.url)
     use_ssl = parsed.scheme == "https"
     port = parsed.port or (443 if use_ssl else 9200)
