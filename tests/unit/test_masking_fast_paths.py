@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -175,3 +177,111 @@ def test_the_latin_name_shortcut_says_what_the_gate_says(line: str) -> None:
 
     assert re.search(LATIN_NAME_GATE, line) is not None
     assert text._maybe_latin_name(line)
+
+
+# --------------------------------------------------------------------------- patterns behind a first-character look-ahead
+_LOOKAHEAD = re.compile(r"^(\(\?i\))?\(\?=\[[^\]]+\]\)")
+# Patterns that open with a look-behind or a case-blind alternation but are only ever tried at one place: matched at
+# a position, or searched in the few characters before an '@'. Scanning a line, they would need the look-ahead.
+_TRIED_AT_ONE_PLACE = {"_AUTH_VALUE", "_EMAIL_LOCAL"}
+_DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def _module_patterns() -> dict[str, re.Pattern[str]]:
+    return {
+        name: value
+        for name, value in vars(text).items()
+        if isinstance(value, re.Pattern) and isinstance(value.pattern, str)
+    }
+
+
+def _without_lookahead(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    return re.compile(_LOOKAHEAD.sub(lambda m: m.group(1) or "", pattern.pattern))
+
+
+def _real_lines() -> list[str]:
+    lines: list[str] = []
+    for corpus in ("masking/corpus.jsonl", "masking_independent/corpus.jsonl", "real_lines/corpus.jsonl"):
+        for raw in (_DATA / corpus).read_text(encoding="utf-8").splitlines():
+            if raw.strip():
+                record = json.loads(raw)
+                lines.extend(record["lines"] if "lines" in record else [record["line"]])
+    return lines
+
+
+def test_every_pattern_that_opens_with_a_look_behind_or_a_case_blind_alternation_has_a_first_character_look_ahead() -> (
+    None
+):
+    # GIVEN the masking patterns of the text module
+    # WHEN one opens where the regex engine cannot tell its first character (a look-behind, (?i) and a group)
+    # THEN it carries the look-ahead, or it is only ever tried at one place
+    unprefixed = [
+        name
+        for name, pattern in _module_patterns().items()
+        if re.match(r"(\(\?i\))?\(\?<[!=]|\(\?i\)\(\?:", pattern.pattern)
+        and not _LOOKAHEAD.match(pattern.pattern)
+        and name not in _TRIED_AT_ONE_PLACE
+    ]
+    assert unprefixed == []
+
+
+def test_first_character_look_aheads_change_no_match_on_real_lines() -> None:
+    # GIVEN every line of the three corpora (the team's, other projects' values, other projects' log lines)
+    lines = _real_lines()
+    prefixed = {name: p for name, p in _module_patterns().items() if _LOOKAHEAD.match(p.pattern)}
+    assert len(prefixed) >= 10
+    for name, pattern in prefixed.items():
+        plain = _without_lookahead(pattern)
+        # WHEN each pattern runs with and without its look-ahead
+        # THEN both find the same spans and groups on every line
+        for line in lines:
+            found = [(m.span(), m.groups()) for m in pattern.finditer(line)]
+            assert found == [(m.span(), m.groups()) for m in plain.finditer(line)], (name, line)
+
+
+_NAMEISH = st.lists(
+    st.one_of(
+        st.sampled_from([" ", ".", ",", ":", "-", "=", "'", '"', "\\", "№", "@", "/", "АБ", "Ё", "A.", "Mr", "Dr"]),
+        st.text(
+            alphabet="абвгдежзийклмнопрстуфхцчшщъыьэюяАБВГДЕЖЗИКЛМНОПРСТУФЯЁёabcdeghiklnoprstuvyzABCDHKMPRSTZ0123456789",
+            min_size=1,
+            max_size=12,
+        ),
+        st.sampled_from(
+            [
+                "клиент",
+                "Получатель",
+                "ФИО",
+                "на имя",
+                "по адресу",
+                "Адрес",
+                "address",
+                "ул.",
+                "пр-кт.",
+                "паспорт",
+                "серия",
+                "Passport",
+                "Customer",
+                "Dear",
+                "Bearer",
+                "basic",
+                "AKIA",
+                "ghp_",
+                "sk-proj-",
+            ]
+        ),
+    ),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_NAMEISH)
+def test_first_character_look_aheads_change_no_match_on_generated_text(line: str) -> None:
+    # GIVEN text made of the words, letters and marks the prefixed patterns look at
+    for pattern in (p for p in _module_patterns().values() if _LOOKAHEAD.match(p.pattern)):
+        # WHEN a pattern runs with and without its look-ahead THEN both find the same
+        plain = _without_lookahead(pattern)
+        assert [(m.span(), m.groups()) for m in pattern.finditer(line)] == [
+            (m.span(), m.groups()) for m in plain.finditer(line)
+        ]

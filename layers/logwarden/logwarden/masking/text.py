@@ -373,23 +373,41 @@ def _public_ipv4(text: str) -> bool:
 
 
 # ---------------------------------------------------------------- e-mail, IPv6, tokens, IBAN
+
+
+def _starting_with(first: str, pattern: str) -> re.Pattern[str]:
+    """``pattern`` compiled behind a look-ahead for the characters it can start with (a character class's body).
+
+    The regex engine skips in C to where a pattern can begin only when it knows the pattern's first character; a
+    pattern that opens with a look-behind, or with an alternation under (?i), is otherwise tried at every position
+    of a line, two to four times slower on the lines that reach it. A leading inline flag stays first.
+    """
+    flags = "(?i)" if pattern.startswith("(?i)") else ""
+    return re.compile(f"{flags}(?=[{first}]){pattern.removeprefix(flags)}")
+
+
 _EMAIL_LOCAL: Final = re.compile(r"(?<![\w.+'\]-])[\w.+'-]{1,64}\Z")
 _EMAIL_DOMAIN: Final = re.compile(r"[^\W_](?:[\w-]{0,62})(?:\.[\w-]{1,63}){0,8}\.[^\W\d_]{2,24}(?![\w\[-])")
 # An address either has "::" or six colons with groups between them (eight groups, or six and an IPv4 tail), so
 # "2024:05:33:08" in an access log's time does not start the slower scan.
 _IPV6_GATE: Final = re.compile(r"::|:(?:[0-9a-fA-F]{1,4}:){5}")
 # An optional zone id ("fe80::1%eth0"): part of the address, masked with it.
-_IPV6: Final = re.compile(r"(?<![\w:.\]])[0-9a-fA-F:]{2,39}(?:\.\d{1,3}){0,3}(?:%[\w.\-]{1,32})?(?![\w:\[%])")
+_IPV6: Final = _starting_with(
+    "0-9a-fA-F:", r"(?<![\w:.\]])[0-9a-fA-F:]{2,39}(?:\.\d{1,3}){0,3}(?:%[\w.\-]{1,32})?(?![\w:\[%])"
+)
 _JWT: Final = re.compile(r"eyJ(?<![\w-]eyJ)[\w-]{5,8192}\.[\w-]{2,16384}\.[\w-]{0,8192}")
-_AUTH_SCHEME: Final = re.compile(r"(?i)(?<![\w])(?:bearer|basic|digest|negotiate)[ \t]+([\w\-.~+/]{8,8192}=*)")
-_AWS_KEY_ID: Final = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|AROA|AIDA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])")
+_AUTH_SCHEME: Final = _starting_with(
+    "bdn", r"(?i)(?<![\w])(?:bearer|basic|digest|negotiate)[ \t]+([\w\-.~+/]{8,8192}=*)"
+)
+_AWS_KEY_ID: Final = _starting_with("A", r"(?<![A-Z0-9])(?:AKIA|ASIA|AROA|AIDA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])")
 # The token families secret scanners know (gitleaks' and detect-secrets' rules): each starts with a literal prefix
 # (Stripe, GitHub, Slack, GitLab, Google, OpenAI, Anthropic, SendGrid, npm, PyPI, Shopify, DigitalOcean, Hugging
 # Face, Heroku), or is a Mailchimp key (32 hex digits and its data centre, "-us18"), a Twilio key (SK and 32 hex
 # digits), or a PEM private key block. _API_KEY_GATE (patterns.API_KEY_GATE, the prefilter's gate too) is a
 # superset of them all.
 _API_KEY_GATE: Final = re.compile(_API_KEY_GATE_PATTERN)
-_API_KEY: Final = re.compile(
+_API_KEY: Final = _starting_with(
+    "srgxASnpdhH0-9a-f",
     r"(?<![\w-])(?:"
     r"[sr]k_(?:live|test|prod)_[A-Za-z0-9]{10,256}"
     r"|gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_\w{20,255}"
@@ -406,7 +424,7 @@ _API_KEY: Final = re.compile(
     r"|HRKU-AA[\w\-]{58}"
     r"|[0-9a-f]{32}-us\d{1,2}(?!\w)"
     r"|SK[0-9a-fA-F]{32}(?![\w-])"
-    r")"
+    r")",
 )
 # A PEM private key, header to footer, or to where the line's text stops looking like one (a truncated block).
 _PRIVATE_KEY: Final = re.compile(
@@ -1076,10 +1094,11 @@ def _scan_iban(text: str, spans: list[Span]) -> None:
 
 # A passport as people write it: "серия 45 10 № 123456", "паспорт 4510 123456", "passport series 4510 no. 123456".
 # The series and the number are two numbers with words between, so the number scan sees neither as ten digits.
-_PASSPORT_PHRASE: Final = re.compile(
+_PASSPORT_PHRASE: Final = _starting_with(
+    "псp",
     r"(?i)(?<!\w)(?:паспорт[а-я]{0,3}|сери[яию]|passport)(?:\s{1,3}(?:рф|гражданина\s{1,3}рф|series|серия))?"
     r"[\s:№#.,\\\"'=-]{0,8}(\d{2}[ \-]?\d{2})[\s,.;:-]{0,3}"
-    r"(?:(?:№|номер|n|no\.?|nr\.?|number|#)[\s:.]{0,3})?(\d{6})(?!\d)"
+    r"(?:(?:№|номер|n|no\.?|nr\.?|number|#)[\s:.]{0,3})?(\d{6})(?!\d)",
 )
 
 
@@ -1099,15 +1118,17 @@ def _scan_passports(text: str, spans: list[Span]) -> None:
 _CYR_WORD: Final = r"[А-ЯЁ][а-яё]{1,30}(?:-[А-ЯЁ][а-яё]{1,30})?"
 _PATRONYMIC: Final = r"[А-ЯЁ][а-яё]{2,25}(?:ович|евич|ьич|овн|евн|ичн)[а-яё]{0,3}"
 _CYR_INITIALS: Final = r"[А-ЯЁ]\.[ ]?[А-ЯЁ]\.?"
-_CYRILLIC_NAME: Final = re.compile(
+_CYRILLIC_NAME: Final = _starting_with(
+    "А-ЯЁ",
     rf"(?<![\w.])(?:(?:{_CYR_WORD}[ ]{{1,2}})?{_CYR_WORD}[ ]{{1,2}}{_PATRONYMIC}"
     rf"(?:[ ]{{1,2}}{_CYR_WORD}(?![ ]?[А-ЯЁ]\.))?"
-    rf"|{_CYR_WORD}[ ]?{_CYR_INITIALS}|[А-ЯЁ]\.[ ]?(?:[А-ЯЁ]\.[ ]?)?{_CYR_WORD})(?![\w])"
+    rf"|{_CYR_WORD}[ ]?{_CYR_INITIALS}|[А-ЯЁ]\.[ ]?(?:[А-ЯЁ]\.[ ]?)?{_CYR_WORD})(?![\w])",
 )
-_CYRILLIC_CUE: Final = re.compile(
+_CYRILLIC_CUE: Final = _starting_with(
+    "кпзоамфнуд",
     r"(?i)(?<![\w])(?:клиент|получател|покупател|заказчик|отправител|адресат|плательщик|пользовател|курьер|менеджер"
     r"|контактное лицо|контакт|фио|на имя|оформлен[аоы]? на|уважаем|доверенност[ьи] на)[а-яё]{0,3}"
-    r"[ \t:=\-–—]{1,4}[\"«'\\]{0,2}"
+    r"[ \t:=\-–—]{1,4}[\"«'\\]{0,2}",
 )
 _CYR_SURNAME: Final = re.compile(
     r"[А-ЯЁ][а-яё]{1,30}(?:ов|ев|ёв|ин|ын|ий|ой|ая|ова|ева|ина|ына|ская|цкая|ский|цкий|енко|ук|юк|ич|ян|дзе|швили)"
@@ -1116,16 +1137,17 @@ _CYR_SURNAME: Final = re.compile(
 _CYR_NAME_AFTER_CUE: Final = re.compile(rf"{_CYR_WORD}(?:[ ]{{1,2}}{_CYR_WORD}){{0,2}}(?![\w])")
 _CYRILLIC_UPPER: Final = re.compile(r"[А-ЯЁ][а-яё]")
 _LATIN_CUE_GATE: Final = re.compile(LATIN_CUE_GATE)
-_LATIN_INITIALS_GATE: Final = re.compile(PYTHON_LATIN_INITIALS_GATE)
+_LATIN_INITIALS_GATE: Final = _starting_with("A-Z", PYTHON_LATIN_INITIALS_GATE)
 _LATIN_WORD: Final = r"[A-Z](?:[a-z]{1,30}|'[A-Z][a-z]{1,30})(?:[-'][A-Z]?[a-z]{1,30})?"  # O'Neil, Mary-Ann
-_LATIN_CUE_NAME: Final = re.compile(
+_LATIN_CUE_NAME: Final = _starting_with(
+    "CcRrBbPpHhSsDdM",
     r"(?<![\w.])(?:(?:[Cc]ustomer|CUSTOMER|[Rr]ecipient|RECIPIENT|[Cc]ontact(?:[ ]person)?|[Cc]lient|CLIENT|[Bb]uyer"
     r"|[Cc]onsignee|[Pp]ayer|[Cc]ardholder|[Hh]anded[ ]to|[Ss]igned[ ]by|[Dd]ear)[ \t:=\-]{1,4}[\\\"']{0,2}"
     rf"({_LATIN_WORD}(?:[ ](?:[A-Z]\.[ ]?)?{_LATIN_WORD}){{1,2}})"
-    rf"|(?:Mrs?|Ms|Dr|Miss)\.?[ ]({_LATIN_WORD}(?:[ ]{_LATIN_WORD})?))(?![\w.(])"
+    rf"|(?:Mrs?|Ms|Dr|Miss)\.?[ ]({_LATIN_WORD}(?:[ ]{_LATIN_WORD})?))(?![\w.(])",
 )
-_LATIN_INITIALS_NAME: Final = re.compile(
-    rf"(?<![\w.])(?:[A-Z]\.[ ]?(?:[A-Z]\.[ ]?)?{_LATIN_WORD}|{_LATIN_WORD}[ ][A-Z]\.[ ]?[A-Z]\.)(?![\w(])"
+_LATIN_INITIALS_NAME: Final = _starting_with(
+    "A-Z", rf"(?<![\w.])(?:[A-Z]\.[ ]?(?:[A-Z]\.[ ]?)?{_LATIN_WORD}|{_LATIN_WORD}[ ][A-Z]\.[ ]?[A-Z]\.)(?![\w(])"
 )
 # Capitalised words that follow a cue word without being a name ("Customer Service", "Client Portal").
 _NOT_NAMES: Final = frozenset(
@@ -1214,10 +1236,10 @@ _ADDRESS_PART: Final = re.compile(
     r"|[А-ЯЁ][а-яё]+(?:ая|ий|ой)[ ](?:обл|область|край|р-н|район)\.?"
     r"|(?:Москва|Санкт-Петербург|Севастополь))(?![\w])"
 )
-_ADDRESS_CUE: Final = re.compile(
-    r"(?i)(?<![\w])(?:по[ ]адресу|адрес[а-я]{0,2}(?:[ ]доставки)?[ ]{0,2}:?|address[ ]{0,2}:)[ ]{1,3}"
+_ADDRESS_CUE: Final = _starting_with(
+    "паa", r"(?i)(?<![\w])(?:по[ ]адресу|адрес[а-я]{0,2}(?:[ ]доставки)?[ ]{0,2}:?|address[ ]{0,2}:)[ ]{1,3}"
 )
-_STREET_ANCHOR: Final = re.compile(rf"(?<![\w.]){_STREET}[ ]{{0,2}}[А-ЯЁA-Z0-9]")
+_STREET_ANCHOR: Final = _starting_with("упшбнатл", rf"(?<![\w.]){_STREET}[ ]{{0,2}}[А-ЯЁA-Z0-9]")
 
 
 def _address_extent(text: str, start: int) -> int:
