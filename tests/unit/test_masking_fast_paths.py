@@ -285,3 +285,70 @@ def test_first_character_look_aheads_change_no_match_on_generated_text(line: str
         assert [(m.span(), m.groups()) for m in pattern.finditer(line)] == [
             (m.span(), m.groups()) for m in plain.finditer(line)
         ]
+
+
+# --------------------------------------------------------------------------- substring tests before the cue patterns
+def _cue_gates_hold(line: str) -> None:
+    lower = line.lower()
+    if text._CYRILLIC_CUE.search(line):
+        assert any(stem in lower for stem in text._CYRILLIC_CUE_STEMS), line
+    if text._ADDRESS_CUE.search(line):
+        assert "адрес" in lower or "address" in lower, line
+    if text._LATIN_CUE_GATE.search(line) or text._LATIN_CUE_NAME.search(line):
+        assert text._has_latin_cue(line), line
+
+
+def test_the_cue_substring_tests_pass_every_real_line_their_patterns_match() -> None:
+    # GIVEN every line of the three corpora WHEN a cue pattern matches one THEN its substring test passed it too
+    for line in _real_lines():
+        _cue_gates_hold(line)
+
+
+_CUEISH = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [" ", ":", "-", "—", "«", '"', "Иван", "John", "Smith", "Петров", "Mr.", "Ms", "Dr", "Miss", "Mrs."]
+        ),
+        st.sampled_from(
+            [
+                "клиент",
+                "КЛИЕНТ",
+                "Получатель",
+                "ПоКуПаТеЛь",
+                "фио",
+                "ФИО",
+                "на имя",
+                "НА ИМЯ",
+                "оформлена на",
+                "Уважаемый",
+                "доверенность на",
+                "контактное лицо",
+                "адрес",
+                "АДРЕС",
+                "по адресу",
+                "Address",
+                "ADDRESS",
+                "customer",
+                "CUSTOMER",
+                "Recipient",
+                "contact person",
+                "Client",
+                "buyer",
+                "Consignee",
+                "payer",
+                "Cardholder",
+                "handed to",
+                "Signed by",
+                "Dear",
+            ]
+        ),
+    ),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_CUEISH)
+def test_the_cue_substring_tests_pass_generated_text_their_patterns_match(line: str) -> None:
+    # GIVEN text of cue words in any case, names and separators WHEN a cue pattern matches THEN its test passed it
+    _cue_gates_hold(line)

@@ -1015,8 +1015,9 @@ def scan_unfiltered(text: str, private_ips: bool = True, ascii_text: bytes | Non
     if _maybe_passport(text):
         _scan_passports(text, spans)
     if ascii_text is None:
-        _scan_cyrillic_names(text, spans)
-        _scan_addresses(text, spans)
+        lower = text.lower()  # for the case-blind cue tests of both
+        _scan_cyrillic_names(text, spans, lower)
+        _scan_addresses(text, spans, lower)
     if "</" in text:
         _scan_xml(text, spans)
     if _maybe_latin_name(text):
@@ -1130,13 +1131,17 @@ _CYRILLIC_CUE: Final = _starting_with(
     r"|контактное лицо|контакт|фио|на имя|оформлен[аоы]? на|уважаем|доверенност[ьи] на)[а-яё]{0,3}"
     r"[ \t:=\-–—]{1,4}[\"«'\\]{0,2}",
 )
+# What _CYRILLIC_CUE's alternatives begin with, for C substring tests on the lower-cased line before it runs.
+_CYRILLIC_CUE_STEMS: Final = ("клиент", "получател", "покупател", "заказчик", "отправител", "адресат", "плательщик",
+                              "пользовател", "курьер", "менеджер", "контакт", "фио", "на имя", "оформлен", "уважаем",
+                              "доверенност")  # fmt: skip
 _CYR_SURNAME: Final = re.compile(
     r"[А-ЯЁ][а-яё]{1,30}(?:ов|ев|ёв|ин|ын|ий|ой|ая|ова|ева|ина|ына|ская|цкая|ский|цкий|енко|ук|юк|ич|ян|дзе|швили)"
     r"(?:а|у|ым|ом|ой|ую|е)?"
 )
 _CYR_NAME_AFTER_CUE: Final = re.compile(rf"{_CYR_WORD}(?:[ ]{{1,2}}{_CYR_WORD}){{0,2}}(?![\w])")
 _CYRILLIC_UPPER: Final = re.compile(r"[А-ЯЁ][а-яё]")
-_LATIN_CUE_GATE: Final = re.compile(LATIN_CUE_GATE)
+_LATIN_CUE_GATE: Final = _starting_with("CcRrBbPpHhSsDdM", LATIN_CUE_GATE)
 _LATIN_INITIALS_GATE: Final = _starting_with("A-Z", PYTHON_LATIN_INITIALS_GATE)
 _LATIN_WORD: Final = r"[A-Z](?:[a-z]{1,30}|'[A-Z][a-z]{1,30})(?:[-'][A-Z]?[a-z]{1,30})?"  # O'Neil, Mary-Ann
 _LATIN_CUE_NAME: Final = _starting_with(
@@ -1165,11 +1170,19 @@ _NOT_NAMES_CYRILLIC: Final = frozenset(
 )
 
 
-def _scan_cyrillic_names(text: str, spans: list[Span]) -> None:
+def _scan_cyrillic_names(text: str, spans: list[Span], lower: str) -> None:
+    """``lower`` is ``text.lower()``."""
     if _CYRILLIC_UPPER.search(text) is None:
         return
     for match in _CYRILLIC_NAME.finditer(text):
         spans.append(Span(match.start(), match.end(), Kind.NAME))
+    if any(stem in lower for stem in _CYRILLIC_CUE_STEMS):
+        _scan_cyrillic_cue_names(text, spans)
+    for start, end in names.find_cyrillic(text):  # no cue: a given name beside a surname (Тихонов Бронислав)
+        spans.append(Span(start, end, Kind.NAME))
+
+
+def _scan_cyrillic_cue_names(text: str, spans: list[Span]) -> None:
     for cue in _CYRILLIC_CUE.finditer(text):
         name = _CYR_NAME_AFTER_CUE.match(text, cue.end())
         if name is None:
@@ -1180,8 +1193,6 @@ def _scan_cyrillic_names(text: str, spans: list[Span]) -> None:
         if len(words) == 1 and _CYR_SURNAME.fullmatch(words[0]) is None:
             continue
         spans.append(Span(name.start(), name.end(), Kind.NAME))
-    for start, end in names.find_cyrillic(text):  # no cue: a given name beside a surname (Тихонов Бронислав)
-        spans.append(Span(start, end, Kind.NAME))
 
 
 _LATIN_PAIR: Final = re.compile(PYTHON_LATIN_PAIR_GATE)  # the prefilter's Gate.BARE_NAME
@@ -1198,8 +1209,7 @@ def _scan_bare_latin_names(text: str, spans: list[Span]) -> None:
 
 def _scan_latin_names(text: str, spans: list[Span]) -> None:
     # Each pattern only where its literals are: its first characters are common letters.
-    lower = text.lower()
-    if any(cue in lower for cue in _LATIN_CUES) or any(word in text for word in _HONORIFICS):
+    if _has_latin_cue(text):
         _scan_latin_cue_names(text, spans)
     if "." in text:
         _scan_latin_initials(text, spans)
@@ -1281,13 +1291,15 @@ def _address_start(text: str, anchor: int) -> int:
         start = earlier
 
 
-def _scan_addresses(text: str, spans: list[Span]) -> None:
-    if "." not in text and "дрес" not in text:  # every part but an index has a dot; cues say "адрес"
+def _scan_addresses(text: str, spans: list[Span], lower: str) -> None:
+    """``lower`` is ``text.lower()``."""
+    if "адрес" in lower or "address" in lower:  # every cue
+        for cue in _ADDRESS_CUE.finditer(text):
+            end = _address_extent(text, cue.end())
+            if end > cue.end():
+                spans.append(Span(cue.end(), end, Kind.ADDRESS))
+    if "." not in text:  # every street part has a dot
         return
-    for cue in _ADDRESS_CUE.finditer(text):
-        end = _address_extent(text, cue.end())
-        if end > cue.end():
-            spans.append(Span(cue.end(), end, Kind.ADDRESS))
     for anchor in _STREET_ANCHOR.finditer(text):
         start = _address_start(text, anchor.start())
         end = _address_extent(text, anchor.start())
@@ -1326,9 +1338,9 @@ _API_KEY_DASHED: Final = (
 _MAILCHIMP_GATE: Final = re.compile(r"[0-9a-f]{8}-us[0-9]")
 _TWILIO_GATE: Final = re.compile(r"SK[0-9a-fA-F]{32}")
 # What a Latin name after a cue needs: one of these, lowered, in the line (LATIN_CUE_GATE's words).
-_LATIN_CUES: Final = ("customer", "recipient", "contact", "client", "buyer", "consignee", "payer", "cardholder",
-                      "handed to", "signed by", "dear")  # fmt: skip
-_HONORIFICS: Final = ("Mr", "Ms", "Dr", "Miss")
+_LATIN_CUE_LITERALS: Final = ("ustomer", "USTOMER", "ecipient", "ECIPIENT", "ontact", "lient", "LIENT", "uyer",
+                             "onsignee", "ayer", "ardholder", "anded to", "igned by", "ear", "Mr", "Ms", "Dr",
+                             "Miss")  # fmt: skip
 _CAPITALISED: Final = re.compile(r"[A-Z][a-z']")
 
 
@@ -1356,10 +1368,13 @@ def _maybe_latin_name(text: str) -> bool:
         return False
     if "." in text and _LATIN_INITIALS_GATE.search(text) is not None:
         return True
-    if any(word in text for word in _HONORIFICS) and _LATIN_CUE_GATE.search(text) is not None:
-        return True
-    lower = text.lower()
-    return any(cue in lower for cue in _LATIN_CUES) and _LATIN_CUE_GATE.search(text) is not None
+    return _has_latin_cue(text) and _LATIN_CUE_GATE.search(text) is not None
+
+
+def _has_latin_cue(text: str) -> bool:
+    """Whether a cue word of the Latin name patterns may be in ``text``: their tails as the patterns spell them
+    ([Cc]ustomer, CUSTOMER) and the honorifics, as C substring tests on the line itself, not a lower-cased copy."""
+    return any(literal in text for literal in _LATIN_CUE_LITERALS)
 
 
 def _scan_api_keys(text: str, spans: list[Span]) -> None:
