@@ -434,6 +434,7 @@ _PRIVATE_KEY: Final = re.compile(
 _URL_PASSWORD: Final = re.compile(r"://[^\s/:@'\"]{0,128}:([^\s/@'\"]{1,256})@")  # "redis://:secret@host" too
 _IBAN: Final = re.compile(r"[A-Z](?<![\w\]].)[A-Z]\d\d(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![\w\[])")
 # An IBAN starts with two capital letters and two digits: "AA00" in this shape of an ASCII line.
+_AWS_KEY_PREFIXES: Final = ("AKIA", "ASIA", "AROA", "AIDA", "ABIA", "ACCA")  # _AWS_KEY_ID's
 _IBAN_SHAPE: Final = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", b"A" * 26 + b"0" * 10)
 
 # ---------------------------------------------------------------- key = value, key: value, "key": "value"
@@ -996,43 +997,51 @@ def scan_unfiltered(text: str, private_ips: bool = True, ascii_text: bytes | Non
         ascii_text = text.encode("ascii")
     if "=" in text or ":" in text:
         _scan_keys(text, spans, ascii_text)
-    if "@" in text:
-        _scan_emails(text, spans)
-        if "://" in text:
-            spans.extend(Span(m.start(1), m.end(1), Kind.PASSWORD) for m in _URL_PASSWORD.finditer(text))
-    if "J" in text and "eyJ" in text:  # a one-character search is a memchr
-        spans.extend(Span(m.start(), m.end(), Kind.TOKEN) for m in _JWT.finditer(text))
-    if "earer" in text or "EARER" in text or "asic " in text or "ASIC " in text:
-        spans.extend(Span(m.start(1), m.end(1), Kind.TOKEN) for m in _AUTH_SCHEME.finditer(text) if _auth_ok(m))
-    if "AKIA" in text or "ASIA" in text or "AROA" in text or "AIDA" in text or "ABIA" in text or "ACCA" in text:
-        spans.extend(Span(m.start(), m.end(), Kind.TOKEN) for m in _AWS_KEY_ID.finditer(text))
-    if _maybe_api_key(text):
-        _scan_api_keys(text, spans)
-    if ":" in text and _IPV6_GATE.search(text):
-        _scan_ipv6(text, spans, private_ips)
-    if ascii_text is None or b"AA00" in ascii_text.translate(_IBAN_SHAPE):
-        _scan_iban(text, spans)
-    if _maybe_passport(text):
-        _scan_passports(text, spans)
-    if ascii_text is None:
-        lower = text.lower()  # for the case-blind cue tests of both
-        _scan_cyrillic_names(text, spans, lower)
-        _scan_addresses(text, spans, lower)
-    if "</" in text:
-        _scan_xml(text, spans)
-    if _maybe_latin_name(text):
-        _scan_latin_names(text, spans)
-    if _maybe_bare_latin_name(text):
-        _scan_bare_latin_names(text, spans)
+    gates = _plain_gates(text, ascii_text)
+    _scan_secrets(text, gates, spans, private_ips)
+    _scan_personal(text, ascii_text, gates, spans)
     _scan_numbers(text, spans, private_ips, ascii_text)  # last: context words inside spans found above do not count
     return spans
 
 
+def _plain_gates(text: str, ascii_text: bytes | None) -> int:
+    """The prefilter's :class:`Gate` bits, from each detector's own substring tests (most of them a memchr)."""
+    gates = 0
+    if "@" in text:
+        gates |= Gate.EMAIL | (Gate.URL_PASSWORD if "://" in text else 0)
+    if "J" in text and "eyJ" in text:
+        gates |= Gate.JWT
+    if "earer" in text or "EARER" in text or "asic " in text or "ASIC " in text:
+        gates |= Gate.AUTH_SCHEME
+    if "A" in text and any(prefix in text for prefix in _AWS_KEY_PREFIXES):
+        gates |= Gate.AWS_KEY_ID
+    if _maybe_api_key(text):
+        gates |= Gate.API_KEY
+    if ":" in text and _IPV6_GATE.search(text):
+        gates |= Gate.IPV6
+    if ascii_text is None or b"AA00" in ascii_text.translate(_IBAN_SHAPE):
+        gates |= Gate.IBAN
+    if "</" in text:
+        gates |= Gate.XML
+    if _maybe_latin_name(text):
+        gates |= Gate.NAME
+    if _maybe_bare_latin_name(text):
+        gates |= Gate.BARE_NAME
+    return gates
+
+
 def _scan_prefiltered(text: str, ascii_text: bytes, found: Found, spans: list[Span], private_ips: bool) -> None:
     """What :func:`scan` does, running only the detectors the prefilter names; the same spans in the same order."""
-    gates = found.gates
     if found.keys and ("=" in text or ":" in text):
         _scan_keys(text, spans, ascii_text)
+    _scan_secrets(text, found.gates, spans, private_ips)
+    _scan_personal(text, ascii_text, found.gates, spans)
+    if found.number_starts:
+        _scan_numbers(text, spans, private_ips, ascii_text, found.number_starts)
+
+
+def _scan_secrets(text: str, gates: int, spans: list[Span], private_ips: bool) -> None:
+    """E-mails, credentials in URLs, tokens and keys, IPv6 addresses: the detectors ``gates`` names."""
     if gates & Gate.EMAIL:
         _scan_emails(text, spans)
     if gates & Gate.URL_PASSWORD:
@@ -1047,18 +1056,25 @@ def _scan_prefiltered(text: str, ascii_text: bytes, found: Found, spans: list[Sp
         _scan_api_keys(text, spans)
     if gates & Gate.IPV6:
         _scan_ipv6(text, spans, private_ips)
+
+
+def _scan_personal(text: str, ascii_text: bytes | None, gates: int, spans: list[Span]) -> None:
+    """IBANs, passports, names, addresses and XML elements: the detectors ``gates`` names, and on text that is not
+    ASCII the Cyrillic ones."""
     if gates & Gate.IBAN:
         _scan_iban(text, spans)
     if _maybe_passport(text):
         _scan_passports(text, spans)
+    if ascii_text is None:
+        lower = text.lower()  # for the case-blind cue tests of both
+        _scan_cyrillic_names(text, spans, lower)
+        _scan_addresses(text, spans, lower)
+    if gates & Gate.XML:
+        _scan_xml(text, spans)
     if gates & Gate.NAME:
         _scan_latin_names(text, spans)
     if gates & Gate.BARE_NAME:
         _scan_bare_latin_names(text, spans)
-    if gates & Gate.XML:
-        _scan_xml(text, spans)
-    if found.number_starts:
-        _scan_numbers(text, spans, private_ips, ascii_text, found.number_starts)
 
 
 def triage(lines: Sequence[str]) -> dict[int, Found | None]:
