@@ -438,8 +438,9 @@ def end_to_end(deliveries: list[dict[str, Any]], router: Router) -> dict[str, fl
 
 
 def interpreter() -> dict[str, Any]:
-    """Which Python ran the figures: its build moves them by 1.1-1.3 times (docs/BENCHMARKS.md, sixth pass).
-    The flags are those ``sysconfig`` recorded; some distributions record the flags of another build."""
+    """Which Python ran the figures: its build moved them by 1.1-1.3 times (a PGO+LTO build, measured once; the
+    figures are in docs/BENCHMARKS.md's history). The flags are those ``sysconfig`` recorded; some distributions
+    record the flags of another build."""
     configure = str(sysconfig.get_config_var("CONFIG_ARGS") or "")
     return {
         "version": platform.python_version(),
