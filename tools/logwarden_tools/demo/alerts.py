@@ -289,7 +289,8 @@ def _answer(topic: RealTopic, form: dict[str, str]) -> tuple[int, bytes]:
 class AlertRoute:
     """The AWS side of the demo's alert path: a moto server, the relay for a real topic, and the inbox."""
 
-    def __init__(self, topic_arn: str, inbox_url: str | None, real_topic: RealTopic | None) -> None:
+    def __init__(self, aws: Any, topic_arn: str, inbox_url: str | None, real_topic: RealTopic | None) -> None:
+        self._aws = aws
         self.topic_arn = topic_arn
         self._inbox_url = inbox_url
         self._real_topic = real_topic
@@ -324,7 +325,9 @@ class AlertRoute:
             os.environ[sns_endpoint] = stack.enter_context(TopicRelay(real_topic)).url
         # A chat secret cached by an earlier run in this process would name a closed server.
         parameters.clear_caches()  # type: ignore[no-untyped-call]
-        create_alert_state_table(boto3, STATE_TABLE)
+        # A session of its own, as the handlers': boto3's default one may hold the caller's credentials.
+        aws = boto3.session.Session()
+        create_alert_state_table(aws, STATE_TABLE)
         secret = {
             "slack_webhook_url": f"{chat_url}/slack",
             "teams_webhook_url": f"{chat_url}/teams",
@@ -332,12 +335,12 @@ class AlertRoute:
             "telegram_chat_id": "-100200300",
             "telegram_api_url": f"{chat_url}/telegram",
         }
-        boto3.client("secretsmanager").create_secret(Name=CHAT_SECRET_NAME, SecretString=orjson.dumps(secret).decode())
+        aws.client("secretsmanager").create_secret(Name=CHAT_SECRET_NAME, SecretString=orjson.dumps(secret).decode())
         if real_topic is None:
-            topic_arn, inbox_url = create_alert_inbox(boto3)
-            route = cls(topic_arn, inbox_url, None)
+            topic_arn, inbox_url = create_alert_inbox(aws)
+            route = cls(aws, topic_arn, inbox_url, None)
         else:
-            route = cls(real_topic.arn, None, real_topic)
+            route = cls(aws, real_topic.arn, None, real_topic)
         os.environ.update(
             {
                 "LOGWARDEN_ALERT_TOPIC_ARN": route.topic_arn,
@@ -353,9 +356,7 @@ class AlertRoute:
         if self._real_topic is not None:
             yield from self._real_topic.client.drain()
             return
-        import boto3
-
-        sqs = boto3.client("sqs")
+        sqs = self._aws.client("sqs")
         while True:
             response = sqs.receive_message(QueueUrl=self._inbox_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
             messages = response.get("Messages", [])
