@@ -28,7 +28,7 @@ from typing import Any, Final, TextIO
 import orjson
 
 from logwarden.detection.model import SeriesKey
-from logwarden_tools.demo.alerts import HANDLER_VARIABLES, AlertRoute, RealTopic, connect_real_topic, sns_lambda_event
+from logwarden_tools.demo.alerts import AlertRoute, RealTopic, connect_real_topic, keep_environment, sns_lambda_event
 from logwarden_tools.demo.chat_sink import ChatSink
 from logwarden_tools.demo.handlers import LocalLambdaContext, load_handler
 from logwarden_tools.generate.delivery import cloudwatch_deliveries
@@ -217,7 +217,6 @@ class Demo:
             self._ingest_cw = load_handler("ingest_cloudwatch")
             self._ingest_mq = load_handler("ingest_mq")
             self._check = load_handler("anomaly_check")
-            self._alerts.wire(self._check)
             self._chat = load_handler("chat_notify")
             personal = self._backfill()
             # Connect after the backfill: an AMQP connection left idle for minutes misses its heartbeats.
@@ -432,15 +431,9 @@ class Demo:
             "POWERTOOLS_METRICS_NAMESPACE": "logwarden",
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_LOG_LEVEL": "ERROR",
-            "AWS_DEFAULT_REGION": "eu-central-1",
-            "AWS_REGION": "eu-central-1",
-            "AWS_ACCESS_KEY_ID": "demo",
-            "AWS_SECRET_ACCESS_KEY": "demo",
             "LOGWARDEN_DASHBOARDS_URL": "http://127.0.0.1:5601",
         }
-        # Every AWS call of the run is moto's (a real topic's client is built before this): an endpoint
-        # override in the shell would send them elsewhere.
-        cleared = [name for name in os.environ if name.startswith("AWS_ENDPOINT_URL")]
+        # The AWS side (region, keys, endpoints) is AlertRoute.start's.
         if not os.environ.get("OPENSEARCH_URL"):
             connection = local.ensure_running()
             env.update(
@@ -451,10 +444,7 @@ class Demo:
                     "OPENSEARCH_CA_CERTS": connection.ca_certs or "",
                 }
             )
-        saved = {name: os.environ.get(name) for name in (*env, *cleared, *HANDLER_VARIABLES)}
-        stack.callback(_restore_environment, saved)
-        for name in cleared:
-            del os.environ[name]
+        keep_environment(stack, env)
         os.environ.update({k: v for k, v in env.items() if v})
         from logwarden.config import IngestConfig
         from logwarden.sink.client import build_client
@@ -467,9 +457,9 @@ class Demo:
     def _prepare_aws(self, stack: ExitStack, chat: ChatSink, real_topic: RealTopic | None) -> AlertRoute:
         route = AlertRoute.start(stack, chat.url, real_topic)
         if real_topic is None:
-            self._say("alerts: SNS in moto (no AWS account needed), read back through a subscribed SQS queue")
+            self._say("alerts: SNS in a local moto server (no AWS account needed), read back through an SQS subscriber")
         else:
-            self._say(f"alerts: published to {real_topic.arn}; state and chat secret stay local (moto)")
+            self._say(f"alerts: published to {real_topic.arn}; state and chat secret stay local (moto server)")
         return route
 
     def _bootstrap(self) -> None:
@@ -512,14 +502,6 @@ def _names_incident(item: dict[str, Any], kind: IncidentKind) -> bool:
         and (events is None or item["event"] in events)
         and (levels is None or item["level"] in levels)
     )
-
-
-def _restore_environment(saved: dict[str, str | None]) -> None:
-    for name, value in saved.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
 
 
 def _channel_of(path: str) -> str:
