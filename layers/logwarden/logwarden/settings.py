@@ -344,7 +344,12 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     ),
     Setting("LOG_LEVEL", "text", "Log level of the functions' own logs.", _ANY_FUNCTION, "INFO", owner="powertools"),
     # -- the demo and the local engines (never in Lambda) ---------------------------------------------------------
-    Setting("LOGWARDEN_DEMO_ALERT_TOPIC_ARN", "arn", "A real SNS topic the demo also publishes alerts to.", (CLI,)),
+    Setting(
+        "LOGWARDEN_DEMO_ALERT_TOPIC_ARN",
+        "arn",
+        "A real SNS topic the demo publishes its alerts to (instead of a topic of its own; through a loopback relay, docs/DEMO.md).",
+        (CLI,),
+    ),
     Setting(
         "LOGWARDEN_FUNCTIONS_DIR",
         "path",
