@@ -347,7 +347,7 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     Setting(
         "LOGWARDEN_DEMO_ALERT_TOPIC_ARN",
         "arn",
-        "A real SNS topic the demo publishes its alerts to (instead of a topic of its own; through a loopback relay, docs/DEMO.md).",
+        "A real SNS topic the demo publishes its alerts to, through a loopback relay (docs/DEMO.md).",
         (CLI,),
     ),
     Setting(
