@@ -18,7 +18,6 @@ import re
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Final
 
 from logwarden.masking import checksums, names
@@ -27,6 +26,7 @@ from logwarden.masking.kinds import Kind
 from logwarden.masking.patterns import API_KEY_GATE as _API_KEY_GATE_PATTERN
 from logwarden.masking.patterns import LATIN_CUE_GATE, PYTHON_LATIN_INITIALS_GATE, PYTHON_LATIN_PAIR_GATE
 from logwarden.masking.prefilter import Found, Gate, prefilter, prefilter_lines
+from logwarden.memo import Memo, memoised
 
 
 @dataclass(slots=True, order=True, init=False)
@@ -199,9 +199,6 @@ _CONTEXT_WINDOW: Final = 40
 _PLACEHOLDER_REACH: Final = 64  # the longest replacement: "[EMAIL j***@" and a domain, "[KIND#" and 16 hex digits
 _PLACEHOLDER_LOWER: Final = re.compile(r"\[[a-z]{2,9}(?:[ #][^\]\s]{1,40})?\]")  # _PLACEHOLDER, lowered
 _PLACEHOLDER_HEAD: Final = re.compile(r"(?:" + "|".join(kind.name.lower() for kind in Kind) + r")\b")
-_UNSEEN: Final = "unseen"
-_WINDOW_CACHE: dict[str, str | None] = {}
-_WINDOW_CACHE_MAX: Final = 20_000
 _LAST_DIGIT: Final = re.compile(r".*\d", re.DOTALL)  # match(s, a, b).end() - 1: the last digit, one backward walk
 _SNILS_SHAPE: Final = re.compile(r"\d{3}[- ]?\d{3}[- ]?\d{3}[- ]?\d{2}")  # 3-3-3-2 with any separators
 _CARD_SHAPE: Final = re.compile(r"\d{4}([ \-])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?|\d{4}([ \-])\d{6}\2\d{4,5}")
@@ -257,12 +254,7 @@ def _context(lower: str, start: int, spans: list[Span] | None = None, zeros: byt
     # The window, with the character before it and the one after: all the words loop looks at. Log lines repeat
     # the same words before their numbers ("for order ", "expires_at="), so the verdict is cached by that text.
     window = lower[window_start - 1 : start + 1] if window_start else " " + lower[: start + 1]
-    found = _WINDOW_CACHE.get(window, _UNSEEN)
-    if found is _UNSEEN:
-        if len(_WINDOW_CACHE) >= _WINDOW_CACHE_MAX:
-            _WINDOW_CACHE.clear()
-        found = _WINDOW_CACHE[window] = _window_kind(window, 1, len(window) - 1, None)
-    return found
+    return _WINDOW_KINDS[window]
 
 
 def _zeros(ascii_text: bytes | None) -> bytes | None:
@@ -294,6 +286,15 @@ def _window_kind(lower: str, window_start: int, start: int, spans: list[Span] | 
                 continue
         found = kind
     return found
+
+
+def _bare_window_kind(window: str) -> str | None:
+    """``_window_kind`` of a window drawn with the character either side and no masked span in it."""
+    return _window_kind(window, 1, len(window) - 1, None)
+
+
+# The verdict per window text: log lines repeat the same words before their numbers (see _context).
+_WINDOW_KINDS: Final = Memo(_bare_window_kind, 20_000)
 
 
 def classify_number(run: str, context: str | None) -> Kind | None:
@@ -347,13 +348,13 @@ def classify_number(run: str, context: str | None) -> Kind | None:
     return None
 
 
-@lru_cache(maxsize=4096)  # the same few hosts and clients recur on every line
+@memoised(4096)  # the same few hosts and clients recur on every line
 def _valid_ipv4(text: str) -> bool:
     parts = text.split(".")
     return all(int(p) <= 255 and (len(p) == 1 or p[0] != "0") for p in parts)
 
 
-@lru_cache(maxsize=4096)
+@memoised(4096)
 def _public_ipv4(text: str) -> bool:
     parts = text.split(".")
     if any(len(p) > 1 and p[0] == "0" for p in parts):
@@ -615,10 +616,8 @@ def _name_end(text: str, pos: int) -> int:
 
 
 _GENERIC: Final = "generic"
-_KEY_CACHE: dict[str, Kind | str | None] = {}
-_INERT_KEYS: set[str] = set()  # the reversed keys of _KEY_CACHE that name nothing
+_INERT_KEYS: set[str] = set()  # the reversed keys of _KEY_KINDS that name nothing
 _INERT_ASCII_KEYS: set[bytes] = set()  # the same, as bytes, for ASCII lines
-_KEY_CACHE_MAX: Final = 20_000
 
 
 def _classify_reversed_key(reversed_key: str) -> Kind | str | None:
@@ -631,19 +630,17 @@ def _classify_reversed_key(reversed_key: str) -> Kind | str | None:
     return kind
 
 
-def _key_kind(raw: str) -> Kind | str | None:
-    found = _KEY_CACHE.get(raw, _UNSEEN)
-    if found == _UNSEEN:
-        if len(_KEY_CACHE) >= _KEY_CACHE_MAX:
-            _KEY_CACHE.clear()
-            _INERT_KEYS.clear()
-            _INERT_ASCII_KEYS.clear()
-        found = _KEY_CACHE[raw] = _classify_reversed_key(raw)
-        if found is None:
-            _INERT_KEYS.add(raw)
-            if raw.isascii():
-                _INERT_ASCII_KEYS.add(raw.encode("ascii"))
+def _reversed_key_kind(raw: str) -> Kind | str | None:
+    found = _classify_reversed_key(raw)
+    if found is None:
+        _INERT_KEYS.add(raw)
+        if raw.isascii():
+            _INERT_ASCII_KEYS.add(raw.encode("ascii"))
     return found
+
+
+# The kind a key names, by the key reversed as _REVERSED_KEY finds it; the same few thousand keys repeat.
+_KEY_KINDS: Final = Memo(_reversed_key_kind, 20_000, derived=(_INERT_KEYS, _INERT_ASCII_KEYS))
 
 
 def _scan_keys(text: str, spans: list[Span], ascii_text: bytes | None) -> None:
@@ -663,7 +660,7 @@ def _scan_keys(text: str, spans: list[Span], ascii_text: bytes | None) -> None:
     n = len(text)
     for match in _REVERSED_KEY.finditer(reversed_text):
         raw = match.group(1)
-        found = _key_kind(raw)
+        found = _KEY_KINDS[raw]
         if found is None:
             continue
         key_start = n - match.end(1)
