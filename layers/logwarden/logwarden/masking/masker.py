@@ -407,50 +407,49 @@ class Masker:
                 return self._mask_whole(kind, value)
             return self.mask_text(value) if parent is None else self._mask_keyed_text(parent, value)
         if isinstance(value, dict):
-            result: dict[Any, Any] | None = None
-            known_keys = self._nested_keys[parent]
-            for key, item in value.items():
-                new_key = key
-                child_kind = kind
-                child_parent = None
-                if isinstance(key, str):
-                    known = known_keys[key]
-                    if known[0]:
-                        new_key = self.mask_text(key)
-                    if child_kind is None:
-                        child_kind = known[1]
-                    child_parent = key
-                # Strings and scalars, nearly every label value, are handled here without another call.
-                if depth >= _MAX_DEPTH:
-                    new_item = self._mask_deep(item)
-                elif isinstance(item, str):
-                    if child_kind is not None:
-                        new_item = self._mask_whole(child_kind, item)
-                    elif child_parent is None:
-                        new_item = self.mask_text(item)
-                    else:
-                        new_item = self._mask_keyed_text(child_parent, item)
-                elif child_kind is None and (item is None or isinstance(item, bool | int | float)):
-                    new_item = item
-                else:
-                    new_item = self._mask_value(item, child_kind, child_parent, depth + 1)
-                if new_item is not item or new_key is not key:
-                    if result is None:
-                        result = {}
-                        for done_key, done_item in value.items():
-                            if done_key == key:
-                                break
-                            result[done_key] = done_item
-                    result[new_key] = new_item
-                elif result is not None:
-                    result[key] = item
-            return value if result is None else result
+            return self._mask_dict(value, kind, parent, depth)
         if isinstance(value, list):
             items = [self._mask_value(item, kind, parent, depth + 1) for item in value]
             return value if all(new is old for new, old in zip(items, value, strict=True)) else items
         if kind is not None:
             return self._mask_whole(kind, value)
         return value
+
+    def _mask_dict(self, value: dict[Any, Any], kind: Kind | None, parent: str | None, depth: int) -> dict[Any, Any]:
+        """``_mask_value`` of an object: its keys and values, the same object when nothing in it changed."""
+        result: dict[Any, Any] | None = None
+        known_keys = self._nested_keys[parent]
+        for key, item in value.items():
+            new_key = key
+            child_kind = kind
+            child_parent = None
+            if isinstance(key, str):
+                known = known_keys[key]
+                if known[0]:
+                    new_key = self.mask_text(key)
+                child_kind = known[1] if kind is None else kind
+                child_parent = key
+            # Strings and scalars, nearly every label value, are handled here without another call.
+            if depth >= _MAX_DEPTH:
+                new_item = self._mask_deep(item)
+            elif isinstance(item, str):
+                if child_kind is not None:
+                    new_item = self._mask_whole(child_kind, item)
+                elif child_parent is None:
+                    new_item = self.mask_text(item)
+                else:
+                    new_item = self._mask_keyed_text(child_parent, item)
+            elif child_kind is None and (item is None or isinstance(item, bool | int | float)):
+                new_item = item
+            else:
+                new_item = self._mask_value(item, child_kind, child_parent, depth + 1)
+            if new_item is not item or new_key is not key:
+                if result is None:
+                    result = _items_before(value, key)
+                result[new_key] = new_item
+            elif result is not None:
+                result[key] = item
+        return value if result is None else result
 
     def _mask_deep(self, value: Any) -> Any:
         """A value deeper than the walker goes: masked as its JSON text, never kept raw; unchanged when clean."""
@@ -464,6 +463,16 @@ class Masker:
 
 
 _MIN_QUOTED = 3  # shorter masked values ("M", "12") would replace unrelated text
+
+
+def _items_before(value: dict[Any, Any], key: Any) -> dict[Any, Any]:
+    """A copy of ``value``'s items before ``key``: where a masked object starts once one of its items changed."""
+    result: dict[Any, Any] = {}
+    for done_key, done_item in value.items():
+        if done_key == key:
+            break
+        result[done_key] = done_item
+    return result
 
 
 def _key_suspect(key: str) -> bool:
