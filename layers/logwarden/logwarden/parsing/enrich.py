@@ -335,23 +335,7 @@ def _classify(message: str, fields: Fields, by_shape: bool) -> None:
         return
     lowered = message[:_LOWERED_MAX].lower()
     if schema.EVENT_KIND not in fields:
-        for kind, pattern, _twin, keywords, groups, starts in _EVENT_RULES:
-            if starts is not None and not message.startswith(starts):
-                continue
-            for word in keywords:
-                if word in lowered:
-                    break
-            else:
-                continue
-            match = pattern.search(message)
-            if match is None:
-                continue
-            fields[schema.EVENT_KIND] = kind
-            for group, field, convert in groups:
-                value = match.group(group)
-                if value and field not in fields:
-                    fields[field] = convert(value)
-            break
+        _match_event(message, lowered, fields)
     if schema.ORDER_ID not in fields and "order" in lowered:
         order = _ORDER_IN_TEXT.search(message)
         if order is not None:
@@ -360,6 +344,27 @@ def _classify(message: str, fields: Fields, by_shape: bool) -> None:
         duration = _DURATION_IN_TEXT.search(message)
         if duration is not None:
             fields[schema.DURATION_MS] = float(duration.group("duration"))
+
+
+def _match_event(message: str, lowered: str, fields: Fields) -> None:
+    """The event kind of the first rule whose keyword and pattern match, and the values its groups hold."""
+    for kind, pattern, _twin, keywords, groups, starts in _EVENT_RULES:
+        if starts is not None and not message.startswith(starts):
+            continue
+        for word in keywords:
+            if word in lowered:
+                break
+        else:
+            continue
+        match = pattern.search(message)
+        if match is None:
+            continue
+        fields[schema.EVENT_KIND] = kind
+        for group, field, convert in groups:
+            value = match.group(group)
+            if value and field not in fields:
+                fields[field] = convert(value)
+        return
 
 
 def _outcome_of(shape: str) -> _Outcome:
