@@ -282,6 +282,18 @@ class BulkIndexer:
         finally:
             report.latencies_ms.append((time.perf_counter() - started) * 1000)
         self.breaker.record_success()
+        return self._sort_items(chunk, response, report, attempt, last_reason)
+
+    def _sort_items(
+        self,
+        chunk: list[IndexAction],
+        response: Any,
+        report: BulkReport,
+        attempt: int,
+        last_reason: dict[str, tuple[str, str]],
+    ) -> list[IndexAction]:
+        """Count what a bulk response says of each action, set aside what the engine refused for good, and return
+        what is worth another attempt."""
         retry: list[IndexAction] = []
         items = response.get("items", []) if isinstance(response, dict) else []
         if len(items) != len(chunk):
