@@ -501,6 +501,26 @@ def summarise(runs: dict[str, list[Any]]) -> dict[str, Any]:
     }
 
 
+def measure_mixes(built: dict[str, tuple[list[dict[str, Any]], Stream]], args: argparse.Namespace) -> dict[str, Any]:
+    """Each mix's figures: ``args.passes`` interleaved rounds, then the peak RSS and the stage split if asked."""
+    mixes = {name: deliveries for name, (deliveries, _stream) in built.items()}
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="logwarden-bench-") as tmp:
+        workdir = Path(tmp)
+        files = {name: write_events(deliveries, workdir / f"{name}.jsonl") for name, deliveries in mixes.items()}
+        runs: dict[str, dict[str, list[Any]]] = {name: defaultdict(list) for name in mixes}
+        for _ in range(max(1, args.passes)):
+            for name, deliveries in mixes.items():
+                measure_round(deliveries, files[name], runs[name])
+        for name, deliveries in mixes.items():
+            results[name] = {**describe(deliveries), **summarise(runs[name])}
+            if not args.no_rss:
+                results[name]["peak_rss_one_1mb_compressed_delivery"] = peak_rss(built[name][1], workdir)
+            if args.stages:
+                results[name]["stage_us_per_event"] = stage_split(deliveries, Router())
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=200_000, help="log events per mix")
@@ -528,20 +548,7 @@ def main() -> None:
         for name, deliveries in mixes.items():
             print(f"=== {name}", file=sys.stderr)
             print(profile(deliveries), file=sys.stderr)
-    results: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="logwarden-bench-") as tmp:
-        workdir = Path(tmp)
-        files = {name: write_events(deliveries, workdir / f"{name}.jsonl") for name, deliveries in mixes.items()}
-        runs: dict[str, dict[str, list[Any]]] = {name: defaultdict(list) for name in mixes}
-        for _ in range(max(1, args.passes)):
-            for name, deliveries in mixes.items():
-                measure_round(deliveries, files[name], runs[name])
-        for name, deliveries in mixes.items():
-            results[name] = {**describe(deliveries), **summarise(runs[name])}
-            if not args.no_rss:
-                results[name]["peak_rss_one_1mb_compressed_delivery"] = peak_rss(built[name][1], workdir)
-            if args.stages:
-                results[name]["stage_us_per_event"] = stage_split(deliveries, Router())
+    results = measure_mixes(built, args)
     report["mixes"] = results
     slowest = min(results, key=lambda name: results[name]["whole_process_events_per_s"])
     report["slowest_mix_whole_process"] = {

@@ -76,6 +76,30 @@ def _render(body: list[tuple[int, str]], names: list[str], rows: list[list[str]]
     return out
 
 
+def _columns(text: str, number: int) -> list[str]:
+    """The column names of a ``#%for`` line."""
+    names = _fields(text)
+    if not all(re.fullmatch(r"\w+", name) for name in names):
+        raise SourceError(f"line {number}: column names are words separated by |")
+    return names
+
+
+def _rows(text: str, names: list[str], number: int) -> list[list[str]]:
+    """The rows of a ``#%row`` line (``;`` between rows), each with a value per column."""
+    rows = [_fields(r) for r in text.split(";")]
+    for row in rows:
+        if len(row) != len(names):
+            raise SourceError(f"line {number}: {len(row)} values for {len(names)} columns")
+    return rows
+
+
+def _block(body: list[tuple[int, str]], names: list[str], rows: list[list[str]], number: int, start: int) -> list[str]:
+    """The lines of a block ended at ``#%end`` on line ``number``: its body once per row."""
+    if not rows or not body:
+        raise SourceError(f"line {number}: the block of line {start} needs rows and lines")
+    return _render(body, names, rows)
+
+
 def generate(source: str) -> str:
     """The template the source describes: every block expanded, notes left out, the generated-file header first."""
     out: list[str] = []
@@ -90,22 +114,15 @@ def generate(source: str) -> str:
             if kind == "for":
                 if names is not None:
                     raise SourceError(f"line {number}: #%for inside the block of line {start} (blocks do not nest)")
-                names, rows, body, start = _fields(text), [], [], number
-                if not all(re.fullmatch(r"\w+", name) for name in names):
-                    raise SourceError(f"line {number}: column names are words separated by |")
+                names, rows, body, start = _columns(text, number), [], [], number
             elif names is None:
                 raise SourceError(f"line {number}: #%{kind} outside a block")
             elif kind == "row":
                 if body:
                     raise SourceError(f"line {number}: #%row after the block's first line (rows come first)")
-                for row in (_fields(r) for r in text.split(";")):
-                    if len(row) != len(names):
-                        raise SourceError(f"line {number}: {len(row)} values for {len(names)} columns")
-                    rows.append(row)
+                rows.extend(_rows(text, names, number))
             else:
-                if not rows or not body:
-                    raise SourceError(f"line {number}: the block of line {start} needs rows and lines")
-                out.extend(_render(body, names, rows))
+                out.extend(_block(body, names, rows, number, start))
                 names = None
         elif _NOTE.match(line):
             continue

@@ -583,414 +583,463 @@ def stack(message: str) -> str:
 
 
 # Builders of lines WITH personal data. Each returns a Line.
+def pii_order_confirmation_email() -> Line:
+    first, last, _patr = person()
+    e, o = email(first, last), order_id()
+    msg = f"Order {o} confirmation sent to {e}"
+    return Line("logback", logback(msg, {"orderId": o}), [("email", e)], [o])
+
+
+def pii_order_sms_phone() -> Line:
+    p, o, pr = phone(), str(R.randint(100000, 9999999)), price()
+    msg = f"SMS about order {o} (total {pr} RUB) sent to {p}"
+    return Line("spring", spring(msg), [("phone", p)], [o, pr])
+
+
+def pii_declined_card() -> Line:
+    c, o = card(), str(R.randint(100000, 9999999))
+    msg = f"Payment declined for order {o}: card {c} insufficient funds"
+    return Line("logback", logback(msg, {"orderId": o}, level="WARN"), [("card", c)], [o])
+
+
+def pii_serilog_customer_name_phone() -> Line:
+    first, last, patr = person()
+    fio = f"{last} {first} {patr}".strip()
+    cid = str(R.randint(10000, 999999))
+    return Line(
+        "serilog",
+        serilog("Customer {CustomerId} updated profile", {"CustomerId": cid, "FullName": fio, "Phone": (p := phone())}),
+        [("name", fio), ("phone", p)],
+        [cid],
+    )
+
+
+def pii_invoice_inn() -> Line:
+    i = R.choice([inn10(), inn12()])
+    o = order_id()
+    msg = R.choice(
+        [
+            f"Invoice for order {o} issued, ИНН покупателя {i}",
+            f"Validating INN {i} for order {o}",
+            f"Получен ИНН: {i}, заказ {o}",
+        ]
+    )
+    return Line("spring", spring(msg), [("inn", i)], [o])
+
+
+def pii_snils_check() -> Line:
+    s = snils(R.random() < 0.7)
+    msg = R.choice([f"СНИЛС клиента {s} подтверждён", f"snils={s} verified", f"Проверка СНИЛС {s}: OK"])
+    return Line("spring", spring(msg), [("snils", s)], [])
+
+
+def pii_passport_check() -> Line:
+    p = passport()
+    _first, _last, _patr = person()
+    msg = R.choice([f"Паспорт {p} проверен", f"passport: {p} accepted", f"серия и номер паспорта {p}"])
+    return Line("logback", logback(msg), [("passport", p)], [])
+
+
+def pii_access_order_ip() -> Line:
+    ip, o = public_ip(), str(R.randint(100000, 9999999))
+    path = f"/api/v1/orders/{o}"
+    return Line("access", access(ip, path), [("ip", ip)], [o])
+
+
+def pii_db_password() -> Line:
+    pw = password()
+    user = R.choice(["svc-orders", "admin", "guest", "report"])
+    msg = R.choice(
+        [
+            f"Connecting with user={user} password={pw}",
+            f"DB login user={user}, pwd={pw}",
+            f'config loaded: {{"username":"{user}","password":"{pw}"}}',
+        ]
+    )
+    m = [("password", pw)]
+    if "username" in msg:
+        m.append(("name", user))
+    return Line("spring", spring(msg, "DEBUG"), m, [])
+
+
+def pii_bearer_token() -> Line:
+    t = jwt()
+    msg = R.choice([f"Incoming request Authorization: Bearer {t}", f"token={t} rejected: expired"])
+    return Line("logback", logback(msg, level="WARN"), [("token", t)], [])
+
+
+def pii_aws_credentials() -> Line:
+    k, s = aws_key(), aws_secret()
+    msg = f"Using credentials aws_access_key_id={k} aws_secret_access_key={s}"
+    return Line("spring", spring(msg, "DEBUG"), [("token", k), ("token", s)], [])
+
+
+def pii_serilog_delivery_address() -> Line:
+    a, o = address(), str(R.randint(100000, 9999999))
+    return Line(
+        "serilog",
+        serilog("Delivery scheduled for order {OrderId}", {"OrderId": o, "DeliveryAddress": a, "Courier": "CDEK"}),
+        [("address", a)],
+        [o],
+    )
+
+
+def pii_registration_name_birthdate() -> Line:
+    d = birthdate()
+    first, last, _patr = person()
+    fio = f"{last} {first}"
+    msg = R.choice(
+        [f"Customer registered: ФИО: {fio}, дата рождения: {d}", f"customerName={first} {last}, birthDate={d}"]
+    )
+    name_value = fio if "ФИО" in msg else f"{first} {last}"
+    return Line("spring", spring(msg), [("name", name_value), ("birthdate", d)], [])
+
+
+def pii_refund_iban() -> Line:
+    ib = iban()
+    o = order_id()
+    msg = f"Refund for order {o} to IBAN {ib} queued"
+    return Line("logback", logback(msg), [("iban", ib)], [o])
+
+
+def pii_contact_validation_stack() -> Line:
+    e, p = email(), phone()
+    msg = f"Validation failed for customer contact email={e} phone={p}"
+    st = stack(f"Duplicate customer {e}")
+    return Line("logback", logback(msg, stack=st, level="ERROR"), [("email", e), ("phone", p)], ["OrderService.java"])
+
+
+def pii_access_cart_ipv6() -> Line:
+    ip6, o = ipv6(), str(R.randint(100000, 9999999))
+    return Line("access", access(ip6, f"/api/v1/cart/{o}"), [("ip", ip6)], [o])
+
+
+def pii_rabbit_rejected_email() -> Line:
+    e = email()
+    _first, _last, _patr = person()
+    cid = str(R.randint(10000, 999999))
+    return Line(
+        "rabbit",
+        rabbit(f"Discarding message on queue 'notifications.email' for customer {cid}: recipient {e} rejected"),
+        [("email", e)],
+        [cid, "notifications.email"],
+    )
+
+
+def pii_rabbit_amqp_url_password() -> Line:
+    user, pw = "orders", R.choice(["s3cr3tMQ", "Rabbit2024", "q1w2e3r4"])
+    return Line(
+        "rabbit",
+        rabbit(f"connection <0.{R.randint(100, 999)}.0> failed: amqp://{user}:{pw}@mq-1.internal:5672/shop refused"),
+        [("password", pw)],
+        ["mq-1.internal"],
+    )
+
+
+def pii_access_url_encoded_contact() -> Line:
+    e, p = email(), ru_phone()
+    q = f"/api/v1/customers/search?email={e.replace('@', '%40')}&phone={p.replace('+', '%2B').replace(' ', '%20')}"
+    return Line("access", access(private_ip(), q), [("email", e.split("@")[0]), ("phone", p[-5:])], [])
+
+
+def pii_escaped_json_name() -> Line:
+    first, last, patr = person()
+    fio = f"{last} {first} {patr}".strip()
+    escaped = json.dumps({"fio": fio, "orderId": (o := str(R.randint(100000, 999999)))}, ensure_ascii=True)
+    return Line("logback", logback(f"Payload: {escaped}"), [("name", fio)], [o])
+
+
+def pii_serilog_card_holder() -> Line:
+    c = card()
+    holder = f"{R.choice(LATIN_FIRST).upper()} {R.choice(LATIN_LAST).upper()}"
+    return Line(
+        "serilog",
+        serilog("Card {Pan} tokenized", {"Pan": c, "CardHolder": holder, "Amount": (pr := price())}),
+        [("card", c), ("name", holder)],
+        [pr],
+    )
+
+
+def pii_access_session_cookie() -> Line:
+    cookie = token()
+    return Line("access", access(public_ip(), "/cart") + f' "JSESSIONID={cookie}"', [("token", cookie)], [])
+
+
+def pii_dotnet_courier_phone() -> Line:
+    p = ru_phone()
+    o = order_id()
+    return Line("dotnet", dotnet(f"Courier for order {o} will call {p}"), [("phone", p)], [o])
+
+
+def pii_nested_json_login() -> Line:
+    e = email()
+    pw = password()
+    inner = json.dumps({"login": e, "password": pw})
+    outer = json.dumps({"@t": ts() + "Z", "@mt": "Request body {Body}", "Body": inner})
+    return Line("serilog", outer, [("email", e), ("password", pw)], [])
+
+
+def pii_api_key_header() -> Line:
+    key = "sk_live_" + token()
+    return Line("spring", spring(f"Stripe client initialised with x-api-key: {key}"), [("token", key[8:])], [])
+
+
+def pii_lookup_email_stack() -> Line:
+    first, last, _patr = person()
+    st = stack(f"Customer {last} {first} not found")  # names in free text are not detectable: not labelled
+    o = str(R.randint(100000, 999999))
+    e = email(first, last)
+    return Line("logback", logback(f"Lookup of {e} failed for order {o}", stack=st, level="ERROR"), [("email", e)], [o])
+
+
+def pii_serilog_inn_names() -> Line:
+    i = inn12()
+    first, last, _patr = person()
+    return Line(
+        "serilog",
+        serilog("Self-employed {Inn} registered", {"Inn": i, "LastName": last, "FirstName": first}),
+        [("inn", i), ("name", last)],
+        [],
+    )
+
+
+def pii_mdc_phone() -> Line:
+    p = phone()
+    return Line("logback", logback("OTP sent", {"mdc": {"phone": p, "requestId": (u := uid())}}), [("phone", p)], [u])
+
+
 def pii_builders() -> list[Callable[[], Line]]:
-    def b1() -> Line:
-        first, last, _patr = person()
-        e, o = email(first, last), order_id()
-        msg = f"Order {o} confirmation sent to {e}"
-        return Line("logback", logback(msg, {"orderId": o}), [("email", e)], [o])
-
-    def b2() -> Line:
-        p, o, pr = phone(), str(R.randint(100000, 9999999)), price()
-        msg = f"SMS about order {o} (total {pr} RUB) sent to {p}"
-        return Line("spring", spring(msg), [("phone", p)], [o, pr])
-
-    def b3() -> Line:
-        c, o = card(), str(R.randint(100000, 9999999))
-        msg = f"Payment declined for order {o}: card {c} insufficient funds"
-        return Line("logback", logback(msg, {"orderId": o}, level="WARN"), [("card", c)], [o])
-
-    def b4() -> Line:
-        first, last, patr = person()
-        fio = f"{last} {first} {patr}".strip()
-        cid = str(R.randint(10000, 999999))
-        return Line(
-            "serilog",
-            serilog(
-                "Customer {CustomerId} updated profile", {"CustomerId": cid, "FullName": fio, "Phone": (p := phone())}
-            ),
-            [("name", fio), ("phone", p)],
-            [cid],
-        )
-
-    def b5() -> Line:
-        i = R.choice([inn10(), inn12()])
-        o = order_id()
-        msg = R.choice(
-            [
-                f"Invoice for order {o} issued, ИНН покупателя {i}",
-                f"Validating INN {i} for order {o}",
-                f"Получен ИНН: {i}, заказ {o}",
-            ]
-        )
-        return Line("spring", spring(msg), [("inn", i)], [o])
-
-    def b6() -> Line:
-        s = snils(R.random() < 0.7)
-        msg = R.choice([f"СНИЛС клиента {s} подтверждён", f"snils={s} verified", f"Проверка СНИЛС {s}: OK"])
-        return Line("spring", spring(msg), [("snils", s)], [])
-
-    def b7() -> Line:
-        p = passport()
-        _first, _last, _patr = person()
-        msg = R.choice([f"Паспорт {p} проверен", f"passport: {p} accepted", f"серия и номер паспорта {p}"])
-        return Line("logback", logback(msg), [("passport", p)], [])
-
-    def b8() -> Line:
-        ip, o = public_ip(), str(R.randint(100000, 9999999))
-        path = f"/api/v1/orders/{o}"
-        return Line("access", access(ip, path), [("ip", ip)], [o])
-
-    def b9() -> Line:
-        pw = password()
-        user = R.choice(["svc-orders", "admin", "guest", "report"])
-        msg = R.choice(
-            [
-                f"Connecting with user={user} password={pw}",
-                f"DB login user={user}, pwd={pw}",
-                f'config loaded: {{"username":"{user}","password":"{pw}"}}',
-            ]
-        )
-        m = [("password", pw)]
-        if "username" in msg:
-            m.append(("name", user))
-        return Line("spring", spring(msg, "DEBUG"), m, [])
-
-    def b10() -> Line:
-        t = jwt()
-        msg = R.choice([f"Incoming request Authorization: Bearer {t}", f"token={t} rejected: expired"])
-        return Line("logback", logback(msg, level="WARN"), [("token", t)], [])
-
-    def b11() -> Line:
-        k, s = aws_key(), aws_secret()
-        msg = f"Using credentials aws_access_key_id={k} aws_secret_access_key={s}"
-        return Line("spring", spring(msg, "DEBUG"), [("token", k), ("token", s)], [])
-
-    def b12() -> Line:
-        a, o = address(), str(R.randint(100000, 9999999))
-        return Line(
-            "serilog",
-            serilog("Delivery scheduled for order {OrderId}", {"OrderId": o, "DeliveryAddress": a, "Courier": "CDEK"}),
-            [("address", a)],
-            [o],
-        )
-
-    def b13() -> Line:
-        d = birthdate()
-        first, last, _patr = person()
-        fio = f"{last} {first}"
-        msg = R.choice(
-            [f"Customer registered: ФИО: {fio}, дата рождения: {d}", f"customerName={first} {last}, birthDate={d}"]
-        )
-        name_value = fio if "ФИО" in msg else f"{first} {last}"
-        return Line("spring", spring(msg), [("name", name_value), ("birthdate", d)], [])
-
-    def b14() -> Line:
-        ib = iban()
-        o = order_id()
-        msg = f"Refund for order {o} to IBAN {ib} queued"
-        return Line("logback", logback(msg), [("iban", ib)], [o])
-
-    def b15() -> Line:
-        e, p = email(), phone()
-        msg = f"Validation failed for customer contact email={e} phone={p}"
-        st = stack(f"Duplicate customer {e}")
-        return Line(
-            "logback", logback(msg, stack=st, level="ERROR"), [("email", e), ("phone", p)], ["OrderService.java"]
-        )
-
-    def b16() -> Line:
-        ip6, o = ipv6(), str(R.randint(100000, 9999999))
-        return Line("access", access(ip6, f"/api/v1/cart/{o}"), [("ip", ip6)], [o])
-
-    def b17() -> Line:
-        e = email()
-        _first, _last, _patr = person()
-        cid = str(R.randint(10000, 999999))
-        return Line(
-            "rabbit",
-            rabbit(f"Discarding message on queue 'notifications.email' for customer {cid}: recipient {e} rejected"),
-            [("email", e)],
-            [cid, "notifications.email"],
-        )
-
-    def b18() -> Line:
-        user, pw = "orders", R.choice(["s3cr3tMQ", "Rabbit2024", "q1w2e3r4"])
-        return Line(
-            "rabbit",
-            rabbit(
-                f"connection <0.{R.randint(100, 999)}.0> failed: amqp://{user}:{pw}@mq-1.internal:5672/shop refused"
-            ),
-            [("password", pw)],
-            ["mq-1.internal"],
-        )
-
-    def b19() -> Line:
-        e, p = email(), ru_phone()
-        q = f"/api/v1/customers/search?email={e.replace('@', '%40')}&phone={p.replace('+', '%2B').replace(' ', '%20')}"
-        return Line("access", access(private_ip(), q), [("email", e.split("@")[0]), ("phone", p[-5:])], [])
-
-    def b20() -> Line:
-        first, last, patr = person()
-        fio = f"{last} {first} {patr}".strip()
-        escaped = json.dumps({"fio": fio, "orderId": (o := str(R.randint(100000, 999999)))}, ensure_ascii=True)
-        return Line("logback", logback(f"Payload: {escaped}"), [("name", fio)], [o])
-
-    def b21() -> Line:
-        c = card()
-        holder = f"{R.choice(LATIN_FIRST).upper()} {R.choice(LATIN_LAST).upper()}"
-        return Line(
-            "serilog",
-            serilog("Card {Pan} tokenized", {"Pan": c, "CardHolder": holder, "Amount": (pr := price())}),
-            [("card", c), ("name", holder)],
-            [pr],
-        )
-
-    def b22() -> Line:
-        cookie = token()
-        return Line("access", access(public_ip(), "/cart") + f' "JSESSIONID={cookie}"', [("token", cookie)], [])
-
-    def b23() -> Line:
-        p = ru_phone()
-        o = order_id()
-        return Line("dotnet", dotnet(f"Courier for order {o} will call {p}"), [("phone", p)], [o])
-
-    def b24() -> Line:
-        e = email()
-        pw = password()
-        inner = json.dumps({"login": e, "password": pw})
-        outer = json.dumps({"@t": ts() + "Z", "@mt": "Request body {Body}", "Body": inner})
-        return Line("serilog", outer, [("email", e), ("password", pw)], [])
-
-    def b25() -> Line:
-        key = "sk_live_" + token()
-        return Line("spring", spring(f"Stripe client initialised with x-api-key: {key}"), [("token", key[8:])], [])
-
-    def b26() -> Line:
-        first, last, _patr = person()
-        st = stack(f"Customer {last} {first} not found")  # names in free text are not detectable: not labelled
-        o = str(R.randint(100000, 999999))
-        e = email(first, last)
-        return Line(
-            "logback", logback(f"Lookup of {e} failed for order {o}", stack=st, level="ERROR"), [("email", e)], [o]
-        )
-
-    def b27() -> Line:
-        i = inn12()
-        first, last, _patr = person()
-        return Line(
-            "serilog",
-            serilog("Self-employed {Inn} registered", {"Inn": i, "LastName": last, "FirstName": first}),
-            [("inn", i), ("name", last)],
-            [],
-        )
-
-    def b28() -> Line:
-        p = phone()
-        return Line(
-            "logback", logback("OTP sent", {"mdc": {"phone": p, "requestId": (u := uid())}}), [("phone", p)], [u]
-        )
-
     return [
-        b1,
-        b2,
-        b3,
-        b4,
-        b5,
-        b6,
-        b7,
-        b8,
-        b9,
-        b10,
-        b11,
-        b12,
-        b13,
-        b14,
-        b15,
-        b16,
-        b17,
-        b18,
-        b19,
-        b20,
-        b21,
-        b22,
-        b23,
-        b24,
-        b25,
-        b26,
-        b27,
-        b28,
+        pii_order_confirmation_email,
+        pii_order_sms_phone,
+        pii_declined_card,
+        pii_serilog_customer_name_phone,
+        pii_invoice_inn,
+        pii_snils_check,
+        pii_passport_check,
+        pii_access_order_ip,
+        pii_db_password,
+        pii_bearer_token,
+        pii_aws_credentials,
+        pii_serilog_delivery_address,
+        pii_registration_name_birthdate,
+        pii_refund_iban,
+        pii_contact_validation_stack,
+        pii_access_cart_ipv6,
+        pii_rabbit_rejected_email,
+        pii_rabbit_amqp_url_password,
+        pii_access_url_encoded_contact,
+        pii_escaped_json_name,
+        pii_serilog_card_holder,
+        pii_access_session_cookie,
+        pii_dotnet_courier_phone,
+        pii_nested_json_login,
+        pii_api_key_header,
+        pii_lookup_email_stack,
+        pii_serilog_inn_names,
+        pii_mdc_phone,
     ]
 
 
 # Builders of lines WITHOUT personal data (hard negatives included).
+def safe_order_status_ids() -> Line:
+    o, pr = order_id(), price()
+    return Line(
+        "logback",
+        logback(
+            f"Order {o} status changed {R.choice(STATUSES)} -> {R.choice(STATUSES)}, total {pr}",
+            {"orderId": o, "traceId": (t := trace()), "spanId": (s := span())},
+        ),
+        [],
+        [o, pr, t, s],
+    )
+
+
+def safe_price_ean_sku() -> Line:
+    e, ms = ean(), str(R.randint(1, 2000))
+    return Line("spring", spring(f"Price recalculated for ean {e} sku {(k := sku())} in {ms} ms"), [], [e, k])
+
+
+def safe_serilog_batch_epoch() -> Line:
+    t = epoch_ms()
+    return Line(
+        "serilog",
+        serilog(
+            "Batch {BatchId} flushed at {Ts}",
+            {"BatchId": (b := str(R.randint(1000, 99999))), "Ts": t, "Elapsed": R.randint(1, 999)},
+        ),
+        [],
+        [t, b],
+    )
+
+
+def safe_health_probe() -> Line:
+    ip = private_ip()
+    return Line("access", access(ip, "/actuator/health", ua="kube-probe/1.29"), [], [ip])
+
+
+def safe_started_version() -> Line:
+    v = version()
+    return Line(
+        "spring",
+        spring(
+            f"Started OrderApplication v{v} in {R.randint(5, 40)}.{R.randint(100, 999)} seconds (process running for 12.3)"
+        ),
+        [],
+        [v],
+    )
+
+
+def safe_rabbit_accepting_connection() -> Line:
+    R.choice(QUEUES)  # keeps the random sequence of the committed corpus
+    return Line(
+        "rabbit",
+        rabbit(
+            f"accepting AMQP connection <0.{R.randint(100, 999)}.0> ({private_ip()}:{R.randint(30000, 60000)} -> {private_ip()}:5672)"
+        ),
+        [],
+        [],
+    )
+
+
+def safe_order_update_stack() -> Line:
+    o = order_id()
+    st = stack(f"Order {o} cannot move from {R.choice(STATUSES)} to {R.choice(STATUSES)}")
+    return Line(
+        "logback", logback(f"Failed to update order {o}", stack=st, level="ERROR"), [], [o, "OrderService.java"]
+    )
+
+
+def safe_serilog_http_request() -> Line:
+    u = uid()
+    return Line(
+        "serilog",
+        serilog(
+            "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed} ms",
+            {
+                "RequestMethod": "POST",
+                "RequestPath": f"/api/orders/{u}",
+                "StatusCode": R.choice([200, 201, 400, 404, 409, 500]),
+                "Elapsed": round(R.random() * 300, 4),
+                "RequestId": (r := f"0HMV{R.randint(10000, 99999)}:0000000{R.randint(1, 9)}"),
+            },
+        ),
+        [],
+        [u, r],
+    )
+
+
+def safe_ten_digit_order_number() -> Line:
+    o = digits(10)
+    return Line("spring", spring(f"Reserved stock for order number {o}, warehouse MSK-{R.randint(1, 9)}"), [], [o])
+
+
+def safe_token_cache_epoch() -> Line:
+    t = epoch_s()
+    return Line("logback", logback(f"Token cache refreshed, expires_at={t}", {"ts": t}), [], [t])
+
+
+def safe_rabbit_queue_depth() -> Line:
+    q = R.choice(QUEUES)
+    return Line(
+        "rabbit",
+        rabbit(f"Queue '{q}' in vhost 'shop' has {R.randint(0, 50000)} messages, {R.randint(0, 20)} consumers"),
+        [],
+        [q],
+    )
+
+
+def safe_dotnet_payment_captured() -> Line:
+    o, pr = str(R.randint(100000, 9999999)), price()
+    return Line(
+        "dotnet", dotnet(f"Payment {R.randint(10000000, 99999999)} for order {o} captured: {pr} RUB"), [], [o, pr]
+    )
+
+
+def safe_hikari_timeout() -> Line:
+    line = R.randint(10, 999)
+    return Line(
+        "spring",
+        spring(
+            f"HikariPool-1 - Connection is not available, request timed out after {R.randint(1000, 30000)}ms. at OrderRepository.java:{line}",
+            "WARN",
+        ),
+        [],
+        [f"OrderRepository.java:{line}"],
+    )
+
+
+def safe_invoice_eleven_digit_order() -> Line:
+    o = digits(11)
+    return Line(
+        "logback",
+        logback(f"Invoice {R.randint(100, 999)}/{R.randint(2023, 2024)} created for orderId={o}", {"orderId": o}),
+        [],
+        [o],
+    )
+
+
+def safe_access_catalog_query() -> Line:
+    return Line(
+        "access",
+        access(private_ip(), f"/api/v1/catalog?page={R.randint(1, 50)}&size=20&sort=price,desc", ua="okhttp/4.12.0"),
+        [],
+        [],
+    )
+
+
+def safe_invalid_token_prose() -> Line:
+    return Line(
+        "spring",
+        spring(f"Invalid token: signature verification failed for client {R.choice(['mobile-app', 'web'])}", "WARN"),
+        [],
+        [],
+    )
+
+
+def safe_pricing_job_host() -> Line:
+    h = host()
+    return Line(
+        "logback",
+        logback(f"Scheduled job pricing-sync finished on {h}, updated {R.randint(0, 50000)} prices", {"HOSTNAME": h}),
+        [],
+        [h],
+    )
+
+
+def safe_dotnet_webhook_retry() -> Line:
+    R.randint(0, 9999)  # keeps the random sequence of the committed corpus
+    return Line(
+        "dotnet",
+        dotnet(
+            f"Retrying delivery webhook attempt {R.randint(1, 5)}/5 after {R.randint(100, 5000)} ms, correlation {uid()}"
+        ),
+        [],
+        [],
+    )
+
+
 def safe_builders() -> list[Callable[[], Line]]:
-    def s1() -> Line:
-        o, pr = order_id(), price()
-        return Line(
-            "logback",
-            logback(
-                f"Order {o} status changed {R.choice(STATUSES)} -> {R.choice(STATUSES)}, total {pr}",
-                {"orderId": o, "traceId": (t := trace()), "spanId": (s := span())},
-            ),
-            [],
-            [o, pr, t, s],
-        )
-
-    def s2() -> Line:
-        e, ms = ean(), str(R.randint(1, 2000))
-        return Line("spring", spring(f"Price recalculated for ean {e} sku {(k := sku())} in {ms} ms"), [], [e, k])
-
-    def s3() -> Line:
-        t = epoch_ms()
-        return Line(
-            "serilog",
-            serilog(
-                "Batch {BatchId} flushed at {Ts}",
-                {"BatchId": (b := str(R.randint(1000, 99999))), "Ts": t, "Elapsed": R.randint(1, 999)},
-            ),
-            [],
-            [t, b],
-        )
-
-    def s4() -> Line:
-        ip = private_ip()
-        return Line("access", access(ip, "/actuator/health", ua="kube-probe/1.29"), [], [ip])
-
-    def s5() -> Line:
-        v = version()
-        return Line(
-            "spring",
-            spring(
-                f"Started OrderApplication v{v} in {R.randint(5, 40)}.{R.randint(100, 999)} seconds (process running for 12.3)"
-            ),
-            [],
-            [v],
-        )
-
-    def s6() -> Line:
-        R.choice(QUEUES)  # keeps the random sequence of the committed corpus
-        return Line(
-            "rabbit",
-            rabbit(
-                f"accepting AMQP connection <0.{R.randint(100, 999)}.0> ({private_ip()}:{R.randint(30000, 60000)} -> {private_ip()}:5672)"
-            ),
-            [],
-            [],
-        )
-
-    def s7() -> Line:
-        o = order_id()
-        st = stack(f"Order {o} cannot move from {R.choice(STATUSES)} to {R.choice(STATUSES)}")
-        return Line(
-            "logback", logback(f"Failed to update order {o}", stack=st, level="ERROR"), [], [o, "OrderService.java"]
-        )
-
-    def s8() -> Line:
-        u = uid()
-        return Line(
-            "serilog",
-            serilog(
-                "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed} ms",
-                {
-                    "RequestMethod": "POST",
-                    "RequestPath": f"/api/orders/{u}",
-                    "StatusCode": R.choice([200, 201, 400, 404, 409, 500]),
-                    "Elapsed": round(R.random() * 300, 4),
-                    "RequestId": (r := f"0HMV{R.randint(10000, 99999)}:0000000{R.randint(1, 9)}"),
-                },
-            ),
-            [],
-            [u, r],
-        )
-
-    def s9() -> Line:
-        o = digits(10)
-        return Line("spring", spring(f"Reserved stock for order number {o}, warehouse MSK-{R.randint(1, 9)}"), [], [o])
-
-    def s10() -> Line:
-        t = epoch_s()
-        return Line("logback", logback(f"Token cache refreshed, expires_at={t}", {"ts": t}), [], [t])
-
-    def s11() -> Line:
-        q = R.choice(QUEUES)
-        return Line(
-            "rabbit",
-            rabbit(f"Queue '{q}' in vhost 'shop' has {R.randint(0, 50000)} messages, {R.randint(0, 20)} consumers"),
-            [],
-            [q],
-        )
-
-    def s12() -> Line:
-        o, pr = str(R.randint(100000, 9999999)), price()
-        return Line(
-            "dotnet", dotnet(f"Payment {R.randint(10000000, 99999999)} for order {o} captured: {pr} RUB"), [], [o, pr]
-        )
-
-    def s13() -> Line:
-        line = R.randint(10, 999)
-        return Line(
-            "spring",
-            spring(
-                f"HikariPool-1 - Connection is not available, request timed out after {R.randint(1000, 30000)}ms. at OrderRepository.java:{line}",
-                "WARN",
-            ),
-            [],
-            [f"OrderRepository.java:{line}"],
-        )
-
-    def s14() -> Line:
-        o = digits(11)
-        return Line(
-            "logback",
-            logback(f"Invoice {R.randint(100, 999)}/{R.randint(2023, 2024)} created for orderId={o}", {"orderId": o}),
-            [],
-            [o],
-        )
-
-    def s15() -> Line:
-        return Line(
-            "access",
-            access(
-                private_ip(), f"/api/v1/catalog?page={R.randint(1, 50)}&size=20&sort=price,desc", ua="okhttp/4.12.0"
-            ),
-            [],
-            [],
-        )
-
-    def s16() -> Line:
-        return Line(
-            "spring",
-            spring(
-                f"Invalid token: signature verification failed for client {R.choice(['mobile-app', 'web'])}", "WARN"
-            ),
-            [],
-            [],
-        )
-
-    def s17() -> Line:
-        h = host()
-        return Line(
-            "logback",
-            logback(
-                f"Scheduled job pricing-sync finished on {h}, updated {R.randint(0, 50000)} prices", {"HOSTNAME": h}
-            ),
-            [],
-            [h],
-        )
-
-    def s18() -> Line:
-        R.randint(0, 9999)  # keeps the random sequence of the committed corpus
-        return Line(
-            "dotnet",
-            dotnet(
-                f"Retrying delivery webhook attempt {R.randint(1, 5)}/5 after {R.randint(100, 5000)} ms, correlation {uid()}"
-            ),
-            [],
-            [],
-        )
-
-    return [s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16, s17, s18]
+    return [
+        safe_order_status_ids,
+        safe_price_ean_sku,
+        safe_serilog_batch_epoch,
+        safe_health_probe,
+        safe_started_version,
+        safe_rabbit_accepting_connection,
+        safe_order_update_stack,
+        safe_serilog_http_request,
+        safe_ten_digit_order_number,
+        safe_token_cache_epoch,
+        safe_rabbit_queue_depth,
+        safe_dotnet_payment_captured,
+        safe_hikari_timeout,
+        safe_invoice_eleven_digit_order,
+        safe_access_catalog_query,
+        safe_invalid_token_prose,
+        safe_pricing_job_host,
+        safe_dotnet_webhook_retry,
+    ]
 
 
 def main() -> int:

@@ -309,9 +309,17 @@ def entry_point_violations(source: str) -> list[str]:
     deleted (``setattr`` included), a private name of another object read, ``unittest.mock`` imported."""
     tree = ast.parse(source)
     parents = {child: parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)}
+    found: list[str] = []
+    imported, handlers = _imports_and_handlers(tree, found)
+    for node in ast.walk(tree):
+        found.extend(_violations_at(node, parents, imported, handlers))
+    return found
+
+
+def _imports_and_handlers(tree: ast.AST, found: list[str]) -> tuple[set[str], set[str]]:
+    """The names the code imports and the names it binds loaded handlers to; a mock import goes to ``found``."""
     imported: set[str] = set()
     handlers: set[str] = set()
-    found: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import | ast.ImportFrom):
             module = node.module if isinstance(node, ast.ImportFrom) else ""
@@ -323,27 +331,31 @@ def entry_point_violations(source: str) -> list[str]:
             called = node.value.func
             if (called.id if isinstance(called, ast.Name) else getattr(called, "attr", "")) == "load_handler":
                 handlers.update(ast.unparse(target) for target in node.targets)
-    for node in ast.walk(tree):
-        text = ast.unparse(node) if isinstance(node, ast.expr) else ""
-        if text in handlers and not isinstance(getattr(node, "ctx", None), ast.Store):
-            entry = parents.get(node)
-            if not (
-                isinstance(entry, ast.Attribute)
-                and entry.attr == "lambda_handler"
-                and isinstance(parents.get(entry), ast.Call)
-                and parents[entry].func is entry  # type: ignore[attr-defined]
-            ):
-                found.append(f"line {node.lineno}: the handler {text} used as {ast.unparse(parents[node])[:60]}")
-        if isinstance(node, ast.Attribute):
-            owner = node.value
-            if isinstance(node.ctx, ast.Store | ast.Del) and _is_foreign(owner, imported, handlers):
-                found.append(f"line {node.lineno}: assigns {text}")
-            is_own = isinstance(owner, ast.Name) and owner.id in ("self", "cls")
-            if node.attr.startswith("_") and not node.attr.startswith("__") and not is_own:
-                found.append(f"line {node.lineno}: uses the private {text}")
-        is_setattr = isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in SETATTR
-        if is_setattr and node.args and _is_foreign(node.args[0], imported, handlers):  # type: ignore[attr-defined]
-            found.append(f"line {node.lineno}: {text[:60]}")
+    return imported, handlers
+
+
+def _violations_at(node: ast.AST, parents: dict[ast.AST, ast.AST], imported: set[str], handlers: set[str]) -> list[str]:
+    found: list[str] = []
+    text = ast.unparse(node) if isinstance(node, ast.expr) else ""
+    if text in handlers and not isinstance(getattr(node, "ctx", None), ast.Store):
+        entry = parents.get(node)
+        if not (
+            isinstance(entry, ast.Attribute)
+            and entry.attr == "lambda_handler"
+            and isinstance(parents.get(entry), ast.Call)
+            and parents[entry].func is entry  # type: ignore[attr-defined]
+        ):
+            found.append(f"line {node.lineno}: the handler {text} used as {ast.unparse(parents[node])[:60]}")  # type: ignore[attr-defined]
+    if isinstance(node, ast.Attribute):
+        owner = node.value
+        if isinstance(node.ctx, ast.Store | ast.Del) and _is_foreign(owner, imported, handlers):
+            found.append(f"line {node.lineno}: assigns {text}")
+        is_own = isinstance(owner, ast.Name) and owner.id in ("self", "cls")
+        if node.attr.startswith("_") and not node.attr.startswith("__") and not is_own:
+            found.append(f"line {node.lineno}: uses the private {text}")
+    is_setattr = isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in SETATTR
+    if is_setattr and node.args and _is_foreign(node.args[0], imported, handlers):  # type: ignore[attr-defined]
+        found.append(f"line {node.lineno}: {text[:60]}")  # type: ignore[attr-defined]
     return found
 
 

@@ -100,6 +100,10 @@ class Deployment:
         if len(node) != 1 or (not next(iter(node)).startswith(("Fn::", "Ref")) and "Condition" not in node):
             return {k: v for k, v in ((k, self.value(v)) for k, v in node.items()) if v is not _NO_VALUE}
         [(function, argument)] = node.items()
+        return self._intrinsic(function, argument)
+
+    def _intrinsic(self, function: str, argument: Any) -> Any:
+        """The value of one intrinsic function (``Ref``, ``Fn::...``) applied to ``argument``."""
         if function == "Ref":
             return _NO_VALUE if argument == "AWS::NoValue" else self.ref(argument)
         if function == "Fn::GetAtt":
@@ -108,16 +112,7 @@ class Deployment:
                 raise Unresolvable(f"Fn::GetAtt {key}: no value given")
             return self.attributes[key]
         if function == "Fn::Sub":
-            text, local = (argument, {}) if isinstance(argument, str) else (argument[0], argument[1])
-            values = {k: str(self.value(v)) for k, v in local.items()}
-
-            def substitute(match: re.Match[str]) -> str:
-                name = match.group(1)
-                if name in values:
-                    return values[name]
-                return str(self.value({"Fn::GetAtt": name}) if "." in name else self.ref(name))
-
-            return _SUB.sub(substitute, text)
+            return self._sub(argument)
         if function == "Fn::If":
             name, yes, no = argument
             return self.value(yes if self.condition(name) else no)
@@ -131,6 +126,19 @@ class Deployment:
             index, items = argument
             return self.value(items)[int(self.value(index))]
         raise Unresolvable(f"{function} is not something the rehearsal resolves")
+
+    def _sub(self, argument: Any) -> str:
+        """``Fn::Sub``: a string, or a string and its own variables; ``${Name}`` and ``${Resource.Attribute}``."""
+        text, local = (argument, {}) if isinstance(argument, str) else (argument[0], argument[1])
+        values = {k: str(self.value(v)) for k, v in local.items()}
+
+        def substitute(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name in values:
+                return values[name]
+            return str(self.value({"Fn::GetAtt": name}) if "." in name else self.ref(name))
+
+        return _SUB.sub(substitute, text)
 
     def environment(self, logical_id: str) -> dict[str, str]:
         """A function's Environment.Variables (Globals', then its own), resolved."""

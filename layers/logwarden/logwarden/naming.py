@@ -8,7 +8,6 @@ documents with different retention must never share one).
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Final
 
 SUBSYSTEMS: Final = ("shop", "crm", "mes", "mq", "other")
@@ -79,7 +78,6 @@ def level_class(level: str | None) -> str:
     return _LEVEL_CLASS.get(level or "INFO", "info")
 
 
-@lru_cache(maxsize=1024)
 def data_stream_name(subsystem: str, level: str | None, prefix: str = DEFAULT_INDEX_PREFIX) -> str:
     return f"{prefix}-{subsystem}-{level_class(level)}"
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Final
 
+from logwarden.memo import memoised
 from logwarden.naming import DEFAULT_SUBSYSTEM
 from logwarden.parsing.layout import CompiledLayout, LayoutError, compile_layout
 
@@ -72,7 +72,7 @@ class Router:
     def __init__(self, rules: tuple[RouteRule, ...] = (), default_subsystem: str = DEFAULT_SUBSYSTEM) -> None:
         self._rules = rules + DEFAULT_RULES
         self._default = default_subsystem
-        self.route = lru_cache(maxsize=4096)(self._route)
+        self.route = memoised(4096)(self._route)
 
     @property
     def default_subsystem(self) -> str:

@@ -189,42 +189,8 @@ def step(
     ``peak_of`` its count in the evaluated minute (for the incident's peak). Both are optional.
     """
     by_key = _best_findings(findings)
-    after: dict[AlertKey, AlertState] = {}
-    closed: dict[AlertKey, AlertState] = {}
-    fresh: list[AlertKey] = []
-    for key in sorted(set(states) | set(by_key)):
-        before = states.get(key)
-        finding = by_key.get(key)
-        if finding is not None:
-            if before is None:
-                after[key] = AlertState(key, minute, minute, minute, finding.severity, finding.rule, finding)
-                fresh.append(key)
-            else:
-                severity = max(before.severity, finding.severity)
-                after[key] = replace(
-                    before, last_firing=minute, latest=finding, severity=severity, rule=finding.rule,
-                    thread=thread_of(before), version=before.version + 1,
-                )  # fmt: skip
-        elif before is not None:
-            wait = rules.slow_recover_after_minutes if before.rule in _SLOW else rules.recover_after_minutes
-            if minute - before.last_firing >= wait:
-                closed[key] = before
-            else:
-                after[key] = before
-    # New alerts join a related live incident (the oldest), or open their own.
-    assigned: dict[AlertKey, Thread] = {k: thread_of(s) for k, s in after.items() if k not in fresh}
-    assigned |= {k: thread_of(s) for k, s in closed.items()}
-    last_found = {k: s.last_firing for k, s in (*after.items(), *closed.items())}
-    for key in fresh:
-        candidates = [
-            t for k, t in assigned.items() if related(key, k) and minute - last_found[k] <= rules.join_minutes
-        ]
-        if candidates:
-            thread = min(candidates, key=lambda t: (t.opened, t.incident))
-        else:
-            thread = Thread(incident_id(key, minute), minute)
-        assigned[key] = thread
-        after[key] = replace(after[key], thread=thread)
+    after, closed, fresh = _advance(states, by_key, minute, rules)
+    _join_incidents(after, closed, fresh, minute, rules)
     members: dict[str, list[AlertKey]] = {}
     for key, state in after.items():
         members.setdefault(thread_of(state).incident, []).append(key)
@@ -260,14 +226,71 @@ def step(
             state = replace(state, thread=thread, version=state.version + (1 if state is before else 0))
         if state is not before:
             transitions.append(Transition(key, before, state, None))
-    # Each incident's message rides on one of its transitions: the first in key order.
+    _attach_notices(transitions, notices)
+    return transitions
+
+
+def _advance(
+    states: Mapping[AlertKey, AlertState], by_key: dict[AlertKey, Finding], minute: int, rules: LifecycleRules
+) -> tuple[dict[AlertKey, AlertState], dict[AlertKey, AlertState], list[AlertKey]]:
+    """Every alert after this minute's findings: those still open (fired again, or not yet recovered), those
+    closed now, and the keys of the new ones (not yet in an incident)."""
+    after: dict[AlertKey, AlertState] = {}
+    closed: dict[AlertKey, AlertState] = {}
+    fresh: list[AlertKey] = []
+    for key in sorted(set(states) | set(by_key)):
+        before = states.get(key)
+        finding = by_key.get(key)
+        if finding is not None:
+            if before is None:
+                after[key] = AlertState(key, minute, minute, minute, finding.severity, finding.rule, finding)
+                fresh.append(key)
+            else:
+                severity = max(before.severity, finding.severity)
+                after[key] = replace(
+                    before, last_firing=minute, latest=finding, severity=severity, rule=finding.rule,
+                    thread=thread_of(before), version=before.version + 1,
+                )  # fmt: skip
+        elif before is not None:
+            wait = rules.slow_recover_after_minutes if before.rule in _SLOW else rules.recover_after_minutes
+            if minute - before.last_firing >= wait:
+                closed[key] = before
+            else:
+                after[key] = before
+    return after, closed, fresh
+
+
+def _join_incidents(
+    after: dict[AlertKey, AlertState],
+    closed: dict[AlertKey, AlertState],
+    fresh: list[AlertKey],
+    minute: int,
+    rules: LifecycleRules,
+) -> None:
+    """New alerts (in ``after``) join a related live incident (the oldest), or open their own."""
+    assigned: dict[AlertKey, Thread] = {k: thread_of(s) for k, s in after.items() if k not in fresh}
+    assigned |= {k: thread_of(s) for k, s in closed.items()}
+    last_found = {k: s.last_firing for k, s in (*after.items(), *closed.items())}
+    for key in fresh:
+        candidates = [
+            t for k, t in assigned.items() if related(key, k) and minute - last_found[k] <= rules.join_minutes
+        ]
+        if candidates:
+            thread = min(candidates, key=lambda t: (t.opened, t.incident))
+        else:
+            thread = Thread(incident_id(key, minute), minute)
+        assigned[key] = thread
+        after[key] = replace(after[key], thread=thread)
+
+
+def _attach_notices(transitions: list[Transition], notices: dict[str, Notification]) -> None:
+    """Each incident's message rides on one of its transitions: the first in key order."""
     for incident, notice in notices.items():
         for i, transition in enumerate(transitions):
             carrier = transition.after or transition.before
             if carrier is not None and thread_of(carrier).incident == incident:
                 transitions[i] = replace(transition, notification=notice)
                 break
-    return transitions
 
 
 def _with_peaks(thread: Thread, firing: list[AlertState], minute: int, peak_of: Current | None) -> Thread:

@@ -205,6 +205,19 @@ def teardown(
         for obj in reversed(desired.saved_objects):
             dashboards_admin.delete_saved_object(obj["type"], obj["id"])
             changes.append(Change("saved_object", f"{obj['type']}/{obj['id']}", "delete"))
+    _delete_security(desired, cluster, changes)
+    ism_available = cluster.ism_available()
+    if ism_available:
+        for policy_id in desired.ism_policies:
+            if cluster.get_ism_policy(policy_id) is not None:
+                cluster.delete_ism_policy(policy_id)
+                changes.append(Change("ism_policy", policy_id, "delete"))
+    _delete_templates(desired, cluster, streams, changes)
+    return BootstrapResult(tuple(changes), ism_available, tuple(notes))
+
+
+def _delete_security(desired: DesiredState, cluster: ClusterAdmin, changes: list[Change]) -> None:
+    """The role mappings and roles bootstrap created, where they exist."""
     for name in desired.role_mappings:
         if cluster.get_role_mapping(name) is not None:
             cluster.delete_role_mapping(name)
@@ -213,12 +226,10 @@ def teardown(
         if cluster.get_role(name) is not None:
             cluster.delete_role(name)
             changes.append(Change("role", name, "delete"))
-    ism_available = cluster.ism_available()
-    if ism_available:
-        for policy_id in desired.ism_policies:
-            if cluster.get_ism_policy(policy_id) is not None:
-                cluster.delete_ism_policy(policy_id)
-                changes.append(Change("ism_policy", policy_id, "delete"))
+
+
+def _delete_templates(desired: DesiredState, cluster: ClusterAdmin, streams: list[str], changes: list[Change]) -> None:
+    """The index templates bootstrap created, except one a data stream left in place still uses."""
     for name, body in desired.index_templates.items():
         pattern_prefix = body["index_patterns"][0].rstrip("*")
         in_use = [s for s in streams if s.startswith(pattern_prefix)]
@@ -227,4 +238,3 @@ def teardown(
         elif cluster.get_index_template(name) is not None:
             cluster.delete_index_template(name)
             changes.append(Change("index_template", name, "delete"))
-    return BootstrapResult(tuple(changes), ism_available, tuple(notes))

@@ -120,6 +120,22 @@ class BootstrapParams:
             found.append("replicas: not negative")
         if self.ism_retry_count < 0:
             found.append("ism_retry_count: not negative")
+        found += self._value_problems()
+        found += self._retention_problems()
+        if self.codec not in ("default", "best_compression", "zstd", "zstd_no_dict"):
+            found.append(f"codec {self.codec!r}: default, best_compression, zstd or zstd_no_dict")
+        if self.on_delete not in ON_DELETE_CHOICES:
+            found.append(f"on_delete {self.on_delete!r}: one of {', '.join(ON_DELETE_CHOICES)}")
+        unknown = sorted(set(self.support_fields) - set(schema.FIELD_TYPES))
+        if unknown:
+            found.append(f"support_fields: not in the schema {unknown}")
+        if set(self.masked_fields) - set(self.support_fields):
+            found.append("masked_fields: each must also be one of support_fields (a hidden field needs no mask)")
+        return found
+
+    def _value_problems(self) -> list[str]:
+        """The time values and sizes that do not read as OpenSearch's."""
+        found: list[str] = []
         for label, value in (
             ("refresh_interval", self.refresh_interval),
             ("rollover_age", self.rollover_age),
@@ -136,6 +152,11 @@ class BootstrapParams:
         ):
             if not BYTE_SIZE.match(value):
                 found.append(f"{label} {value!r}: a size such as 50gb")
+        return found
+
+    def _retention_problems(self) -> list[str]:
+        """A retention per level class, each a time value."""
+        found: list[str] = []
         missing = [lc for lc in LEVEL_CLASSES if lc not in self.retention]
         if missing:
             found.append(f"retention: missing level classes {missing}")
@@ -144,15 +165,6 @@ class BootstrapParams:
                 found.append(f"retention: unknown level class {lc!r}")
             elif not TIME_VALUE.match(value):
                 found.append(f"retention_{lc} {value!r}: a time value such as 30d")
-        if self.codec not in ("default", "best_compression", "zstd", "zstd_no_dict"):
-            found.append(f"codec {self.codec!r}: default, best_compression, zstd or zstd_no_dict")
-        if self.on_delete not in ON_DELETE_CHOICES:
-            found.append(f"on_delete {self.on_delete!r}: one of {', '.join(ON_DELETE_CHOICES)}")
-        unknown = sorted(set(self.support_fields) - set(schema.FIELD_TYPES))
-        if unknown:
-            found.append(f"support_fields: not in the schema {unknown}")
-        if set(self.masked_fields) - set(self.support_fields):
-            found.append("masked_fields: each must also be one of support_fields (a hidden field needs no mask)")
         return found
 
     @classmethod

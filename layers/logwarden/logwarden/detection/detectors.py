@@ -357,17 +357,9 @@ class Detectors:
             observed, expected, minutes, lift = window
             if expected is None:
                 continue
-            if upward:
-                # Today's own level or the system's current lift, whichever explains more (not both: a
-                # system-wide high day is in each of them, and would be counted twice).
-                expected *= max(level, self._lift_up(key, lift))
-            else:
-                expected *= level
-                lifted = self._lift_down(key, lift)
-                if lifted is None:
-                    continue  # drops and declines only count while the rest of the system is alive
-                if not rules.level_hours:
-                    expected *= lifted
+            expected = self._trend_expected(key, rules, expected, level, lift)
+            if expected is None:
+                continue  # drops and declines only count while the rest of the system is alive
             if abs(observed - expected) < rules.min_excess:
                 continue
             evidence = (observed * log_shift - (shift - 1.0) * expected) / (1.0 + rules.noise**2 * expected)
@@ -388,6 +380,20 @@ class Detectors:
         return Finding(
             name, key, now, rules.severity.of(ratio), observed, expected, minutes, f"x{ratio:.2f}, cusum {evidence:.0f}"
         )
+
+    def _trend_expected(
+        self, key: SeriesKey, rules: TrendRules, expected: float, level: float, lift: _Lift
+    ) -> float | None:
+        """A trend window's expectation scaled to today's level and the system's lift; None for a fall while the
+        rest of the system is not demonstrably alive."""
+        if rules.severity.upward:
+            # Today's own level or the system's current lift, whichever explains more (not both: a
+            # system-wide high day is in each of them, and would be counted twice).
+            return expected * max(level, self._lift_up(key, lift))
+        lifted = self._lift_down(key, lift)
+        if lifted is None:
+            return None
+        return expected * level * (1.0 if rules.level_hours else lifted)
 
     def _trend_windows(self, key: SeriesKey, rules: TrendRules) -> Iterable[tuple[float, float | None, int, _Lift]]:
         now = self.view.now

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any, Final
 
 from logwarden import schema
 from logwarden.ingest.records import SourceRecord
+from logwarden.memo import memoised
 from logwarden.parsing.enrich import classify_message
 from logwarden.parsing.sniff import parse_record
 from logwarden.parsing.timestamps import ms_to_iso, reconcile
@@ -59,7 +59,7 @@ def bounded_labels(labels: dict[str, Any], flags: list[str]) -> dict[str, Any]:
     return bounded
 
 
-@lru_cache(maxsize=4096)
+@memoised(4096)
 def _plain_keys(keys: tuple[Any, ...]) -> bool:
     """Keys that need no rewriting: non-empty strings without dots (services log the same key sets over and over)."""
     return all(type(key) is str and key and "." not in key for key in keys)

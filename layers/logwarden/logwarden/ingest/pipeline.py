@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 import orjson
 
@@ -20,9 +20,14 @@ from logwarden import naming, schema
 from logwarden.errors import OpenSearchUnavailableError
 from logwarden.ingest.normalise import normalise
 from logwarden.ingest.records import RejectedInput, SourceBatch, SourceRecord, b64
+from logwarden.memo import Memo
 from logwarden.parsing.sniff import FLAG_PARSE_FALLBACK
 from logwarden.sink.bulk import BulkIndexer, BulkReport, Failure, IndexAction
 from logwarden.sink.deadletter import OUTCOME_SET_ASIDE, OUTCOME_UNDELIVERED, DeadLetterEntry, DeadLetterStore
+
+# Subsystems come from the routing rules and levels from the parser: a few of each.
+_SUBSYSTEMS_MAX: Final = 256
+_LEVELS_MAX: Final = 64
 
 
 class DocumentMasker(Protocol):
@@ -130,8 +135,8 @@ class IngestPipeline:
         self._prefix = index_prefix
         self._drop_debug = drop_debug
         self._now = now
-        # Data stream per subsystem and level, looked up per event in two dicts (lru_cache's key tuple costs more).
-        self._streams: dict[str, dict[Any, str]] = {}
+        # Data stream per subsystem and level, looked up per event in two dicts (a key tuple would cost more).
+        self._streams = Memo(self._streams_of, _SUBSYSTEMS_MAX)
 
     def build(self, batch: SourceBatch) -> BuiltBatch:
         """Turn a delivery into masked, serialised index actions (no I/O)."""
@@ -163,18 +168,16 @@ class IngestPipeline:
             flags = doc.get(schema.FLAGS)
             if flags and FLAG_PARSE_FALLBACK in flags:
                 fallbacks += 1
-            subsystem, level = record.route.subsystem, doc.get(schema.LEVEL)
-            by_level = streams.get(subsystem)
-            index = by_level.get(level) if by_level is not None else None
-            if index is None:
-                index = self._stream_name(subsystem, level)
-            actions.append(IndexAction(index, record.doc_id, source))
+            actions.append(IndexAction(streams[record.route.subsystem][doc.get(schema.LEVEL)], record.doc_id, source))
         return BuiltBatch(actions, rejected, filtered, fallbacks)
 
-    def _stream_name(self, subsystem: str, level: Any) -> str:
-        index = naming.data_stream_name(subsystem, level if isinstance(level, str) else None, self._prefix)
-        self._streams.setdefault(subsystem, {})[level] = index
-        return index
+    def _streams_of(self, subsystem: str) -> Memo[Any, str]:
+        """The data stream per level of one subsystem's events (a level that is no string reads as none)."""
+        prefix = self._prefix
+        return Memo(
+            lambda level: naming.data_stream_name(subsystem, level if isinstance(level, str) else None, prefix),
+            _LEVELS_MAX,
+        )
 
     def _processing_error(self, record: SourceRecord, error: Exception) -> DeadLetterEntry:
         problem = RejectedInput("processing_error", f"{type(error).__name__}: {error}", record.origin, record.text)

@@ -8,10 +8,10 @@ name endings; names that end in a "this is metadata" word (``...Id``, ``...Type`
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Final
 
 from logwarden.masking.kinds import Kind
+from logwarden.memo import memoised
 
 _DROP: Final = str.maketrans("", "", "_-. \"'\\:")
 
@@ -286,7 +286,7 @@ _CONTAINED: Final = (
 )
 
 
-@lru_cache(maxsize=8192)
+@memoised(8192)
 def classify_key(name: str) -> Kind | None:
     """The kind of data a field or key of this name holds, or None when its name says nothing."""
     key = normalise(name)
@@ -348,7 +348,7 @@ _IDENTIFIER_SUFFIXES: Final = (
 )
 
 
-@lru_cache(maxsize=8192)
+@memoised(8192)
 def is_identifier_key(name: str) -> bool:
     """``orderId``, ``invoice_number``, ``ts``: a bare number under such a key is an id or a time, never personal."""
     return classify_key(name) is None and normalise(name).endswith(_IDENTIFIER_SUFFIXES)

@@ -21,6 +21,7 @@ from logwarden.masking.hashkey import fetch_hash_key
 from logwarden.masking.kinds import Kind, Mode
 from logwarden.masking.prefilter import Found
 from logwarden.masking.text import Span, is_service_url, scan, triage, worth_scanning
+from logwarden.memo import BoundedCache, Memo
 
 # Fields whose values the pipeline itself writes (levels, kinds, numbers, AWS's own names): never personal, never
 # scanned. What the parser lifts out of a record (logger, thread, host, ids, statuses, error types) is not here: a
@@ -153,7 +154,7 @@ class Masker:
         self._private_ips = self._config.mask_private_ips
         self._time_bound = self._config.line_time_bound_ms / 1000
         self._keep_networks = [ipaddress.ip_network(cidr, strict=False) for cidr in self._config.keep_cidrs]
-        self._kept_ips: dict[str, bool] = {}
+        self._kept_ips = Memo(self._in_kept_networks, _FIELD_CACHE_MAX)
         self._skip_fields = _TRUSTED_FIELDS | self._config.allow_fields
         self._modes = {kind: self._config.mode(kind) for kind in Kind}
         self._key: bytes | None = None
@@ -166,15 +167,16 @@ class Masker:
         # Values masked by their key in the current document, with their replacements: the same value quoted
         # in the message (a Serilog template rendered with {CustomerName}) must go too.
         self._document_values: dict[str, str] = {}
-        self._clean_values: set[str] = set()  # document values masking leaves unchanged (see _mask_keyed_text)
+        # Document values masking leaves unchanged (see _mask_keyed_text).
+        self._clean_values: BoundedCache[str, bool] = BoundedCache(_CLEAN_VALUES_MAX)
         self._vouched: set[str] = set()  # free text of the prepared documents the prefilter cleared
         self._prepared: dict[str, Found] = {}  # and what it found in the rest, so it is not scanned for twice
         self._placeholders = {kind: kind.placeholder for kind in Kind}
         self._marks = {kind: f"[{kind.name}" for kind in Kind}  # how every replacement of a kind begins
         # Per top-level field name (documents repeat the same few hundred): see _plan_field.
-        self._field_kinds: dict[str, tuple[Kind | None, Kind | None]] = {}
-        self._shapes: dict[tuple[str, ...], tuple[tuple[str, Kind | None, Kind | None], ...]] = {}
-        self._nested_keys: dict[str | None, dict[str, tuple[bool, Kind | None]]] = {}
+        self._field_kinds = Memo(self._plan_field, _FIELD_CACHE_MAX)
+        self._shapes = Memo(self._plan_shape, _FIELD_CACHE_MAX)
+        self._nested_keys = Memo(_nested_key_plans, _NESTED_PARENTS_MAX)
 
     # ------------------------------------------------------------------ counts
     def take_counts(self) -> dict[str, int]:
@@ -279,7 +281,7 @@ class Masker:
         for span in spans:
             if span.end <= position or span.kind in self._disabled:
                 continue
-            if span.kind is Kind.IP and self._keep_networks and self._kept_ip(text[span.start : span.end]):
+            if span.kind is Kind.IP and self._keep_networks and self._kept_ips[text[span.start : span.end]]:
                 continue
             # A span reaching past one already masked masks the rest too: leaking its tail is worse.
             start = max(span.start, position)
@@ -293,18 +295,12 @@ class Masker:
         pieces.append(text[position:])
         return "".join(pieces)
 
-    def _kept_ip(self, value: str) -> bool:
+    def _in_kept_networks(self, value: str) -> bool:
         """Whether an address lies in one of the configured infrastructure ranges (``keep_cidrs``)."""
-        kept = self._kept_ips.get(value)
-        if kept is None:
-            address = _ip_address(value)
-            kept = address is not None and any(
-                address.version == network.version and address in network for network in self._keep_networks
-            )
-            if len(self._kept_ips) >= _FIELD_CACHE_MAX:
-                self._kept_ips.clear()
-            self._kept_ips[value] = kept
-        return kept
+        address = _ip_address(value)
+        return address is not None and any(
+            address.version == network.version and address in network for network in self._keep_networks
+        )
 
     # ------------------------------------------------------------------ documents
     def mask_document(self, doc: dict[str, Any]) -> dict[str, Any]:
@@ -313,7 +309,7 @@ class Masker:
         self._document_values.clear()
         result: dict[str, Any] | None = None
         shape = tuple(doc)
-        plan = self._shapes.get(shape) or self._plan_shape(shape)
+        plan = self._shapes[shape]
         for name, text_kind, other_kind in plan:
             value = doc[name]
             if value is None:
@@ -359,31 +355,13 @@ class Masker:
 
         Documents come in few shapes (one per format and set of properties), so the trusted fields are sorted
         out once per shape rather than once per document."""
-        if len(self._shapes) >= _FIELD_CACHE_MAX:
-            self._shapes.clear()
         plans = self._field_kinds
-        plan = tuple(
-            (name, *(plans.get(name) or self._plan_field(name))) for name in shape if name not in self._skip_fields
-        )
-        self._shapes[shape] = plan
-        return plan
-
-    def _nested_keys_of(self, parent: str | None) -> dict[str, tuple[bool, Kind | None]]:
-        """Per key of an object under ``parent``: does the key itself need masking, and the kind its name gives
-        the value. Labels repeat the same few property names, so each is worked out once."""
-        if len(self._nested_keys) >= _NESTED_PARENTS_MAX:
-            self._nested_keys.clear()
-        known: dict[str, tuple[bool, Kind | None]] = {}
-        self._nested_keys[parent] = known
-        return known
+        return tuple((name, *plans[name]) for name in shape if name not in self._skip_fields)
 
     def _plan_field(self, name: str) -> tuple[Kind | None, Kind | None]:
         """The kinds a field's name gives a string value and any other value, worked out once per name."""
-        if len(self._field_kinds) >= _FIELD_CACHE_MAX:
-            self._field_kinds.clear()
         kind = classify_nested_key(name.rsplit(".", 1)[-1], None)
-        plan = self._field_kinds[name] = (None if name in schema.FREE_TEXT_FIELDS else kind, kind)
-        return plan
+        return (None if name in schema.FREE_TEXT_FIELDS else kind, kind)
 
     def _mask_keyed_text(self, key: str, value: str) -> str:
         """A string under a key that says nothing: scanned, except a bare number under an id-like key."""
@@ -397,9 +375,7 @@ class Masker:
             # times in an incident. Masking depends on the value alone, so a clean one stays clean; only clean
             # values are kept (no personal data is held), a bounded number, and not the message, which carries
             # each event's own ids and would only churn the set.
-            if len(self._clean_values) >= _CLEAN_VALUES_MAX:
-                self._clean_values.clear()
-            self._clean_values.add(value)
+            self._clean_values.store(value, True)
         return masked
 
     def _mask_whole(self, kind: Kind, value: Any) -> Any:
@@ -431,54 +407,49 @@ class Masker:
                 return self._mask_whole(kind, value)
             return self.mask_text(value) if parent is None else self._mask_keyed_text(parent, value)
         if isinstance(value, dict):
-            result: dict[Any, Any] | None = None
-            known_keys = self._nested_keys.get(parent) or self._nested_keys_of(parent)
-            for key, item in value.items():
-                new_key = key
-                child_kind = kind
-                child_parent = None
-                if isinstance(key, str):
-                    known = known_keys.get(key)
-                    if known is None:
-                        if len(known_keys) >= _NESTED_KEYS_MAX:
-                            known_keys.clear()
-                        known = known_keys[key] = (_key_suspect(key), classify_nested_key(key, parent))
-                    if known[0]:
-                        new_key = self.mask_text(key)
-                    if child_kind is None:
-                        child_kind = known[1]
-                    child_parent = key
-                # Strings and scalars, nearly every label value, are handled here without another call.
-                if depth >= _MAX_DEPTH:
-                    new_item = self._mask_deep(item)
-                elif isinstance(item, str):
-                    if child_kind is not None:
-                        new_item = self._mask_whole(child_kind, item)
-                    elif child_parent is None:
-                        new_item = self.mask_text(item)
-                    else:
-                        new_item = self._mask_keyed_text(child_parent, item)
-                elif child_kind is None and (item is None or isinstance(item, bool | int | float)):
-                    new_item = item
-                else:
-                    new_item = self._mask_value(item, child_kind, child_parent, depth + 1)
-                if new_item is not item or new_key is not key:
-                    if result is None:
-                        result = {}
-                        for done_key, done_item in value.items():
-                            if done_key == key:
-                                break
-                            result[done_key] = done_item
-                    result[new_key] = new_item
-                elif result is not None:
-                    result[key] = item
-            return value if result is None else result
+            return self._mask_dict(value, kind, parent, depth)
         if isinstance(value, list):
             items = [self._mask_value(item, kind, parent, depth + 1) for item in value]
             return value if all(new is old for new, old in zip(items, value, strict=True)) else items
         if kind is not None:
             return self._mask_whole(kind, value)
         return value
+
+    def _mask_dict(self, value: dict[Any, Any], kind: Kind | None, parent: str | None, depth: int) -> dict[Any, Any]:
+        """``_mask_value`` of an object: its keys and values, the same object when nothing in it changed."""
+        result: dict[Any, Any] | None = None
+        known_keys = self._nested_keys[parent]
+        for key, item in value.items():
+            new_key = key
+            child_kind = kind
+            child_parent = None
+            if isinstance(key, str):
+                known = known_keys[key]
+                if known[0]:
+                    new_key = self.mask_text(key)
+                child_kind = known[1] if kind is None else kind
+                child_parent = key
+            # Strings and scalars, nearly every label value, are handled here without another call.
+            if depth >= _MAX_DEPTH:
+                new_item = self._mask_deep(item)
+            elif isinstance(item, str):
+                if child_kind is not None:
+                    new_item = self._mask_whole(child_kind, item)
+                elif child_parent is None:
+                    new_item = self.mask_text(item)
+                else:
+                    new_item = self._mask_keyed_text(child_parent, item)
+            elif child_kind is None and (item is None or isinstance(item, bool | int | float)):
+                new_item = item
+            else:
+                new_item = self._mask_value(item, child_kind, child_parent, depth + 1)
+            if new_item is not item or new_key is not key:
+                if result is None:
+                    result = _items_before(value, key)
+                result[new_key] = new_item
+            elif result is not None:
+                result[key] = item
+        return value if result is None else result
 
     def _mask_deep(self, value: Any) -> Any:
         """A value deeper than the walker goes: masked as its JSON text, never kept raw; unchanged when clean."""
@@ -494,9 +465,24 @@ class Masker:
 _MIN_QUOTED = 3  # shorter masked values ("M", "12") would replace unrelated text
 
 
-@lru_cache(maxsize=4096)
+def _items_before(value: dict[Any, Any], key: Any) -> dict[Any, Any]:
+    """A copy of ``value``'s items before ``key``: where a masked object starts once one of its items changed."""
+    result: dict[Any, Any] = {}
+    for done_key, done_item in value.items():
+        if done_key == key:
+            break
+        result[done_key] = done_item
+    return result
+
+
 def _key_suspect(key: str) -> bool:
     return len(key) >= _MIN_TEXT and _KEY_SUSPECT.search(key) is not None
+
+
+def _nested_key_plans(parent: str | None) -> Memo[str, tuple[bool, Kind | None]]:
+    """Per key of an object under ``parent``: does the key itself need masking, and the kind its name gives
+    the value. Labels repeat the same few property names, so each is worked out once."""
+    return Memo(lambda key: (_key_suspect(key), classify_nested_key(key, parent)), _NESTED_KEYS_MAX)
 
 
 @lru_cache(maxsize=1)

@@ -18,7 +18,6 @@ import re
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Final
 
 from logwarden.masking import checksums, names
@@ -27,6 +26,7 @@ from logwarden.masking.kinds import Kind
 from logwarden.masking.patterns import API_KEY_GATE as _API_KEY_GATE_PATTERN
 from logwarden.masking.patterns import LATIN_CUE_GATE, PYTHON_LATIN_INITIALS_GATE, PYTHON_LATIN_PAIR_GATE
 from logwarden.masking.prefilter import Found, Gate, prefilter, prefilter_lines
+from logwarden.memo import Memo, memoised
 
 
 @dataclass(slots=True, order=True, init=False)
@@ -199,9 +199,6 @@ _CONTEXT_WINDOW: Final = 40
 _PLACEHOLDER_REACH: Final = 64  # the longest replacement: "[EMAIL j***@" and a domain, "[KIND#" and 16 hex digits
 _PLACEHOLDER_LOWER: Final = re.compile(r"\[[a-z]{2,9}(?:[ #][^\]\s]{1,40})?\]")  # _PLACEHOLDER, lowered
 _PLACEHOLDER_HEAD: Final = re.compile(r"(?:" + "|".join(kind.name.lower() for kind in Kind) + r")\b")
-_UNSEEN: Final = "unseen"
-_WINDOW_CACHE: dict[str, str | None] = {}
-_WINDOW_CACHE_MAX: Final = 20_000
 _LAST_DIGIT: Final = re.compile(r".*\d", re.DOTALL)  # match(s, a, b).end() - 1: the last digit, one backward walk
 _SNILS_SHAPE: Final = re.compile(r"\d{3}[- ]?\d{3}[- ]?\d{3}[- ]?\d{2}")  # 3-3-3-2 with any separators
 _CARD_SHAPE: Final = re.compile(r"\d{4}([ \-])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?|\d{4}([ \-])\d{6}\2\d{4,5}")
@@ -257,12 +254,7 @@ def _context(lower: str, start: int, spans: list[Span] | None = None, zeros: byt
     # The window, with the character before it and the one after: all the words loop looks at. Log lines repeat
     # the same words before their numbers ("for order ", "expires_at="), so the verdict is cached by that text.
     window = lower[window_start - 1 : start + 1] if window_start else " " + lower[: start + 1]
-    found = _WINDOW_CACHE.get(window, _UNSEEN)
-    if found is _UNSEEN:
-        if len(_WINDOW_CACHE) >= _WINDOW_CACHE_MAX:
-            _WINDOW_CACHE.clear()
-        found = _WINDOW_CACHE[window] = _window_kind(window, 1, len(window) - 1, None)
-    return found
+    return _WINDOW_KINDS[window]
 
 
 def _zeros(ascii_text: bytes | None) -> bytes | None:
@@ -296,47 +288,62 @@ def _window_kind(lower: str, window_start: int, start: int, spans: list[Span] | 
     return found
 
 
+def _bare_window_kind(window: str) -> str | None:
+    """``_window_kind`` of a window drawn with the character either side and no masked span in it."""
+    return _window_kind(window, 1, len(window) - 1, None)
+
+
+# The verdict per window text: log lines repeat the same words before their numbers (see _context).
+_WINDOW_KINDS: Final = Memo(_bare_window_kind, 20_000)
+
+
+# The kinds a telling word names, with the digit counts a value of that kind has.
+_NAMED_LENGTHS: Final[dict[str | None, tuple[Kind, range | tuple[int, ...]]]] = {
+    "phone": (Kind.PHONE, range(10, 13)),
+    "inn": (Kind.INN, (10, 12)),
+    "snils": (Kind.SNILS, (11,)),
+    "passport": (Kind.PASSPORT, (10,)),
+    "card": (Kind.CARD, range(13, 20)),
+}
+
+
+def _international_phone(digits: str) -> Kind | None:
+    """A run written with a leading "+": a phone number when it has a phone's length (E.164, Russia's 11)."""
+    if digits[0] == "7":
+        return Kind.PHONE if len(digits) == 11 else None
+    return Kind.PHONE if 8 <= len(digits) <= 15 and digits[0] != "0" else None
+
+
 def classify_number(run: str, context: str | None) -> Kind | None:
     """The kind of a digit run such as ``+7 (912) 345-67-89`` given the telling word before it."""
     digits = run if run.isdigit() else run.translate(_NON_DIGITS)  # str.translate is slow; most runs are bare
     n = len(digits)
     if n < 7 or not digits.isdigit():
         return None
-    plus = run[0] == "+"
-    formatted = len(run) != n
-    if plus:
-        if digits[0] == "7":
-            return Kind.PHONE if n == 11 else None
-        return Kind.PHONE if 8 <= n <= 15 and digits[0] != "0" else None
+    if run[0] == "+":
+        return _international_phone(digits)
     if n < 10:  # every kind below has ten digits or more, whatever the words before it
         return None
-    if context == "version":
-        context = "neg"
-    if context == "phone" and 10 <= n <= 12:
-        return Kind.PHONE
-    if context == "inn" and n in (10, 12):
-        return Kind.INN
-    if context == "snils" and n == 11:
-        return Kind.SNILS
-    if context == "passport" and n == 10:
-        return Kind.PASSPORT
-    if context == "card" and 13 <= n <= 19:
-        return Kind.CARD
+    formatted = len(run) != n
+    named = _NAMED_LENGTHS.get(context)
+    if named is not None and n in named[1]:
+        return named[0]
+    negated = context in ("neg", "version")  # a word that says this is no personal number, or a version
     if (
         12 <= n <= 19
-        and ((not formatted and context != "neg") or _CARD_SHAPE.fullmatch(run) is not None)
+        and ((not formatted and not negated) or _CARD_SHAPE.fullmatch(run) is not None)
         and checksums.card_ok(digits)
     ):
         return Kind.CARD
     if n == 11 and formatted and _SNILS_SHAPE.fullmatch(run) and checksums.snils_ok(digits):
         return Kind.SNILS
-    if n == 11 and digits[0] in "78" and digits[1] in "3489" and (formatted or context != "neg"):
-        return Kind.PHONE
-    if n == 10 and formatted and digits[0] in "3489" and ("(" in run or run.count("-") + run.count(" ") >= 2):
-        return Kind.PHONE
-    if n == 11 and formatted and digits[0] in "78" and _RU_PHONE_SHAPE.fullmatch(run) is not None:
-        return Kind.PHONE
-    if formatted or context == "neg":
+    if (
+        (n == 11 and digits[0] in "78" and digits[1] in "3489" and (formatted or not negated))
+        or (n == 10 and formatted and digits[0] in "3489" and ("(" in run or run.count("-") + run.count(" ") >= 2))
+        or (n == 11 and formatted and digits[0] in "78" and _RU_PHONE_SHAPE.fullmatch(run) is not None)
+    ):
+        return Kind.PHONE  # a Russian mobile or landline: by its leading digits, or as Russians write it
+    if formatted or negated:
         return None
     if n == 12 and checksums.inn_ok(digits):
         return Kind.INN
@@ -347,13 +354,13 @@ def classify_number(run: str, context: str | None) -> Kind | None:
     return None
 
 
-@lru_cache(maxsize=4096)  # the same few hosts and clients recur on every line
+@memoised(4096)  # the same few hosts and clients recur on every line
 def _valid_ipv4(text: str) -> bool:
     parts = text.split(".")
     return all(int(p) <= 255 and (len(p) == 1 or p[0] != "0") for p in parts)
 
 
-@lru_cache(maxsize=4096)
+@memoised(4096)
 def _public_ipv4(text: str) -> bool:
     parts = text.split(".")
     if any(len(p) > 1 and p[0] == "0" for p in parts):
@@ -532,69 +539,11 @@ def value_span(text: str, pos: int, kind: Kind, key_lower: str) -> Span | None:
             end = min(n, start + _MAX_VALUE)
     elif char in "\"'":
         start = pos + 1
-        end = start
-        limit = min(n, start + _MAX_VALUE)
-        while end < limit and text[end] != char:
-            end += 2 if text[end] == "\\" else 1
-        end = min(end, limit)  # no closing quote: the value runs to the end, masked rather than leaked
+        end = _closing_quote(text, start, char)
     elif char in "{[":
-        if kind not in (Kind.NAME, Kind.ADDRESS, Kind.BIRTHDATE) or _PLACEHOLDER.match(text, pos):
-            return None
-        end = _bracket_end(text, pos)
-        if end < 0:
-            return None
-        return Span(pos, end, kind, quote=True)
+        return _bracketed_span(text, pos, kind)
     else:
-        if kind is Kind.TOKEN:
-            scheme = _AUTH_VALUE.match(text, pos)
-            if scheme:
-                pos = scheme.end()
-        start = pos
-        if kind in _NUMERIC_KINDS:
-            match = _NUMERIC_VALUE.match(text, pos)
-            end = match.end() if match else _atomic_end(text, pos)
-        elif kind is Kind.BIRTHDATE:
-            match = _DATE_VALUE.match(text, pos)
-            end = match.end() if match else _atomic_end(text, pos)
-        elif kind is Kind.ADDRESS and _SERVICE_URL.match(text, pos):
-            return None  # a service's URL under an "address" key is where a service listens, not where one lives
-        elif kind is Kind.ADDRESS or (kind is Kind.TOKEN and "cookie" in key_lower):
-            while pos < n and text[pos] in ", ":
-                pos += 1
-            start = pos
-            # A Russian address reads part by part and ends where its parts do ("..., д. 5, заказ 123"); any other
-            # runs to the next key or delimiter.
-            parts_end = _address_extent(text, pos) if kind is Kind.ADDRESS else pos
-            long_value = None if parts_end > pos else _LONG_VALUE.match(text, pos)
-            end = parts_end if parts_end > pos else (long_value.end() if long_value else pos)
-            following = _NEXT_KEY.search(text, pos, end)
-            if following:
-                end = following.start()
-            while end > start and text[end - 1] in " ,.":
-                end -= 1
-        elif kind is Kind.NAME:
-            end = _name_end(text, pos)
-        else:
-            end = _atomic_end(text, pos)
-        # A backslash at the end escapes the quote after it (a JSON string inside a JSON string): it stays, or
-        # the outer string would end there.
-        while end > start and text[end - 1] == "\\":
-            end -= 1
-        if end <= start:
-            return None
-        value = text[start:end]
-        if "%" in value and _PERCENT.search(value):
-            # URL-encoded ("%2B7%20(916)%20601-87-24"): the whole parameter value, up to the next '&'; never less
-            # than the plain value (a control character ends a URL value but not a plain one, and what is left
-            # unmasked in one pass must not turn into a new value in the next)
-            url_value = _URL_VALUE.match(text, start)
-            end = max(end, url_value.end()) if url_value else end
-            value = text[start:end]
-        if kind is Kind.TOKEN and not _looks_secret(value) and "cookie" not in key_lower:
-            return None
-        quote = kind is not Kind.TOKEN and kind is not Kind.PASSWORD and pos >= 2 and text[pos - 1] == ":"
-        quote = quote and text[pos - 2] == '"' and value[:1].isdigit()
-        return None if _skip_value(value) else Span(start, end, kind, quote=quote)
+        return _bare_span(text, pos, kind, key_lower)
     value = text[start:end]
     if _skip_value(value) or (kind is Kind.ADDRESS and _SERVICE_URL.match(value)):
         return None
@@ -605,6 +554,87 @@ def value_span(text: str, pos: int, kind: Kind, key_lower: str) -> Span | None:
             if start >= end:
                 return None
     return Span(start, end, kind)
+
+
+def _closing_quote(text: str, start: int, quote: str) -> int:
+    """Where the quoted value from ``start`` ends (escaped quotes skipped); the bound when it does not end."""
+    end = start
+    limit = min(len(text), start + _MAX_VALUE)
+    while end < limit and text[end] != quote:
+        end += 2 if text[end] == "\\" else 1
+    return min(end, limit)  # no closing quote: the value runs to the end, masked rather than leaked
+
+
+def _bracketed_span(text: str, pos: int, kind: Kind) -> Span | None:
+    """A JSON object or array as the value: masked whole for the kinds that may be one (a name, an address)."""
+    if kind not in (Kind.NAME, Kind.ADDRESS, Kind.BIRTHDATE) or _PLACEHOLDER.match(text, pos):
+        return None
+    end = _bracket_end(text, pos)
+    if end < 0:
+        return None
+    return Span(pos, end, kind, quote=True)
+
+
+def _bare_span(text: str, pos: int, kind: Kind, key_lower: str) -> Span | None:
+    """An unquoted value at ``pos``: as far as a value of this kind reaches."""
+    if kind is Kind.TOKEN:
+        scheme = _AUTH_VALUE.match(text, pos)
+        if scheme:
+            pos = scheme.end()
+    start = pos
+    if kind in _NUMERIC_KINDS:
+        match = _NUMERIC_VALUE.match(text, pos)
+        end = match.end() if match else _atomic_end(text, pos)
+    elif kind is Kind.BIRTHDATE:
+        match = _DATE_VALUE.match(text, pos)
+        end = match.end() if match else _atomic_end(text, pos)
+    elif kind is Kind.ADDRESS and _SERVICE_URL.match(text, pos):
+        return None  # a service's URL under an "address" key is where a service listens, not where one lives
+    elif kind is Kind.ADDRESS or (kind is Kind.TOKEN and "cookie" in key_lower):
+        pos, end = _delimited_value(text, pos, kind)  # past the commas and spaces that lead it
+        start = pos
+    elif kind is Kind.NAME:
+        end = _name_end(text, pos)
+    else:
+        end = _atomic_end(text, pos)
+    # A backslash at the end escapes the quote after it (a JSON string inside a JSON string): it stays, or
+    # the outer string would end there.
+    while end > start and text[end - 1] == "\\":
+        end -= 1
+    if end <= start:
+        return None
+    value = text[start:end]
+    if "%" in value and _PERCENT.search(value):
+        # URL-encoded ("%2B7%20(916)%20601-87-24"): the whole parameter value, up to the next '&'; never less
+        # than the plain value (a control character ends a URL value but not a plain one, and what is left
+        # unmasked in one pass must not turn into a new value in the next)
+        url_value = _URL_VALUE.match(text, start)
+        end = max(end, url_value.end()) if url_value else end
+        value = text[start:end]
+    if kind is Kind.TOKEN and not _looks_secret(value) and "cookie" not in key_lower:
+        return None
+    quote = kind is not Kind.TOKEN and kind is not Kind.PASSWORD and pos >= 2 and text[pos - 1] == ":"
+    quote = quote and text[pos - 2] == '"' and value[:1].isdigit()
+    return None if _skip_value(value) else Span(start, end, kind, quote=quote)
+
+
+def _delimited_value(text: str, pos: int, kind: Kind) -> tuple[int, int]:
+    """Start and end of an unquoted address or cookie at ``pos``, which may hold spaces and commas."""
+    n = len(text)
+    while pos < n and text[pos] in ", ":
+        pos += 1
+    start = pos
+    # A Russian address reads part by part and ends where its parts do ("..., д. 5, заказ 123"); any other
+    # runs to the next key or delimiter.
+    parts_end = _address_extent(text, pos) if kind is Kind.ADDRESS else pos
+    long_value = None if parts_end > pos else _LONG_VALUE.match(text, pos)
+    end = parts_end if parts_end > pos else (long_value.end() if long_value else pos)
+    following = _NEXT_KEY.search(text, pos, end)
+    if following:
+        end = following.start()
+    while end > start and text[end - 1] in " ,.":
+        end -= 1
+    return start, end
 
 
 def _atomic_end(text: str, pos: int) -> int:
@@ -634,10 +664,8 @@ def _name_end(text: str, pos: int) -> int:
 
 
 _GENERIC: Final = "generic"
-_KEY_CACHE: dict[str, Kind | str | None] = {}
-_INERT_KEYS: set[str] = set()  # the reversed keys of _KEY_CACHE that name nothing
+_INERT_KEYS: set[str] = set()  # the reversed keys of _KEY_KINDS that name nothing
 _INERT_ASCII_KEYS: set[bytes] = set()  # the same, as bytes, for ASCII lines
-_KEY_CACHE_MAX: Final = 20_000
 
 
 def _classify_reversed_key(reversed_key: str) -> Kind | str | None:
@@ -650,19 +678,17 @@ def _classify_reversed_key(reversed_key: str) -> Kind | str | None:
     return kind
 
 
-def _key_kind(raw: str) -> Kind | str | None:
-    found = _KEY_CACHE.get(raw, _UNSEEN)
-    if found == _UNSEEN:
-        if len(_KEY_CACHE) >= _KEY_CACHE_MAX:
-            _KEY_CACHE.clear()
-            _INERT_KEYS.clear()
-            _INERT_ASCII_KEYS.clear()
-        found = _KEY_CACHE[raw] = _classify_reversed_key(raw)
-        if found is None:
-            _INERT_KEYS.add(raw)
-            if raw.isascii():
-                _INERT_ASCII_KEYS.add(raw.encode("ascii"))
+def _reversed_key_kind(raw: str) -> Kind | str | None:
+    found = _classify_reversed_key(raw)
+    if found is None:
+        _INERT_KEYS.add(raw)
+        if raw.isascii():
+            _INERT_ASCII_KEYS.add(raw.encode("ascii"))
     return found
+
+
+# The kind a key names, by the key reversed as _REVERSED_KEY finds it; the same few thousand keys repeat.
+_KEY_KINDS: Final = Memo(_reversed_key_kind, 20_000, derived=(_INERT_KEYS, _INERT_ASCII_KEYS))
 
 
 def _scan_keys(text: str, spans: list[Span], ascii_text: bytes | None) -> None:
@@ -682,7 +708,7 @@ def _scan_keys(text: str, spans: list[Span], ascii_text: bytes | None) -> None:
     n = len(text)
     for match in _REVERSED_KEY.finditer(reversed_text):
         raw = match.group(1)
-        found = _key_kind(raw)
+        found = _KEY_KINDS[raw]
         if found is None:
             continue
         key_start = n - match.end(1)
@@ -722,8 +748,21 @@ def _lowered(text: str) -> str:
 
 def _next_number(
     text: str, shape: bytes | None, in_shape: re.Pattern[bytes], position: int
-) -> re.Match[str] | re.Match[bytes] | None:
-    return _NUMBER.search(text, position) if shape is None else in_shape.search(shape, position)
+) -> tuple[int, int, bool] | None:
+    """Start, end and whether it is an address, of the next number from ``position``, as _number_at_start."""
+    match = _NUMBER.search(text, position) if shape is None else in_shape.search(shape, position)
+    return None if match is None else (match.start(), match.end(), match.group("ip") is not None)
+
+
+def _number_search(ascii_text: bytes | None) -> tuple[bytes | None, re.Pattern[bytes]]:
+    """The digit shape of a long ASCII line (see _digit_shape) and the number pattern to search it with; no shape
+    for a short line or another, which _NUMBER searches as it is."""
+    if ascii_text is None or len(ascii_text) <= _SHAPE_FROM:
+        return None, _NUMBER_IN_SHAPE  # building the shape costs more than it saves (most document messages)
+    shape = _digit_shape(ascii_text)
+    if b"+0" not in shape and b"+(0" not in shape and b"(0" not in shape:
+        return shape, _NUMBER_IN_SHAPE_AT_DIGIT  # a '+' or '(' lead needs a digit (so "0") right after it
+    return shape, _NUMBER_IN_SHAPE
 
 
 def _scan_numbers(
@@ -738,42 +777,34 @@ def _scan_numbers(
     lower: str | None = None
     zeros: bytes | None = None
     position = 0
-    shape = None
-    in_shape = _NUMBER_IN_SHAPE
-    if starts is None and ascii_text is not None and len(ascii_text) > _SHAPE_FROM:
-        # Building the shape costs more than it saves on a short line (most document messages).
-        shape = _digit_shape(ascii_text)
-        if b"+0" not in shape and b"+(0" not in shape and b"(0" not in shape:
-            in_shape = _NUMBER_IN_SHAPE_AT_DIGIT  # a '+' or '(' lead needs a digit (so "0") right after it
+    shape, in_shape = (None, _NUMBER_IN_SHAPE) if starts is not None else _number_search(ascii_text)
     cursor = 0
     while True:
         if starts is None:
-            match = _next_number(text, shape, in_shape, position)
-            if match is None:
-                break
-            start, position, address = match.start(), match.end(), match.group("ip") is not None
+            found = _next_number(text, shape, in_shape, position)
         else:
             found, cursor = _number_at_start(text, starts, cursor, position)
-            if found is None:
-                break
-            start, position, address = found
+        if found is None:
+            break
+        start, position, address = found
         run = text[start:position]
         # The words before a number are read only where they can change the verdict (they cost more than the
         # number): for a public address, and for a run without "+" of ten digits or more - shorter runs are no
         # kind whatever the words say (see classify_number), "+" runs are phones by their shape alone.
-        if address:
-            if _public_ipv4(run) or (private_ips and _valid_ipv4(run)):
-                if lower is None:
-                    lower, zeros = _lowered(text), _zeros(ascii_text)
-                if _context(lower, start, spans, zeros) != "version":
-                    spans.append(Span(start, position, Kind.IP))
-            continue
-        run = run.rstrip(") -") if run.count("(") < run.count(")") else run
+        if address:  # masked when public, or private when those are masked too; then as the words say
+            reads_words = _public_ipv4(run) or (private_ips and _valid_ipv4(run))
+        else:
+            run = run.rstrip(") -") if run.count("(") < run.count(")") else run
+            reads_words = run[0] != "+" and len(run) >= 10
         context = None
-        if run[0] != "+" and len(run) >= 10:
+        if reads_words:
             if lower is None:
                 lower, zeros = _lowered(text), _zeros(ascii_text)
             context = _context(lower, start, spans, zeros)
+        if address:
+            if reads_words and context != "version":
+                spans.append(Span(start, position, Kind.IP))
+            continue
         kind = classify_number(run, context)
         if kind is not None:
             end = start + len(run)
@@ -782,15 +813,22 @@ def _scan_numbers(
         elif " " in run and len(run) - run.count(" ") >= 8:
             if lower is None:
                 lower, zeros = _lowered(text), _zeros(ascii_text)
-            _split_run(text, lower, start, run, spans)
-            end = start + len(run)
-            if _RUN_GOES_ON.match(text, end):
-                # The run was cut at the bound: scan again from its first group no value was found in, which
-                # may start a value that goes on past the cut. Each step moves forward by at least one group.
-                covered = max((span.end for span in spans if span.start >= start), default=start)
-                groups = [start + i + 1 for i, char in enumerate(run) if char == " "]
-                later = [group for group in groups if group >= covered]
-                position = later[0] if covered > start and later else (groups[-1] if groups else end)
+            position = _split_spaced_run(text, lower, start, run, spans, position)
+
+
+def _split_spaced_run(text: str, lower: str, start: int, run: str, spans: list[Span], position: int) -> int:
+    """Mask the values in a run of space-separated groups no kind fits whole (see _split_run); where to go on
+    scanning from: ``position`` past the run, or back in it when the run was cut at the bound."""
+    _split_run(text, lower, start, run, spans)
+    end = start + len(run)
+    if not _RUN_GOES_ON.match(text, end):
+        return position
+    # The run was cut at the bound: scan again from its first group no value was found in, which may start a
+    # value that goes on past the cut. Each step moves forward by at least one group.
+    covered = max((span.end for span in spans if span.start >= start), default=start)
+    groups = [start + i + 1 for i, char in enumerate(run) if char == " "]
+    later = [group for group in groups if group >= covered]
+    return later[0] if covered > start and later else (groups[-1] if groups else end)
 
 
 def _number_at_start(

@@ -191,48 +191,59 @@ def _kind(message: str, level: str | None, labels: dict[str, str]) -> str | None
     if head.startswith("accepting AMQP connection"):
         return CONNECTION_ACCEPTED
     if "missed heartbeats from client" in message:
-        heartbeat = _HEARTBEAT.search(message)
-        if heartbeat is not None:
-            labels["heartbeat_timeout_s"] = heartbeat["timeout"]
-        return HEARTBEAT_TIMEOUT
+        return _heartbeat_timeout(message, labels)
     if "login refused" in message or "invalid credentials" in message or "authentication failed" in message:
         return AUTH_FAILURE
     if _VHOST_REFUSED.search(message):
         return AUTH_FAILURE
     alarm = _ALARM.search(head) if "resource limit alarm" in head else None
     if alarm is not None:
-        labels["resource"] = alarm["resource"]
-        if alarm["node"]:
-            labels["node"] = alarm["node"].strip("'")
-        return RESOURCE_ALARM if alarm["state"] == "set" else RESOURCE_ALARM_CLEARED
+        return _resource_alarm(alarm, labels)
     node_event = _NODE_EVENT.search(head)
     if node_event is not None:
         labels["node"] = (node_event["node"] or node_event["node2"]).strip("'")
         state = node_event["state"] or node_event["state2"]
         return NODE_UP if state == "up" else NODE_DOWN
     if head.startswith("Channel error on connection") or "caused a channel exception" in message:
-        channel = _CHANNEL.search(message)
-        if channel is not None:
-            labels["channel"] = channel["channel"]
-        exception = _CHANNEL_EXCEPTION.search(message)
-        if exception is not None:
-            labels["amqp_method"] = exception["method"]
-            labels["amqp_error"] = exception["error"]
-            if exception["method"].startswith("queue."):
-                return QUEUE_ERROR
-        return CHANNEL_ERROR
+        return _channel_error(message, labels)
     if "ueue" in message and _QUEUE_FAILURE.search(message):  # every alternative names a [Qq]ueue
         return QUEUE_ERROR
     lowered = head.lower()
     if lowered.startswith("closing amqp connection"):
         # A clean close logs at info with no reason; a reason after the colon (abrupt close, forced
         # close, protocol error) comes at warning or error.
-        if level in ("WARN", "ERROR", "FATAL") or "unexpectedly closed" in message:
-            return CONNECTION_ERROR
-        return CONNECTION_CLOSED
+        unclean = level in ("WARN", "ERROR", "FATAL") or "unexpectedly closed" in message
+        return CONNECTION_ERROR if unclean else CONNECTION_CLOSED
     if head.startswith("Error on AMQP connection") or "connection refused" in lowered:
         return CONNECTION_ERROR
     return None
+
+
+def _heartbeat_timeout(message: str, labels: dict[str, str]) -> str:
+    heartbeat = _HEARTBEAT.search(message)
+    if heartbeat is not None:
+        labels["heartbeat_timeout_s"] = heartbeat["timeout"]
+    return HEARTBEAT_TIMEOUT
+
+
+def _resource_alarm(alarm: re.Match[str], labels: dict[str, str]) -> str:
+    labels["resource"] = alarm["resource"]
+    if alarm["node"]:
+        labels["node"] = alarm["node"].strip("'")
+    return RESOURCE_ALARM if alarm["state"] == "set" else RESOURCE_ALARM_CLEARED
+
+
+def _channel_error(message: str, labels: dict[str, str]) -> str:
+    """A channel closed by an exception: a queue's error when the failed method was one on a queue."""
+    channel = _CHANNEL.search(message)
+    if channel is not None:
+        labels["channel"] = channel["channel"]
+    exception = _CHANNEL_EXCEPTION.search(message)
+    if exception is None:
+        return CHANNEL_ERROR
+    labels["amqp_method"] = exception["method"]
+    labels["amqp_error"] = exception["error"]
+    return QUEUE_ERROR if exception["method"].startswith("queue.") else CHANNEL_ERROR
 
 
 def _fields(ms: int | None, level: str, message: str, pid: str | None) -> dict[str, Any]:

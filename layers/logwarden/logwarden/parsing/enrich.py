@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any, Final
 
 from logwarden import schema
+from logwarden.memo import BoundedCache, memoised
 
 Fields = dict[str, Any]
 
@@ -75,7 +75,7 @@ _CAMEL_HUMP: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _NOT_ALNUM: Final = re.compile(r"[^0-9a-zA-Z]+")
 
 
-@lru_cache(maxsize=1024)
+@memoised(1024)
 def _snake_case(text: str) -> str | None:
     """OrderCreated / order-created / ORDER_CREATED -> order_created (services use a handful of event names)."""
     return _NOT_ALNUM.sub("_", _CAMEL_HUMP.sub("_", text)).strip("_").lower() or None
@@ -122,7 +122,7 @@ _rule(schema.THREAD, _as_str, "threadid", "threadname", "thread")
 _rule(schema.LOGGER, _as_str, "sourcecontext", "loggername", "logger")
 
 
-@lru_cache(maxsize=8192)
+@memoised(8192)
 def rule_for(name: str) -> tuple[str, Callable[[Any], Any]] | None:
     """The rule for a property name as written; cached, as services reuse few names."""
     return _PROPERTY_RULES.get(_key(name))
@@ -306,8 +306,7 @@ class _Outcome:
 
 # Outcomes by the hash of a message's shape (see _classify). By hash, so that no message text, which may be
 # personal, is held between deliveries; two shapes of equal 64-bit hash among 4096 are too unlikely to matter.
-_OUTCOMES: Final[dict[int, _Outcome]] = {}
-_OUTCOMES_MAX: Final = 4096
+_OUTCOMES: Final[BoundedCache[int, _Outcome]] = BoundedCache(4096)
 
 
 def classify_message(message: str, fields: Fields) -> None:
@@ -331,30 +330,12 @@ def _classify(message: str, fields: Fields, by_shape: bool) -> None:
         key = hash(shape)
         outcome = _OUTCOMES.get(key)
         if outcome is None:
-            if len(_OUTCOMES) >= _OUTCOMES_MAX:
-                _OUTCOMES.clear()
-            outcome = _OUTCOMES[key] = _outcome_of(shape.decode("ascii"))
+            outcome = _OUTCOMES.store(key, _outcome_of(shape.decode("ascii")))
         _apply(outcome, message, fields)
         return
     lowered = message[:_LOWERED_MAX].lower()
     if schema.EVENT_KIND not in fields:
-        for kind, pattern, _twin, keywords, groups, starts in _EVENT_RULES:
-            if starts is not None and not message.startswith(starts):
-                continue
-            for word in keywords:
-                if word in lowered:
-                    break
-            else:
-                continue
-            match = pattern.search(message)
-            if match is None:
-                continue
-            fields[schema.EVENT_KIND] = kind
-            for group, field, convert in groups:
-                value = match.group(group)
-                if value and field not in fields:
-                    fields[field] = convert(value)
-            break
+        _match_event(message, lowered, fields)
     if schema.ORDER_ID not in fields and "order" in lowered:
         order = _ORDER_IN_TEXT.search(message)
         if order is not None:
@@ -363,6 +344,27 @@ def _classify(message: str, fields: Fields, by_shape: bool) -> None:
         duration = _DURATION_IN_TEXT.search(message)
         if duration is not None:
             fields[schema.DURATION_MS] = float(duration.group("duration"))
+
+
+def _match_event(message: str, lowered: str, fields: Fields) -> None:
+    """The event kind of the first rule whose keyword and pattern match, and the values its groups hold."""
+    for kind, pattern, _twin, keywords, groups, starts in _EVENT_RULES:
+        if starts is not None and not message.startswith(starts):
+            continue
+        for word in keywords:
+            if word in lowered:
+                break
+        else:
+            continue
+        match = pattern.search(message)
+        if match is None:
+            continue
+        fields[schema.EVENT_KIND] = kind
+        for group, field, convert in groups:
+            value = match.group(group)
+            if value and field not in fields:
+                fields[field] = convert(value)
+        return
 
 
 def _outcome_of(shape: str) -> _Outcome:

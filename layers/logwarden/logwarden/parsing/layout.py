@@ -153,14 +153,10 @@ class CompiledLayout:
     message_last: bool  # nothing but padding follows the message in the line
 
     def parse(self, text: str, receive_ms: int) -> TextParse | None:
-        end = text.find("\n")
-        line, rest = (text, "") if end < 0 else (text[:end], text[end + 1 :])
-        line = line.rstrip("\r")
-        tail = ""
-        if len(line) > _HEADER_MAX:
-            if not self.message_last:
-                return None
-            line, tail = line[:_HEADER_MAX], line[_HEADER_MAX:]
+        header = _header(text, self.message_last)
+        if header is None:
+            return None
+        line, tail, rest = header
         match = self.regex.fullmatch(line)
         if match is None:
             return None
@@ -176,35 +172,63 @@ class CompiledLayout:
             role = group.role
             if role == _MESSAGE:
                 message = value + tail
-            elif role == _TIME:
+            elif role in _TIME_ROLES:
                 line_ms, had_offset = _time(match, group, value, receive_ms)
-            elif role in (_EPOCH_S, _EPOCH_MS):
-                line_ms, had_offset = epoch_to_ms(float(value) * (1000 if role == _EPOCH_S else 1)), True
             else:
                 value = value.strip()
                 if not value:
                     continue
+                field = _ROLE_FIELDS.get(role)
                 if role == _LEVEL:
                     level = _SERILOG_LEVELS.get(value) or naming.normalise_level(value)
                     if level is not None:
                         fields[schema.LEVEL] = level
-                elif role == _LOGGER:
-                    fields[schema.LOGGER] = value
-                elif role == _THREAD:
-                    fields[schema.THREAD] = value
-                elif role == _HOST:
-                    fields[schema.HOST] = value
+                elif field is not None:
+                    fields[field] = value
                 elif value != "-":
                     properties[group.label] = value
         fields.setdefault(schema.LEVEL, "INFO")
-        if rest:
-            message = message + "\n" + rest if message else rest
+        message = f"{message}\n{rest}" if message and rest else message or rest  # the lines after the first
         fields[schema.MESSAGE] = split_stack_trace(message.rstrip(), fields)
         labels = lift_properties(properties, fields) if properties else {}
         return TextParse(fields, labels, line_ms, had_offset)
 
 
+# The roles whose text is a schema field as it is.
+_ROLE_FIELDS: Final = {_LOGGER: schema.LOGGER, _THREAD: schema.THREAD, _HOST: schema.HOST}
+
+
+def _header(text: str, message_last: bool) -> tuple[str, str, str] | None:
+    """A record's first line (up to the bound a layout's regex is run on), the rest of that line past the bound,
+    and the lines after it; None for a longer first line when the message is not last, to read the rest."""
+    end = text.find("\n")
+    line, rest = (text, "") if end < 0 else (text[:end], text[end + 1 :])
+    line = line.rstrip("\r")
+    if len(line) <= _HEADER_MAX:
+        return line, "", rest
+    if not message_last:
+        return None
+    return line[:_HEADER_MAX], line[_HEADER_MAX:], rest
+
+
+_TIME_ROLES: Final = (_TIME, _EPOCH_S, _EPOCH_MS)
+
+
+def _iso_offset(offset: str) -> str:
+    """A UTC offset as ISO 8601 writes it: Z, +0300 and +03 as +00:00, +03:00 and +03:00; none stays none."""
+    if offset in ("Z", "z"):
+        return "+00:00"
+    if len(offset) == 5:  # +0300
+        return offset[:3] + ":" + offset[3:]
+    if len(offset) == 3:  # +03
+        return offset + ":00"
+    return offset
+
+
 def _time(match: re.Match[str], group: _Group, value: str, receive_ms: int) -> tuple[int | None, bool]:
+    """The time a time group holds in ms, and whether it said its offset (epoch time is UTC)."""
+    if group.role != _TIME:
+        return epoch_to_ms(float(value) * (1000 if group.role == _EPOCH_S else 1)), True
     if not group.date_parts:  # a named ISO form: read as ISO
         return iso_to_ms(value.replace(",", "."))
     parts: dict[str, str] = {}
@@ -217,13 +241,7 @@ def _time(match: re.Match[str], group: _Group, value: str, receive_ms: int) -> t
         hour = hour % 12 + (12 if parts.get("ampm", "AM").upper() == "PM" else 0)
     fraction = (parts.get("fraction", "") + "000")[:3]
     clock = f"{hour:02d}:{int(parts.get('minute', '0')):02d}:{int(parts.get('second', '0')):02d}.{fraction}"
-    offset = parts.get("offset", "")
-    if offset in ("Z", "z"):
-        offset = "+00:00"
-    elif len(offset) == 5:  # +0300
-        offset = offset[:3] + ":" + offset[3:]
-    elif len(offset) == 3:  # +03
-        offset += ":00"
+    offset = _iso_offset(parts.get("offset", ""))
     if "year" not in parts and "month" not in parts and "day" not in parts:
         ms = time_of_day_to_ms(clock, receive_ms)
         if ms is None or not offset:
@@ -347,35 +365,36 @@ def _dotnet_date(fmt: str, builder: _Builder, pad: str) -> None:
         run = at
         while run < len(fmt) and fmt[run] == char:
             run += 1
-        count = run - at
-        if char == "y":
-            pieces.append((r"\d{2}", "year") if count <= 2 else (r"\d{4}", "year"))
-        elif char == "M":
-            pieces.append((r"\d{1,2}" if count == 1 else r"\d{2}" if count == 2 else r"[A-Za-z]{3,9}", "month"))
-        elif char == "d":
-            pieces.append(
-                (r"\d{1,2}", "day") if count == 1 else (r"\d{2}", "day") if count == 2 else (r"[A-Za-z]+", "")
-            )
-        elif char in "Hh":
-            pieces.append((r"\d{1,2}" if count == 1 else r"\d{2}", "hour" if char == "H" else "hour12"))
-        elif char in "ms":
-            pieces.append((r"\d{1,2}" if count == 1 else r"\d{2}", "minute" if char == "m" else "second"))
-        elif char == "f":
-            pieces.append((rf"\d{{{count}}}", "fraction"))
-        elif char == "F":
-            pieces.append((rf"\d{{0,{count}}}", "fraction"))
-        elif char == "t":
-            pieces.append((r"[AaPp][Mm]?", "ampm"))
-        elif char == "z":
-            pieces.append((r"[+-]\d{1,2}" if count < 3 else r"[+-]\d{2}:\d{2}", "offset"))
-        elif char == "K":
-            pieces.append((r"Z|[+-]\d{2}:\d{2}|", "offset"))
-        elif char.isalpha():
-            raise LayoutError(f"timestamp format {fmt!r}: unknown specifier {char!r}")
-        else:
-            pieces.append((re.escape(fmt[at:run]), ""))
+        pieces.append(_dotnet_specifier(fmt, char, run - at))
         at = run
     builder.date(pieces, pad=pad)
+
+
+def _dotnet_specifier(fmt: str, char: str, count: int) -> tuple[str, str]:
+    """The regex and date part of a run of ``count`` letters ``char`` in a .NET format; a literal for no letter."""
+    if char == "y":
+        return (r"\d{2}", "year") if count <= 2 else (r"\d{4}", "year")
+    if char == "M":
+        return (r"\d{1,2}" if count == 1 else r"\d{2}" if count == 2 else r"[A-Za-z]{3,9}", "month")
+    if char == "d":
+        return (r"\d{1,2}", "day") if count == 1 else (r"\d{2}", "day") if count == 2 else (r"[A-Za-z]+", "")
+    if char in "Hh":
+        return (r"\d{1,2}" if count == 1 else r"\d{2}", "hour" if char == "H" else "hour12")
+    if char in "ms":
+        return (r"\d{1,2}" if count == 1 else r"\d{2}", "minute" if char == "m" else "second")
+    if char == "f":
+        return (rf"\d{{{count}}}", "fraction")
+    if char == "F":
+        return (rf"\d{{0,{count}}}", "fraction")
+    if char == "t":
+        return (r"[AaPp][Mm]?", "ampm")
+    if char == "z":
+        return (r"[+-]\d{1,2}" if count < 3 else r"[+-]\d{2}:\d{2}", "offset")
+    if char == "K":
+        return (r"Z|[+-]\d{2}:\d{2}|", "offset")
+    if char.isalpha():
+        raise LayoutError(f"timestamp format {fmt!r}: unknown specifier {char!r}")
+    return (re.escape(char * count), "")
 
 
 # --- PatternLayout (logback / log4j2). ------------------------------------------------------------------------------
@@ -505,22 +524,14 @@ def _read_pattern(pattern: str, builder: _Builder, state: dict[str, bool]) -> No
     at = 0
     literal: list[str] = []
     while at < len(pattern):
-        char = pattern[at]
-        if state["ended"] and char not in "\r\n" and not pattern[at:].startswith("%"):
+        if state["ended"] and pattern[at] not in "\r\n" and not pattern[at:].startswith("%"):
             if pattern[at:].strip():
                 raise LayoutError(f"text after the line break (%n) in {pattern!r}: a layout reads one line")
             break
-        if char == "\\" and at + 1 < len(pattern) and pattern[at + 1] in "%()":
-            literal.append(pattern[at + 1])
-            at += 2
-            continue
-        if char != "%":
-            literal.append(char)
-            at += 1
-            continue
-        if pattern.startswith("%%", at):
-            literal.append("%")
-            at += 2
+        text = _literal_at(pattern, at)
+        if text is not None:
+            literal.append(text[0])
+            at = text[1]
             continue
         match = _CONVERSION.match(pattern, at)
         if match is None:
@@ -540,42 +551,61 @@ def _read_pattern(pattern: str, builder: _Builder, state: dict[str, bool]) -> No
             _, at = _options(pattern, close + 1)
             continue
         options, at = _options(pattern, at)
-        if name == "n":
-            state["ended"] = True
-            continue
-        if state["ended"]:
-            if name in _TRACE_CONVERSIONS:
-                continue
-            raise LayoutError(f"%{name} after the line break (%n) in {pattern!r}: a layout reads one line")
-        if name in _WRAPPERS:  # log4j2's %highlight{%-5level}{...}: the first option is the pattern
-            if options:
-                if name in ("notEmpty", "varsNotEmpty", "variablesNotEmpty"):
-                    builder.parts.append("(?:")
-                    _read_pattern(options[0], builder, state)
-                    builder.parts.append(")?")
-                else:
-                    _read_pattern(options[0], builder, state)
-            continue
-        if name in ("d", "date"):
-            _java_date(options[0] if options else "", builder, pad)
-        elif name in _TRACE_CONVERSIONS:
-            continue
-        elif name in _MDC:
-            key = options[0].split(":-", 1)[0].strip() if options else ""
-            if key:
-                builder.group(_WORD, _LABEL, label=key, pad=pad)
-            else:
-                builder.anonymous(_WORD)
-        elif name in _SIMPLE:
-            regex, role = _SIMPLE[name]
-            builder.group(regex, role, label=_LABEL_NAMES.get(name, name), pad=pad)
-        else:
-            # A converter of its own (Elasticsearch's %node_name, a plugin's): its text is kept as a label.
-            builder.group(_WORD, _LABEL, label=name, pad=pad)
+        _read_conversion(pattern, name, options, pad, builder, state)
     if literal and not state["ended"]:
         builder.literal("".join(literal))
     elif literal and "".join(literal).strip():
         raise LayoutError(f"text after the line break (%n) in {pattern!r}: a layout reads one line")
+
+
+def _literal_at(pattern: str, at: int) -> tuple[str, int] | None:
+    """The literal text at ``at`` (a character, an escaped one, "%%") and where it ends; None for a conversion."""
+    char = pattern[at]
+    if char == "\\" and at + 1 < len(pattern) and pattern[at + 1] in "%()":
+        return pattern[at + 1], at + 2
+    if char != "%":
+        return char, at + 1
+    if pattern.startswith("%%", at):
+        return "%", at + 2
+    return None
+
+
+def _read_conversion(
+    pattern: str, name: str, options: list[str], pad: str, builder: _Builder, state: dict[str, bool]
+) -> None:
+    """One conversion (``%-5level``, ``%X{traceId}``, ``%d{ISO8601}``) with its options, read into ``builder``."""
+    if name == "n":
+        state["ended"] = True
+        return
+    if state["ended"]:
+        if name in _TRACE_CONVERSIONS:
+            return
+        raise LayoutError(f"%{name} after the line break (%n) in {pattern!r}: a layout reads one line")
+    if name in _WRAPPERS:  # log4j2's %highlight{%-5level}{...}: the first option is the pattern
+        if options:
+            if name in ("notEmpty", "varsNotEmpty", "variablesNotEmpty"):
+                builder.parts.append("(?:")
+                _read_pattern(options[0], builder, state)
+                builder.parts.append(")?")
+            else:
+                _read_pattern(options[0], builder, state)
+        return
+    if name in ("d", "date"):
+        _java_date(options[0] if options else "", builder, pad)
+    elif name in _TRACE_CONVERSIONS:
+        return
+    elif name in _MDC:
+        key = options[0].split(":-", 1)[0].strip() if options else ""
+        if key:
+            builder.group(_WORD, _LABEL, label=key, pad=pad)
+        else:
+            builder.anonymous(_WORD)
+    elif name in _SIMPLE:
+        regex, role = _SIMPLE[name]
+        builder.group(regex, role, label=_LABEL_NAMES.get(name, name), pad=pad)
+    else:
+        # A converter of its own (Elasticsearch's %node_name, a plugin's): its text is kept as a label.
+        builder.group(_WORD, _LABEL, label=name, pad=pad)
 
 
 def compile_pattern_layout(pattern: str) -> CompiledLayout:
@@ -632,24 +662,7 @@ def compile_serilog_template(template: str) -> CompiledLayout:
             if name == "Exception":
                 continue
             raise LayoutError(f"{{{name}}} after {{NewLine}} in {template!r}: a layout reads one line")
-        if name == "Timestamp":
-            _dotnet_date(fmt, builder, pad)
-        elif name == "Level":
-            builder.group(_SERILOG_LEVEL_FORMATS.get(fmt, r"[A-Za-z]+"), _LEVEL, pad=pad)
-        elif name == "Message":
-            builder.group(r".*", _MESSAGE, pad=pad)
-        elif name == "Exception":
-            continue
-        elif name == "SourceContext":
-            builder.group(r"\S+?", _LOGGER, pad=pad)
-        elif name in ("ThreadId", "ThreadName"):
-            builder.group(r".+?", _THREAD, pad=pad)
-        elif name == "MachineName":
-            builder.group(r"\S+?", _HOST, pad=pad)
-        elif name == "Properties":
-            builder.anonymous(r"\{.*?\}|")
-        else:
-            builder.group(_WORD, _LABEL, label=name, pad=pad)
+        _read_hole(name, fmt, pad, builder)
     rest = template[at:]
     if "{" in rest or "}" in rest:
         raise LayoutError(f"a lone brace in {template!r} near position {at}")
@@ -657,6 +670,28 @@ def compile_serilog_template(template: str) -> CompiledLayout:
     if not ended:
         builder.literal("".join(literal))
     return _finish(template, "serilog", builder, "{Message}")
+
+
+def _read_hole(name: str, fmt: str, pad: str, builder: _Builder) -> None:
+    """One ``{Name,align:format}`` of a Serilog template before ``{NewLine}``, read into ``builder``."""
+    if name == "Timestamp":
+        _dotnet_date(fmt, builder, pad)
+    elif name == "Level":
+        builder.group(_SERILOG_LEVEL_FORMATS.get(fmt, r"[A-Za-z]+"), _LEVEL, pad=pad)
+    elif name == "Message":
+        builder.group(r".*", _MESSAGE, pad=pad)
+    elif name == "Exception":
+        return
+    elif name == "SourceContext":
+        builder.group(r"\S+?", _LOGGER, pad=pad)
+    elif name in ("ThreadId", "ThreadName"):
+        builder.group(r".+?", _THREAD, pad=pad)
+    elif name == "MachineName":
+        builder.group(r"\S+?", _HOST, pad=pad)
+    elif name == "Properties":
+        builder.anonymous(r"\{.*?\}|")
+    else:
+        builder.group(_WORD, _LABEL, label=name, pad=pad)
 
 
 def _finish(source: str, kind: str, builder: _Builder, message_name: str) -> CompiledLayout:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any, Final
 
 from logwarden import naming, schema
+from logwarden.memo import memoised
 from logwarden.parsing.enrich import error_from_stack_trace, lift_planned, rule_for
 from logwarden.parsing.timestamps import epoch_to_ms, iso_to_ms
 
@@ -44,7 +44,7 @@ def _time_of(value: Any) -> tuple[int | None, bool]:
     return None, False
 
 
-@lru_cache(maxsize=4096)
+@memoised(4096)
 def _logback_plan(keys: tuple[str, ...]) -> tuple[tuple[str, tuple[str, Callable[[Any], Any]] | None], ...]:
     """MDC and structured arguments of a logback record with these keys, in order, each with its rule (or None)."""
     return tuple((key, rule_for(key)) for key in keys if key not in _LOGBACK_KEYS and key not in _LOGBACK_DROPPED)
@@ -99,7 +99,7 @@ def render_message_template(template: str, properties: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-@lru_cache(maxsize=4096)
+@memoised(4096)
 def _template_pieces(template: str) -> tuple[tuple[str, str | None, str], ...]:
     """A template split once into (literal text, property name or None, hole as written); services log
     the same few templates millions of times."""
@@ -120,7 +120,7 @@ def _template_pieces(template: str) -> tuple[tuple[str, str | None, str], ...]:
     return tuple(pieces)
 
 
-@lru_cache(maxsize=4096)
+@memoised(4096)
 def _clef_plan(keys: tuple[str, ...]) -> tuple[tuple[str, tuple[str, Callable[[Any], Any]] | None], ...]:
     """The user properties of a CLEF record with these keys, in order, each with its lifting rule (or None).
 

@@ -164,17 +164,7 @@ def parse_text(text: str, receive_ms: int) -> TextParse | None:
     if first.isdigit():
         return _timestamp_led(text, receive_ms)
     if first == "[":
-        if text[1:2].isdigit():
-            bracketed = _bracketed_time(text)
-            if bracketed is not None:
-                return bracketed
-        match = _SERILOG_TEXT.match(text)
-        if match is not None:
-            return _serilog_text(match, receive_ms)
-        match = _LAMBDA_PYTHON.match(text)
-        if match is not None:
-            return _lambda_line(match, "lambda")
-        return None
+        return _bracket_led(text, receive_ms)
     if first in "JFMASOND" and text[3:4] == " ":
         jul = _jul_record(text)
         if jul is not None:
@@ -204,6 +194,20 @@ def parse_text(text: str, receive_ms: int) -> TextParse | None:
         match = _LAMBDA_PLATFORM.match(text)
         if match is not None:
             return _lambda_platform(match, text)
+    return None
+
+
+def _bracket_led(text: str, receive_ms: int) -> TextParse | None:
+    if text[1:2].isdigit():
+        bracketed = _bracketed_time(text)
+        if bracketed is not None:
+            return bracketed
+    match = _SERILOG_TEXT.match(text)
+    if match is not None:
+        return _serilog_text(match, receive_ms)
+    match = _LAMBDA_PYTHON.match(text)
+    if match is not None:
+        return _lambda_line(match, "lambda")
     return None
 
 

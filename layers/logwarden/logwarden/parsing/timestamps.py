@@ -11,8 +11,9 @@ are corrected here, each leaving a flag on the document so nobody is misled:
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
 from typing import Final
+
+from logwarden.memo import memoised
 
 _MIN_MS: Final = 946_684_800_000  # 2000-01-01: nothing we ingest is older
 _FUTURE_TOLERANCE_MS: Final = 5 * 60 * 1000  # clocks drift; lines minutes ahead of the receiver are real
@@ -115,7 +116,7 @@ def ms_to_iso(ms: int) -> str:
 _MILLIS: Final = tuple(f"{n:03d}Z" for n in range(1000))  # "000Z" ... "999Z": looked up, not formatted per event
 
 
-@lru_cache(maxsize=4096)
+@memoised(4096)
 def _second_prefix(second: int) -> str:
     # Events of a delivery share a few seconds: format the date and time once per second.
     return datetime.fromtimestamp(second, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.")

@@ -20,6 +20,7 @@ from typing import Any, Final, Protocol
 
 import orjson
 
+from logwarden.memo import Memo
 from logwarden.sink.backpressure import AdaptiveBulkLimit
 from logwarden.sink.breaker import REASON_CIRCUIT_OPEN, CircuitBreaker
 
@@ -54,10 +55,7 @@ class IndexAction:
         self.doc_id = doc_id
         # orjson.dumps of each string does the JSON escaping; the header's start is the same for every action of an
         # index.
-        start = _HEADER_STARTS.get(index)
-        if start is None:
-            start = _header_start(index)
-        self.lines = b"".join((start, orjson.dumps(doc_id), b"}}\n", source, b"\n"))
+        self.lines = b"".join((_HEADER_STARTS[index], orjson.dumps(doc_id), b"}}\n", source, b"\n"))
         self._source_at = len(self.lines) - len(source) - 1
 
     @property
@@ -69,15 +67,12 @@ class IndexAction:
         return self.lines
 
 
-_HEADER_STARTS: Final[dict[str, bytes]] = {}
-_HEADER_STARTS_MAX: Final = 1024  # a handful of data streams in practice; a replay may name others
-
-
 def _header_start(index: str) -> bytes:
-    if len(_HEADER_STARTS) >= _HEADER_STARTS_MAX:
-        _HEADER_STARTS.clear()
-    start = _HEADER_STARTS[index] = b'{"create":{"_index":' + orjson.dumps(index) + b',"_id":'
-    return start
+    return b'{"create":{"_index":' + orjson.dumps(index) + b',"_id":'
+
+
+# A handful of data streams in practice; a replay may name others.
+_HEADER_STARTS: Final = Memo(_header_start, 1024)
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +282,18 @@ class BulkIndexer:
         finally:
             report.latencies_ms.append((time.perf_counter() - started) * 1000)
         self.breaker.record_success()
+        return self._sort_items(chunk, response, report, attempt, last_reason)
+
+    def _sort_items(
+        self,
+        chunk: list[IndexAction],
+        response: Any,
+        report: BulkReport,
+        attempt: int,
+        last_reason: dict[str, tuple[str, str]],
+    ) -> list[IndexAction]:
+        """Count what a bulk response says of each action, set aside what the engine refused for good, and return
+        what is worth another attempt."""
         retry: list[IndexAction] = []
         items = response.get("items", []) if isinstance(response, dict) else []
         if len(items) != len(chunk):
