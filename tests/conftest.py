@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -58,3 +59,18 @@ def load_event(name: str) -> dict[str, Any]:
 @pytest.fixture
 def real_events_dir() -> Path:
     return REAL_EVENTS
+
+
+@pytest.fixture(autouse=True)
+def _fresh_parameter_providers() -> Iterator[None]:
+    """Powertools keeps its parameter providers, each with the boto3 client it built, for the whole process (as a
+    Lambda's warm start should): a client built against one test's AWS (a moto server's endpoint, another mock)
+    would serve the next test too. Each test starts without them and leaves none behind."""
+    from aws_lambda_powertools.utilities import parameters
+    from aws_lambda_powertools.utilities.parameters import base
+
+    base.DEFAULT_PROVIDERS.clear()
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
+    yield
+    base.DEFAULT_PROVIDERS.clear()
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
