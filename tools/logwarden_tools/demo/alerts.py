@@ -26,13 +26,11 @@ from __future__ import annotations
 import base64
 import os
 import re
-import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
@@ -42,6 +40,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from logwarden.errors import ConfigurationError
 from logwarden_tools.local.aws import create_alert_inbox, create_alert_state_table
+from logwarden_tools.local.loopback import LoopbackServer
 from logwarden_tools.local.moto_server import moto_server
 
 ALERT_TOPIC_ENV: Final = "LOGWARDEN_DEMO_ALERT_TOPIC_ARN"
@@ -225,43 +224,19 @@ def _error_response(code: str, message: str) -> bytes:
     ).encode()
 
 
-class TopicRelay:
+class TopicRelay(LoopbackServer):
     """SNS for the handlers when alerts go to a real topic: a loopback endpoint that answers ``Publish`` to
     that topic by publishing it through ``RealTopic.client`` and returns the topic's answer as SNS would, its
     error code included (``NotFound``, ``AuthorizationError``), so the handler fails as it would in Lambda.
     Any other action or topic is refused. It needs no credentials of the handler: the topic's client signs."""
 
     def __init__(self, topic: RealTopic) -> None:
-        relay_topic = topic
+        self._topic = topic
+        super().__init__(self._reply)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode()
-                status, reply = _answer(relay_topic, dict(parse_qsl(body, keep_blank_values=True)))
-                self.send_response(status)
-                self.send_header("Content-Type", "text/xml")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> TopicRelay:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+    def _reply(self, path: str, body: bytes) -> tuple[int, str, bytes]:
+        status, reply = _answer(self._topic, dict(parse_qsl(body.decode(), keep_blank_values=True)))
+        return status, "text/xml", reply
 
 
 def _answer(topic: RealTopic, form: dict[str, str]) -> tuple[int, bytes]:
