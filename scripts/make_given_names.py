@@ -5,7 +5,11 @@ in free text without a cue word (``Ivan Petrov called``, ``Тихонов Бро
 Sources (read from the archives as the registries serve them; nothing else of them is copied):
 
 - Cyrillic given names, by gender: ``russian-names`` 0.1.2 (PyPI, MIT; its ``_data.zip``: common and rare male and
-  female names) and ``mimesis`` 22.2.0 (PyPI, MIT; ``datasets/ru/person.json``, ``names``).
+  female names), ``mimesis`` 22.2.0 (PyPI, MIT; ``datasets/ru/person.json``, ``names``) and the OpenCorpora
+  dictionary (CC BY-SA 3.0) as ``pymorphy3-dicts-ru`` 2.4.417150.4580142 ships it (PyPI), read through
+  ``pymorphy3`` 2.0.6: every lemma tagged ``Name`` (some 12,000 given names, the rare, old and non-Russian ones that
+  people in Russia bear too: Ипат, Нифонт, Фахридин). A name that OpenCorpora also knows as an ordinary word, a
+  place, an organisation or a brand (``Роман``, ``Лир``, ``Энгельс``) is flagged as also a word.
 - Latin given names: the US Census Bureau's 1990 first-name frequencies (public domain), as shipped by ``names``
   0.3.0 (PyPI, MIT; ``dist.male.first``, ``dist.female.first``): every name borne by at least 0.005 % of people.
   Plus the Cyrillic names transliterated the ways Russian names are written in Latin letters (ICAO 9303 as in
@@ -20,6 +24,7 @@ Sources (read from the archives as the registries serve them; nothing else of th
 Fetch the sources into one folder, then run this script on it::
 
     pip download --no-deps -d SRC names==0.3.0 russian-names==0.1.2 mimesis==22.2.0
+    pip install pymorphy3==2.0.6 pymorphy3-dicts-ru==2.4.417150.4580142   # into the Python that runs the script
     cd SRC && apt-get download scowl=2020.12.07-2 hunspell-ru=1:7.5.0-1
     dpkg -x scowl_*.deb scowl && dpkg -x hunspell-ru_*.deb hunspell-ru && cd -
     python scripts/make_given_names.py SRC
@@ -63,6 +68,29 @@ def mimesis_names(source: Path) -> tuple[set[str], set[str]]:
     with zipfile.ZipFile(source / "mimesis-22.2.0-py3-none-any.whl") as wheel:
         names = json.loads(wheel.read("mimesis/datasets/ru/person.json"))["names"]
     return set(names["male"]), set(names["female"])
+
+
+# OpenCorpora grammemes of personal names: a name parsed also without them is an ordinary word, a place, an
+# organisation or a brand (Роман, Энгельс, Беслан), and counts only beside a surname that says it is one.
+_PERSONAL = frozenset({"Name", "Surn", "Patr"})
+
+
+def opencorpora_names() -> tuple[set[str], set[str], set[str]]:
+    """Given names of the OpenCorpora dictionary by gender, and those that are also ordinary words."""
+    import pymorphy3  # only this script needs it; about a minute to walk the dictionary
+
+    morph = pymorphy3.MorphAnalyzer()
+    male: set[str] = set()
+    female: set[str] = set()
+    for _word, tag, normal, _paradigm, index in morph.dictionary.iter_known_words():
+        if index == 0 and "Name" in tag and normal.isalpha() and len(normal) > 2:
+            (female if "femn" in tag else male).add(normal.capitalize())
+    words = {
+        name
+        for name in male | female
+        if any(p.is_known and not (_PERSONAL & p.tag.grammemes) for p in morph.parse(name.lower()))
+    }
+    return male, female - male, words
 
 
 def census(source: Path) -> tuple[set[str], set[str], set[str]]:
@@ -154,19 +182,30 @@ def main() -> int:
     source = Path(sys.argv[1])
     rn_male, rn_female = russian_names(source)
     mm_male, mm_female = mimesis_names(source)
-    cyr_male = {n for n in rn_male | mm_male if n.isalpha()}
-    cyr_female = {n for n in rn_female | mm_female if n.isalpha()} - cyr_male
+    oc_male, oc_female, oc_words = opencorpora_names()
+    cyr_male = {n for n in rn_male | mm_male | oc_male if n.isalpha()}
+    cyr_female = {n for n in rn_female | mm_female | oc_female if n.isalpha()} - cyr_male
     stems = hunspell_stems(source) | set(MONTHS_RU)
     cyrillic = cyr_male | cyr_female
     # A name that is an ordinary word in any of its spellings (ё or е) needs a surname that says it is one.
-    cyr_ambiguous = {n for n in cyrillic if n.lower() in stems or n.lower().replace("ё", "е") in stems}
+    cyr_ambiguous = {n for n in cyrillic if n.lower() in stems or n.lower().replace("ё", "е") in stems} | oc_words
 
     census_male, census_female, surnames = census(source)
     common = scowl_words(source)
     translit = {t for n in cyrillic for t in transliterations(n)}
-    translit_ambiguous = {t for n in cyr_ambiguous for t in transliterations(n)}
+    # Spelt in Latin letters, a rare name (one that only OpenCorpora lists: Bayan, Nur, Ipat) is no stronger evidence
+    # than a name that is also a word: it counts beside a surname whose ending says it is one ("Ipat Egorov"),
+    # never beside any capitalised word ("Bayan Nur", a city).
+    rare = cyrillic - {n for n in rn_male | mm_male | rn_female | mm_female}
+    known_spellings = {t for n in cyrillic - rare for t in transliterations(n)}
+    rare_spellings = {t for n in rare for t in transliterations(n)} - known_spellings
     latin = census_male | census_female | translit
-    latin_ambiguous = {n for n in latin if n.lower() in common or n.lower() in MONTHS_DAYS_EN} | translit_ambiguous
+    translit_ambiguous = {t for n in cyr_ambiguous for t in transliterations(n)}
+    latin_ambiguous = (
+        {n for n in latin if n.lower() in common or n.lower() in MONTHS_DAYS_EN}
+        | translit_ambiguous
+        | (rare_spellings - census_male - census_female)
+    )
     not_surnames = {word for word in common if len(word) > 1} - surnames
 
     data = {
@@ -177,6 +216,10 @@ def main() -> int:
              "path": "russian_names/_data.zip:base.txt", "used": "Cyrillic given names, common and rare"},
             {"name": "mimesis", "version": "22.2.0", "registry": "PyPI", "licence": "MIT",
              "path": "mimesis/datasets/ru/person.json (names)", "used": "Cyrillic given names"},
+            {"name": "pymorphy3-dicts-ru (OpenCorpora)", "version": "2.4.417150.4580142", "registry": "PyPI",
+             "licence": "CC BY-SA 3.0 (OpenCorpora dictionary data); MIT (package)",
+             "path": "lemmas tagged Name, read with pymorphy3 2.0.6",
+             "used": "Cyrillic given names, rare and non-Russian ones included; which of them are also words"},
             {"name": "names", "version": "0.3.0", "registry": "PyPI", "licence": "MIT code; the data public domain "
              "(US Census Bureau, 1990)", "path": "names/dist.male.first, dist.female.first, dist.all.last",
              "used": f"Latin given names borne by >= {CENSUS_SHARE} % of people; the {TOP_SURNAMES} commonest "

@@ -96,6 +96,11 @@ _CYR_STRONG: Final = re.compile(
 _CYR_ADJECTIVAL: Final = re.compile(r"[А-ЯЁ][а-яё]{1,30}(?:ск|цк)(?:ий|ая|ой|ого|ому|им|ом|ую|ие|их)")
 _CYR_WEAK: Final = re.compile(r"[А-ЯЁ][а-яё]{0,30}(?:ой|ий|ая|ко|ец)")
 _LAT_STRONG: Final = re.compile(r"[A-Z][a-z]{1,30}" + LATIN_SURNAME_ENDINGS)
+# The East Slavic endings alone: what a surname first needs before a given name that is also a word or rare in Latin
+# letters ("Egorov Ipat", "Petrov Mark"; not "Bayan Nur", a city).
+_LAT_SLAVIC: Final = re.compile(
+    r"[A-Z][a-z]{1,30}(?:(?:ov|ev|yov|iov|in|yn)a?|(?:sk|tsk|zk)(?:y|ii|iy|i|aya|aia|a)|enko|vich|ovna|evna)"
+)
 
 _STRONG: Final = 3
 _ADJECTIVAL: Final = 2
@@ -125,6 +130,11 @@ def _load() -> _Names:
         latin = dict.fromkeys(data["latin"], False) | dict.fromkeys(data["latin_ambiguous"], True)
         _LOADED = _Names(cyrillic, latin, frozenset(data["not_surnames"]) | _LOG_WORDS | _MONTHS_DAYS)
     return _LOADED
+
+
+def is_no_surname(word: str) -> bool:
+    """A common English, log or tech word, month or day: never a surname, nor a given name after a surname."""
+    return word.lower() in _load().not_surnames
 
 
 # A vowel that drops when the name declines: Павел - Павла, Пётр - Петра, Лев - Льва, Любовь - Любви.
@@ -192,9 +202,10 @@ def _latin_pair(first: str, second: str, names: _Names) -> bool:
     if given is not None:  # given name first: Laura Smith, Ivan Petrov, Mary Ann
         return _LAT_STRONG.fullmatch(second) is not None or (not given and not names.latin.get(second, False))
     # surname first: Petrov Ivan, Ivanova Anna
-    return (
-        second in names.latin and _LAT_STRONG.fullmatch(first) is not None and first.lower() not in names.not_surnames
-    )
+    given = names.latin.get(second)
+    if given is None or first.lower() in names.not_surnames:
+        return False
+    return (_LAT_SLAVIC if given else _LAT_STRONG).fullmatch(first) is not None
 
 
 def _cyrillic_more(word: str, names: _Names) -> bool:
@@ -217,10 +228,31 @@ _LAT_RUN: Final = re.compile(
 )
 
 
+# A lower-case noun of places after an adjective-like word: that word is a region's or a street's adjective, not a
+# surname ("Владимир Владимирской области", "Энгельс Саратовской обл.", "Лев Толстовский проспект").
+_PLACE_NOUN: Final = re.compile(
+    r" (?:област|обл\.|кра[йяюе]|район|округ|губерни|уезд|улиц|ул\.|проспект|пр-т|шоссе|переул|бульвар|площад"
+    r"|набережн|проезд|тракт)"
+)
+
+
 def find_cyrillic(text: str) -> list[tuple[int, int]]:
     """Start and end of each Cyrillic full name without a cue in ``text``."""
     names = _load()
-    return _find(text, _CYR_RUN, names, names.cyrillic, _cyrillic_pair, _cyrillic_more)
+    found = _find(text, _CYR_RUN, names, names.cyrillic, _cyrillic_pair, _cyrillic_more)
+    return [span for span in (_without_place_adjective(text, s, e) for s, e in found) if span is not None]
+
+
+def _without_place_adjective(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The name without a last word that is the adjective of a place noun after it; None if one word is left."""
+    if not _PLACE_NOUN.match(text, end):
+        return start, end
+    cut = text.rfind(" ", start, end)
+    if not _CYR_ADJECTIVAL.fullmatch(text, cut + 1, end):
+        return start, end
+    if text.find(" ", start, cut) < 0:
+        return None  # two words: a place and its region, not a given name and a surname
+    return start, cut
 
 
 def find_latin(text: str) -> list[tuple[int, int]]:
