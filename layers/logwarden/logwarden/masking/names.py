@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -256,9 +257,36 @@ def _without_place_adjective(text: str, start: int, end: int) -> tuple[int, int]
 
 
 def find_latin(text: str) -> list[tuple[int, int]]:
-    """Start and end of each Latin full name without a cue in ``text``."""
+    """Start and end of each Latin full name without a cue in ``text`` (``José García`` as ``Jose Garcia``)."""
     names = _load()
-    return _find(text, _LAT_RUN, names, names.latin, _latin_pair, _latin_more)
+    return _find(fold_latin(text) or text, _LAT_RUN, names, names.latin, _latin_pair, _latin_more)
+
+
+def _ascii_letter(char: str) -> str | None:
+    base = unicodedata.normalize("NFKD", char)[0]
+    if base.isascii() and base.isalpha():
+        return base
+    return _NO_DECOMPOSITION.get(char)
+
+
+# Letters that Unicode does not decompose into an ASCII letter and an accent.
+_NO_DECOMPOSITION: Final = {
+    "ß": "s", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "æ": "a", "Æ": "A", "œ": "o", "Œ": "O",
+    "þ": "t", "Þ": "T", "ð": "d", "Ð": "D", "ı": "i", "ħ": "h", "Ħ": "H",
+}  # fmt: skip
+# Latin-1 and Latin Extended-A/B letters, each to one ASCII letter of the same case, so offsets stay as they are.
+_FOLD: Final = {
+    code: letter for code in range(0xC0, 0x250) if chr(code).isalpha() and (letter := _ascii_letter(chr(code)))
+}
+_ACCENTED: Final = re.compile("[\u00c0-\u024f]")
+
+
+def fold_latin(text: str) -> str | None:
+    """``text`` with its accented Latin letters as plain ones, offset for offset (``José García`` - ``Jose Garcia``);
+    None when it has none. Names are looked up, and shaped, by their plain letters."""
+    if _ACCENTED.search(text) is None:
+        return None
+    return text.translate(_FOLD)
 
 
 def _find(

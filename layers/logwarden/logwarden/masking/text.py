@@ -1253,7 +1253,10 @@ _LATIN_PAIR: Final = re.compile(PYTHON_LATIN_PAIR_GATE)  # the prefilter's Gate.
 
 
 def _maybe_bare_latin_name(text: str) -> bool:
-    return _LATIN_PAIR.search(text) is not None
+    if _LATIN_PAIR.search(text) is not None:
+        return True
+    folded = names.fold_latin(text)  # José García; only a line that is not ASCII can hold one
+    return folded is not None and _LATIN_PAIR.search(folded) is not None
 
 
 def _scan_bare_latin_names(text: str, spans: list[Span]) -> None:
