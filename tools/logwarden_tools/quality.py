@@ -38,7 +38,7 @@ def false_above_low(notifications: Sequence[Notification], score: scenarios.Scor
         if n.kind != ALERT or n.severity <= Severity.LOW:
             continue
         explained = any(
-            s.must_alert and s.start <= n.minute <= s.end + scenarios.GRACE_MINUTES and scenarios._related(n, s, True)
+            s.must_alert and s.start <= n.minute <= s.end + scenarios.GRACE_MINUTES and scenarios.related(n, s, True)
             for s in chosen
         )
         count += not explained

@@ -306,7 +306,7 @@ class Score:
         return max(severities) if severities else None
 
 
-def _related(notification: Notification, scenario: Scenario, any_rule: bool = False) -> bool:
+def related(notification: Notification, scenario: Scenario, any_rule: bool = False) -> bool:
     if not any_rule and scenario.rules and notification.rule not in (*scenario.rules, "error_threshold"):
         return False
     named = (notification.key.series, *getattr(notification, "related", ()))
@@ -336,7 +336,7 @@ def score(
         mine = [
             (i, n)
             for i, n in enumerate(alerts)
-            if scenario.start <= n.minute <= scenario.end + GRACE_MINUTES and _related(n, scenario, any_rule)
+            if scenario.start <= n.minute <= scenario.end + GRACE_MINUTES and related(n, scenario, any_rule)
         ]
         if scenario.must_alert:
             explained.update(i for i, _ in mine)
@@ -344,7 +344,7 @@ def score(
         closing = [
             n
             for n in recoveries
-            if scenario.start <= n.minute <= scenario.end + 2 * GRACE_MINUTES and _related(n, scenario, any_rule)
+            if scenario.start <= n.minute <= scenario.end + 2 * GRACE_MINUTES and related(n, scenario, any_rule)
         ]
         outcomes.append(
             Outcome(
