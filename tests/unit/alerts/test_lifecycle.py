@@ -118,6 +118,30 @@ def test_downstream_drop_after_an_upstream_spike_joins_its_incident() -> None:
     sent = replay(findings, range(100, 220))
     assert [(n.minute, n.kind) for n in sent] == [(100, "alert"), (159, "recovery")]
     assert sent[1].recovery is not None and sent[1].recovery.duration_minutes == 50
+    # AND the recovery names the series people were told about, though the downstream drop closed last
+    assert sent[1].key == sent[0].key and sent[1].key.series == KEY and sent[1].rule == "rate_spike"
+    assert sent[1].related == (CRM_STATUS,)
+
+
+def test_the_recovery_says_how_the_announced_series_is_now() -> None:
+    # GIVEN an error burst told as shop/api_request/ERROR, and its `any` total still firing after the burst ended
+    findings: dict[int, list[Finding]] = {m: [spike(m, Severity.HIGH, key=SHOP_ERRORS)] for m in range(100, 105)}
+    for m in range(100, 112):
+        findings.setdefault(m, []).append(spike(m, Severity.MEDIUM, key=SHOP_ANY_ERRORS))
+    states: dict[AlertKey, AlertState] = {}
+    sent: list[Notification] = []
+    now = {SHOP_ERRORS: (0.4, 0.5), SHOP_ANY_ERRORS: (3.0, 2.0)}
+    for minute in range(100, 140):
+        for t in step(states, findings.get(minute, []), minute, RULES, current=lambda key: now[key]):
+            states = {k: v for k, v in states.items() if k != t.key} | ({t.key: t.after} if t.after else {})
+            if t.notification is not None:
+                sent.append(t.notification)
+    # WHEN the last member (the total) closes
+    alert, recovery = sent
+    # THEN the recovery is about the announced series and its value now, not the total's
+    assert alert.key.series == SHOP_ERRORS and recovery.key.series == SHOP_ERRORS
+    assert recovery.recovery is not None and (recovery.recovery.current, recovery.recovery.expected) == (0.4, 0.5)
+    assert recovery.related == (SHOP_ANY_ERRORS,)
 
 
 def test_unrelated_subsystems_are_separate_incidents() -> None:

@@ -76,6 +76,9 @@ class Thread:
     peak_series: str = ""
     messages: int = 0  # alert messages sent so far (the recovery not included)
     rule: str = ""  # the rule named by the latest alert message (the recovery names it too)
+    # The alert the latest alert message was about: the recovery names it and says how it is now, even when
+    # another member (a downstream drop, the burst's `any` total) was the last to close.
+    headline: AlertKey | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,7 +335,7 @@ def _alert_notice(
     others = tuple(sorted(s.key.series for s in states if s is not primary))
     thread = replace(
         thread, announced=True, severity=max(severity, thread.severity), last_message=minute,
-        messages=thread.messages + 1, rule=primary.latest.rule,
+        messages=thread.messages + 1, rule=primary.latest.rule, headline=primary.key,
     )  # fmt: skip
     notice = Notification(
         ALERT, minute, primary.key, primary.latest.rule, severity, thread.opened, primary.latest, reason,
@@ -353,7 +356,8 @@ def _spreads(state: AlertState, thread: Thread, states: list[AlertState]) -> boo
 
 def _recovery(thread: Thread, last: list[AlertState], minute: int, current: Current | None) -> Notification:
     primary = _primary(last)
-    now = current(primary.key.series) if current is not None else None
+    key = thread.headline or primary.key
+    now = current(key.series) if current is not None else None
     ended = max(s.last_firing for s in last)
     recovery = Recovery(
         current=None if now is None else now[0],
@@ -363,9 +367,9 @@ def _recovery(thread: Thread, last: list[AlertState], minute: int, current: Curr
         peak_series=thread.peak_series,
         duration_minutes=ended - thread.opened + 1,
     )
-    others = tuple(sorted(s.key.series for s in last if s is not primary))
+    others = tuple(sorted({s.key.series for s in last} - {key.series}))
     return Notification(
-        RECOVERY, minute, primary.key, thread.rule or primary.rule, thread.severity, thread.opened, primary.latest,
+        RECOVERY, minute, key, thread.rule or primary.rule, thread.severity, thread.opened, primary.latest,
         "recovered",
         thread.incident, others, recovery,
     )  # fmt: skip

@@ -212,7 +212,7 @@ def notification_document(notification: Notification, context: MessageContext) -
         "window_minutes": window,
         "incident": notification.incident,
         "related": related_labels(notification),
-        "detail": finding.note if finding.rule != "check_failed" else "",
+        "detail": finding.note if finding.rule != "check_failed" and recovery is None else "",
         "dashboards_url": dashboards_link(notification, context),
         "runbook": context.runbook.get(notification.rule),
     }

@@ -78,6 +78,7 @@ def _thread_text(thread: Thread) -> str:
             "peak_series": thread.peak_series,
             "messages": thread.messages,
             "rule": thread.rule,
+            "headline": None if thread.headline is None else [thread.headline.group, *thread.headline.series],
         }
     ).decode()
 
@@ -98,7 +99,16 @@ def _thread(item: dict[str, Any]) -> Thread | None:
         peak_series=str(raw["peak_series"]),
         messages=int(raw["messages"]),
         rule=str(raw.get("rule", "")),
+        headline=_headline(raw.get("headline")),
     )
+
+
+def _headline(raw: Any) -> AlertKey | None:
+    """The alert an incident's latest message named; None for items written before it was stored."""
+    if not isinstance(raw, list) or len(raw) != 4:
+        return None
+    group, subsystem, event, level = (str(part) for part in raw)
+    return AlertKey(group, SeriesKey(subsystem, event, level))
 
 
 def _state(item: dict[str, Any]) -> AlertState:
