@@ -356,3 +356,24 @@ _CUEISH = st.lists(
 def test_the_cue_substring_tests_pass_generated_text_their_patterns_match(line: str) -> None:
     # GIVEN text of cue words in any case, names and separators WHEN a cue pattern matches THEN its test passed it
     assert _cue_gate_misses(line) == []
+
+
+def test_a_text_a_document_holds_again_is_masked_once_and_counted_each_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a .NET record whose message stands in its "Message" and "{OriginalFormat}" properties too
+    message = "Заказ оформлен на Иванова Ивана Петровича, тел. +7 912 345-67-89"
+    doc = {"message": message, "labels": {"Message": message, "{OriginalFormat}": message, "note": "ivan@mail.ru"}}
+    alone = Masker()
+    expected = alone.mask_text(message)
+    expected_counts = {kind: 3 * count for kind, count in alone.take_counts().items()} | {"email": 1}
+    masker = Masker()
+    masked_texts: list[str] = []
+    mask_text = Masker._mask_text
+    monkeypatch.setattr(
+        Masker, "_mask_text", lambda self, text, found: masked_texts.append(text) or mask_text(self, text, found)
+    )
+    # WHEN the document is masked
+    result = masker.mask_document(doc)
+    # THEN each copy reads as the message masked alone, the message was masked once, and every copy is counted
+    assert result["message"] == result["labels"]["Message"] == result["labels"]["{OriginalFormat}"] == expected
+    assert masked_texts.count(message) == 1
+    assert masker.take_counts() == expected_counts

@@ -1,14 +1,16 @@
 """The Hyperscan prefilter only spares work: every way through it gives what the detectors alone give.
 
-Three ways are compared on the labelled corpus, on mutations of it and on generated number-, key- and token-heavy
-text: ``scan_unfiltered`` (each detector behind its own substring gate), ``scan`` (one prefilter pass per line) and
-``Masker.mask_lines`` (one pass per batch, lines without findings never scanned).
+Three ways are compared on the labelled corpora, on mutations of them and on generated number-, key- and token-heavy
+text, ASCII or not (Cyrillic, accented Latin, mixed): ``scan_unfiltered`` (each detector behind its own substring
+gate), ``scan`` (one prefilter pass per line) and ``Masker.mask_lines`` (one pass per batch, lines without findings
+never scanned).
 """
 
 from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 import hyperscan
@@ -21,10 +23,25 @@ from logwarden.masking import prefilter as prefilter_module
 from logwarden.masking import text
 from logwarden.masking.config import MaskingConfig
 from logwarden.masking.masker import Masker
-from logwarden.masking.prefilter import Found, Gate, prefilter, prefilter_lines
+from logwarden.masking.names import fold_latin
+from logwarden.masking.patterns import ACCENTED_LATIN_PAIR_GATE, ADDRESS_CUE_WORDS, CYRILLIC_CUE_STEMS
+from logwarden.masking.prefilter import Found, Gate, prefilter, prefilter_lines, prefilter_unicode_lines
 
-CORPUS = Path(__file__).resolve().parents[1] / "data" / "masking" / "corpus.jsonl"
+DATA = Path(__file__).resolve().parents[1] / "data"
+CORPUS = DATA / "masking" / "corpus.jsonl"
 LINES = [json.loads(row)["line"] for row in CORPUS.read_text(encoding="utf-8").splitlines()]
+
+
+def _corpus_lines(name: str) -> list[str]:
+    lines: list[str] = []
+    for row in (DATA / name / "corpus.jsonl").read_text(encoding="utf-8").splitlines():
+        if row.strip():
+            record = json.loads(row)
+            lines.extend(record["lines"] if "lines" in record else [record["line"]])
+    return lines
+
+
+OTHER_LINES = _corpus_lines("masking_independent") + _corpus_lines("real_lines")
 
 PIECES = st.sampled_from(
     [
@@ -88,6 +105,64 @@ PIECES = st.sampled_from(
 NUMBERISH = st.lists(st.one_of(PIECES, st.text(alphabet="0123456789", min_size=1, max_size=20)), max_size=40).map(
     "".join
 )
+# What the detectors look at in text that is not ASCII: Cyrillic names, cues and addresses, passport words, accented
+# Latin names, Unicode digits, letters whose lower case is ASCII (Kelvin sign) or longer (İ), a lone surrogate.
+UNICODE_PIECES = st.sampled_from(
+    [
+        *"АБВЁЖЯабвёжяÀÉÑÖØßàçéíñöøüÿĀăČęłŒšŽƒǅ",
+        "Иванов Иван Иванович",
+        "Петрова А.А.",
+        "И. И. Сидоров",
+        "Тихонов Бронислав",
+        "клиент ",
+        "КЛИЕНТ: ",
+        "Получатель: ",
+        "ФИО ",
+        "на имя ",
+        "по адресу ",
+        "АДРЕС: ",
+        "Address: ",
+        "г. Москва, ",
+        "ул. Ленина, ",
+        "пр-кт. Мира",
+        "д. 5 кв. 12",
+        "125009, ",
+        "Московская обл.",
+        "паспорт ",
+        "ПАСПОРТ: ",
+        "серия 45 10 № 123456",
+        "José García",
+        "Zoë Saldaña",
+        "María José Çelik",
+        "Ivan Petrov",
+        "McDonald",
+        "O'Néil",
+        "Jürgen Müller",
+        "\u0663\u0663\u0663\u0663\u0663\u0663\u0663\u0663\u0663\u0663",  # Arabic-Indic digits
+        "+\u0669\u0669\u0669\u0669\u0669\u0669\u0669\u0669\u0669",
+        "DE\u0668\u0669",
+        "\u212a",  # KELVIN SIGN: lowers to 'k'
+        "\u0130",  # İ: lowers to two characters
+        "\u017f",  # ſ
+        "\ud800",  # a lone surrogate, as JSON's "\\ud800" decodes
+        "телефон: ",
+        "Телефон=",
+        "ИНН: ",
+        "имя=",
+        "Фамилия: ",
+        '"адрес_доставки": "',
+        "паспорт_номер=",
+        "иван@почта.рф",
+        "ivan@mail.ru",
+        "\\u0418\\u0432\\u0430\\u043d",
+        "%D0%98%D0%B2%D0%B0%D0%BD",
+        "</Адрес>",
+        "<Фамилия>",
+        " ",
+        "\n",
+    ]
+)
+MIXED = st.lists(st.one_of(UNICODE_PIECES, PIECES, st.text(max_size=6)), max_size=30).map("".join)
 
 
 def _mutations(line: str, rng: random.Random) -> list[str]:
@@ -133,6 +208,26 @@ def _assert_same_everywhere(lines: list[str], private_ips: bool = False) -> None
     assert batched.take_counts() == counts
 
 
+def test_other_corpora_and_their_mutations_mask_the_same_with_and_without_the_prefilter() -> None:
+    rng = random.Random(11)
+    lines = OTHER_LINES + [variant for line in OTHER_LINES for variant in _mutations(line, rng)]
+    assert any(not line.isascii() for line in OTHER_LINES)
+    _assert_same_everywhere(lines)
+
+
+def test_corpus_lines_that_are_not_ascii_mask_the_same_in_every_mix_and_spelling() -> None:
+    # GIVEN the corpora's lines that are not ASCII, with escapes, and as batches mixed with ASCII lines; and the
+    # corpus with accented letters
+    rng = random.Random(5)
+    unicode_lines = [line for line in LINES + OTHER_LINES if not line.isascii()]
+    assert len(unicode_lines) > 100
+    accented = [line.replace("a", "á").replace("e", "é").replace("o", "ö").replace("C", "Ç") for line in LINES]
+    escaped = [line.encode("ascii", "backslashreplace").decode("ascii") for line in unicode_lines[:300]]
+    mixed = [rng.choice(LINES) + " " + rng.choice(unicode_lines) for _ in range(300)]
+    # WHEN they are masked with and without the prefilter THEN every way gives the same
+    _assert_same_everywhere(unicode_lines + accented + escaped + mixed)
+
+
 def test_corpus_and_its_mutations_mask_the_same_with_and_without_the_prefilter() -> None:
     rng = random.Random(7)
     lines = LINES + [variant for line in LINES for variant in _mutations(line, rng)]
@@ -144,6 +239,70 @@ def test_corpus_and_its_mutations_mask_the_same_with_and_without_the_prefilter()
 @given(lines=st.lists(NUMBERISH, min_size=1, max_size=12))
 def test_generated_lines_mask_the_same_with_and_without_the_prefilter(lines: list[str]) -> None:
     _assert_same_everywhere(lines)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=st.lists(MIXED, min_size=1, max_size=12))
+def test_generated_lines_that_are_not_ascii_mask_the_same_with_and_without_the_prefilter(lines: list[str]) -> None:
+    _assert_same_everywhere(lines)
+    _assert_same_everywhere(lines, private_ips=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(lines=st.lists(MIXED, min_size=1, max_size=8))
+def test_a_batch_scan_of_lines_that_are_not_ascii_finds_for_each_what_a_scan_of_it_alone_finds(
+    lines: list[str],
+) -> None:
+    batch = prefilter_unicode_lines(lines)
+    assert batch is not None
+    for index, line in enumerate(lines):
+        alone = prefilter_unicode_lines([line])
+        assert alone is not None
+        assert batch.get(index, 0) == alone.get(0, 0), line
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(UNICODE_PIECES, st.text(alphabet="ABCDJMOPSabcdelnorst' .-/@", max_size=8)), max_size=12))
+def test_the_accented_pair_gate_passes_every_line_whose_folded_text_holds_a_pair(pieces: list[str]) -> None:
+    # GIVEN text with accented Latin letters, which the bare-name gate of text reads folded (José as Jose)
+    line = "".join(pieces)
+    if text._maybe_bare_latin_name(line):
+        # THEN the prefilter's pattern, which cannot fold, passes it as it is, in re and in Hyperscan alike
+        assert re.search(ACCENTED_LATIN_PAIR_GATE, line) is not None, line
+        if not line.isascii():
+            gates = prefilter_unicode_lines([line])
+            assert gates is not None and gates.get(0, 0) & Gate.BARE_NAME, line
+
+
+def test_folded_names_pass_the_accented_pair_gate() -> None:
+    for line in ["José García paid", "Zoë Saldaña", "from Ágnes Łukasiewicz.", "Jürgen MacÇarthy", "Renée O'Sullivan"]:
+        folded = fold_latin(line)
+        assert folded is not None and text._LATIN_PAIR.search(folded) is not None
+        gates = prefilter_unicode_lines([line])
+        assert gates is not None and gates.get(0, 0) & Gate.BARE_NAME, line
+
+
+def test_only_a_letters_own_capital_lowers_to_it() -> None:
+    # GIVEN the letters of the cue words the prefilter spells in any case (prefilter._any_case), which text looks
+    # for in the lower-cased line
+    letters = {char for word in (*CYRILLIC_CUE_STEMS, *ADDRESS_CUE_WORDS) for char in word if char.isalpha()}
+    # WHEN any code point is lowered THEN it gives one of those letters only if it is that letter or its capital
+    for code in range(0x110000):
+        char = chr(code)
+        for letter in letters.intersection(char.lower()):
+            assert char in (letter, letter.upper()), (hex(code), letter)
+
+
+def test_the_gates_of_cyrillic_lines() -> None:
+    gates = prefilter_unicode_lines(
+        ["Клиент Иванов, АДРЕС доставки: г. Москва, ул. Ленина", "паспорт", "José García", "нет имени, но шоссе."]
+    )
+    assert gates is not None
+    assert gates[0] & Gate.CYRILLIC_NAME and gates[0] & Gate.CYRILLIC_CUE and gates[0] & Gate.ADDRESS_CUE
+    assert gates[0] & Gate.STREET and gates[0] & Gate.KEY  # "АДРЕС доставки:" is a key
+    assert gates[1] == Gate.PASSPORT
+    assert gates[2] == Gate.BARE_NAME
+    assert 3 not in gates  # a street word and a dot, but no street after it
 
 
 @settings(max_examples=200, deadline=None)
@@ -223,22 +382,29 @@ def test_while_another_thread_holds_the_scanner_lines_are_masked_without_it() ->
 
     lines = LINES[:120]
     expected = _mask_unfiltered(lines, Masker())
+    unicode_lines = [line for line in LINES if not line.isascii()][:120]
+    unicode_expected = _mask_unfiltered(unicode_lines, Masker())
     with module._BUSY:  # as if a logging thread were in the middle of a scan
         assert prefilter(b"call +7 912 345 67 89 or ivan@mail.ru") is None
+        assert prefilter_unicode_lines(["позвоните Ивану Петрову: +7 912 345 67 89"]) is None
         assert Masker().mask_lines(lines) == expected
         assert [Masker().mask_text(line) for line in lines] == expected
+        assert Masker().mask_lines(unicode_lines) == unicode_expected
+        assert [Masker().mask_text(line) for line in unicode_lines] == unicode_expected
+        assert Masker().mask_lines(lines + unicode_lines) == expected + unicode_expected
 
 
 # ------------------------------------------------------------------ databases compiled at build time
 
 
-def _all_hits(databases: tuple[object, object], data: bytes) -> list[tuple[int, int, int]]:
-    lines, keys = databases
+def _all_hits(databases: tuple[object, ...], ascii_data: bytes, utf8_data: bytes) -> list[tuple[int, int, int]]:
     hits: list[tuple[int, int, int]] = []
-    for database in (lines, keys):
+    assert len(databases) == 4  # ASCII lines and their keys, then the others' (UTF-8)
+    for index, database in enumerate(databases):
         database.scratch = hyperscan.Scratch(database)  # type: ignore[attr-defined]
         database.scan(  # type: ignore[attr-defined]
-            data, match_event_handler=lambda ident, start, end, _flags, _ctx: hits.append((ident, start, end))
+            ascii_data if index < 2 else utf8_data,
+            match_event_handler=lambda ident, start, end, _flags, _ctx: hits.append((ident, start, end)),
         )
     return hits
 
@@ -249,10 +415,12 @@ def test_serialized_databases_find_what_compiled_ones_find(tmp_path: Path) -> No
     specs = prefilter_module._specs()
     loaded = prefilter_module._load(path, prefilter_module._stamp(specs))
     assert loaded is not None
-    compiled = (prefilter_module._compile_spec(specs[0]), prefilter_module._compile_spec(specs[1]))
+    compiled = tuple(prefilter_module._compile_spec(spec) for spec in specs)
     batch = "\n".join(LINES).encode("ascii", "ignore")
-    hits = _all_hits(loaded, batch)
-    assert hits and hits == _all_hits(compiled, batch)
+    utf8_batch = "\n".join(LINES).encode("utf-8")
+    hits = _all_hits(loaded, batch, utf8_batch)
+    assert hits and hits == _all_hits(compiled, batch, utf8_batch)
+    assert {ident for ident, _start, _end in hits} >= {Gate.CYRILLIC_NAME, Gate.ADDRESS_CUE, Gate.PASSPORT}
 
 
 def test_databases_serialized_from_other_patterns_or_damaged_are_compiled_afresh(tmp_path: Path) -> None:

@@ -273,6 +273,8 @@ _METADATA_EXEMPT: Final = (
     "displayname",
     "sessionid",
 )
+_NAME_PREFIXES: Final = ("имя", "фамил", "отчеств")  # a key that starts with one of these holds a name
+_ADDRESS_STEM: Final = "адрес"
 _CONTAINED: Final = (
     ("password", Kind.PASSWORD),
     ("passwd", Kind.PASSWORD),
@@ -297,7 +299,7 @@ def classify_key(name: str) -> Kind | None:
         return kind
     if key.endswith("name") and key[:-4] in _PERSON_WORDS:
         return Kind.NAME
-    if key.startswith(("имя", "фамил", "отчеств")):
+    if key.startswith(_NAME_PREFIXES):
         return Kind.NAME
     if key.endswith(_METADATA_SUFFIXES) and not key.endswith(_METADATA_EXEMPT):
         return None
@@ -309,7 +311,7 @@ def classify_key(name: str) -> Kind | None:
     for stem, kind in _CONTAINED:
         if stem in key:
             return kind
-    if "адрес" in key and "ip" not in key and "почт" not in key:
+    if _ADDRESS_STEM in key and "ip" not in key and "почт" not in key:
         return Kind.ADDRESS
     return None
 
@@ -354,10 +356,16 @@ def is_identifier_key(name: str) -> bool:
     return classify_key(name) is None and normalise(name).endswith(_IDENTIFIER_SUFFIXES)
 
 
-def latin_vocabulary() -> tuple[list[str], list[str]]:
-    """The Latin words that make a normalised key personal at its end (every exact name and ending, and
-    ``<person word>name``), and the stems that do so anywhere in it: what the masker's prefilter looks for."""
+def key_vocabulary() -> tuple[list[str], list[str]]:
+    """The words that make a normalised key personal at its end (every exact name and ending, and
+    ``<person word>name``), and the stems that do so anywhere in it (a key's first word counts as one): what the
+    masker's prefilter looks for."""
     endings = {*_EXACT, *_SUFFIXES, *(f"{word}name" for word in _PERSON_WORDS)}
-    words = sorted(word for word in endings if word.isascii())
-    stems = sorted(stem for stem, _kind in _CONTAINED if stem.isascii())
-    return words, stems
+    stems = {*(stem for stem, _kind in _CONTAINED), *_NAME_PREFIXES, _ADDRESS_STEM}
+    return sorted(endings), sorted(stems)
+
+
+def latin_vocabulary() -> tuple[list[str], list[str]]:
+    """:func:`key_vocabulary`'s Latin words and stems: all that an ASCII key can hold."""
+    words, stems = key_vocabulary()
+    return [word for word in words if word.isascii()], [stem for stem in stems if stem.isascii()]

@@ -167,6 +167,9 @@ class Masker:
         # Values masked by their key in the current document, with their replacements: the same value quoted
         # in the message (a Serilog template rendered with {CustomerName}) must go too.
         self._document_values: dict[str, str] = {}
+        # Texts masked in the current document, with what masking them counted: a text the document holds again (a
+        # .NET record's message in its "Message" and "{OriginalFormat}" properties too) is masked once.
+        self._document_texts: dict[str, tuple[str, dict[str, int]]] = {}
         # Document values masking leaves unchanged (see _mask_keyed_text).
         self._clean_values: BoundedCache[str, bool] = BoundedCache(_CLEAN_VALUES_MAX)
         self._vouched: set[str] = set()  # free text of the prepared documents the prefilter cleared
@@ -307,6 +310,7 @@ class Masker:
         """The document with personal values masked and ``logwarden.masked`` listing the kinds; ``doc`` untouched."""
         self._document_kinds.clear()
         self._document_values.clear()
+        self._document_texts.clear()
         result: dict[str, Any] | None = None
         shape = tuple(doc)
         plan = self._shapes[shape]
@@ -369,7 +373,16 @@ class Masker:
             return value
         if value.isdigit() and is_identifier_key(key.rsplit(".", 1)[-1]):
             return value
+        repeated = self._document_texts.get(value)
+        if repeated is not None:  # masked before in this document: the same answer, counted again
+            masked, counted = repeated
+            for name, count in counted.items():
+                self._counts[name] = self._counts.get(name, 0) + count
+            return masked
+        before = self._counts.copy()
         masked = self._mask_text(value, self._prepared.get(value))
+        counted = {} if masked is value else _counted_since(before, self._counts)
+        self._document_texts[value] = (masked, counted)
         if masked is value and len(value) <= _CLEAN_VALUE_MAX_LEN and key != schema.MESSAGE:
             # Field values repeat: thread names, Serilog templates, the same exception and stack trace a thousand
             # times in an incident. Masking depends on the value alone, so a clean one stays clean; only clean
@@ -463,6 +476,11 @@ class Masker:
 
 
 _MIN_QUOTED = 3  # shorter masked values ("M", "12") would replace unrelated text
+
+
+def _counted_since(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    """What was counted between two copies of the counts."""
+    return {name: count - before.get(name, 0) for name, count in after.items() if count != before.get(name, 0)}
 
 
 def _items_before(value: dict[Any, Any], key: Any) -> dict[Any, Any]:

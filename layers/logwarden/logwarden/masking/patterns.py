@@ -46,3 +46,25 @@ LATIN_SURNAME_ENDINGS: Final = (
 _PAIR_TAIL: Final = r"[a-z]{1,30}[ ](?:[A-Z]\.[ ])?(?:Mc|Mac|O'|D')?[A-Z][a-z]{1,30}"
 LATIN_PAIR_GATE: Final = r"(?:^|[^A-Za-z0-9_.\-/@#$\\'])[A-Z]" + _PAIR_TAIL + r"(?:[^A-Za-z]|$)"
 PYTHON_LATIN_PAIR_GATE: Final = r"[A-Z](?<![A-Za-z0-9_.\-/@#$\\'].)" + _PAIR_TAIL + r"(?![A-Za-z])"
+# The same for text that is not ASCII, where the prefilter cannot fold accents first as text._maybe_bare_latin_name
+# does (names.fold_latin: José García reads Jose Garcia): every letter of Latin-1 and Latin Extended-A/B stands for a
+# capital and a small letter alike, and "Mc", "Mac", "O'", "D'" for a capital and one or two letters or an apostrophe.
+# Its boundaries admit any letter that is not ASCII, so on the folded text's every match it matches the text itself.
+_ACCENTED: Final = "\u00c0-\u024f"
+_ACCENTED_CAPITAL: Final = f"[A-Z{_ACCENTED}]"
+_ACCENTED_SMALL: Final = f"[a-z{_ACCENTED}]"
+ACCENTED_LATIN_PAIR_GATE: Final = (
+    rf"(?:^|[^A-Za-z0-9_.\-/@#$\\']){_ACCENTED_CAPITAL}{_ACCENTED_SMALL}{{1,30}}[ ](?:{_ACCENTED_CAPITAL}\.[ ])?"
+    rf"(?:{_ACCENTED_CAPITAL}[a-z'{_ACCENTED}]{{1,2}})?{_ACCENTED_CAPITAL}{_ACCENTED_SMALL}{{1,30}}(?:[^A-Za-z]|$)"
+)
+
+# Cyrillic cues, tested by text on the lower-cased line and by the prefilter on the line as it is (see
+# prefilter._any_case): what text._CYRILLIC_CUE's alternatives begin with, and the words every address cue holds.
+CYRILLIC_CUE_STEMS: Final = ("клиент", "получател", "покупател", "заказчик", "отправител", "адресат", "плательщик",
+                             "пользовател", "курьер", "менеджер", "контакт", "фио", "на имя", "оформлен", "уважаем",
+                             "доверенност")  # fmt: skip
+ADDRESS_CUE_WORDS: Final = ("адрес", "address")
+# What text._maybe_passport looks for (its passport phrase is searched only where one of these is).
+PASSPORT_WORDS: Final = ("ерия", "ЕРИЯ", "аспорт", "АСПОРТ", "assport")
+# A street part of a Russian address ("ул.", "пр-кт.", "шоссе."); every address found around one starts there.
+STREET: Final = r"(?:ул|пр|пр-кт|просп|пер|ш|бул|наб|пл|алл|ал|туп|проезд|пр-д|линия|тракт|шоссе)\."

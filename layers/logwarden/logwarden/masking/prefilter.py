@@ -1,4 +1,4 @@
-"""One Hyperscan pass over ASCII lines that says which detectors can find anything in each, and where numbers start.
+"""One Hyperscan pass over lines that says which detectors can find anything in each, and where numbers start.
 
 The detectors in :mod:`logwarden.masking.text` stay the judges of what is masked; this pass only spares them work.
 Every pattern here is a superset of what its detector can report, so skipping a detector the pass did not name, or
@@ -8,6 +8,11 @@ of lines whose keys cannot name personal data, and the number pattern's walk ove
 
 A batch of lines is one scan (a single line is a batch of one). Hyperscan reports a match by calling back into
 Python (~0.3 µs each), so the patterns report gates and the places where numbers start, not values.
+
+Lines that are not ASCII (Cyrillic names and addresses, accented Latin names) have databases of their own, compiled
+in UTF-8 mode over the lines' UTF-8 bytes: gates only, with those of the Cyrillic detectors besides. Their byte
+offsets are not the text's, so the number scan searches those lines whole. Where the detectors' classes mean more
+in Unicode than in ASCII (``\\w``, ``\\d``), these gates admit any character that is not ASCII instead.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import bisect
 import hashlib
 import itertools
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -23,7 +29,16 @@ from typing import Final
 import hyperscan
 
 from logwarden.masking import fieldnames
-from logwarden.masking.patterns import API_KEY_GATE, LATIN_NAME_GATE, LATIN_PAIR_GATE
+from logwarden.masking.patterns import (
+    ACCENTED_LATIN_PAIR_GATE,
+    ADDRESS_CUE_WORDS,
+    API_KEY_GATE,
+    CYRILLIC_CUE_STEMS,
+    LATIN_NAME_GATE,
+    LATIN_PAIR_GATE,
+    PASSPORT_WORDS,
+    STREET,
+)
 
 
 class Gate:
@@ -45,6 +60,12 @@ class Gate:
     NAME: Final = 1024  # a cue word and a capital, or an initial and a surname: a Latin name may stand there
     XML: Final = 2048  # a closing tag: an element whose name says what it holds
     BARE_NAME: Final = 4096  # two capitalised words side by side: a full name without a cue may stand there
+    PASSPORT: Final = 8192  # a passport word: the passport phrase may follow
+    # Only in text that is not ASCII:
+    CYRILLIC_NAME: Final = 16384  # a Cyrillic capital and a small letter: a Cyrillic name may stand there
+    CYRILLIC_CUE: Final = 32768  # a Cyrillic cue word (клиент, получатель...) in any case
+    ADDRESS_CUE: Final = 65536  # "адрес" or "address" in any case
+    STREET: Final = 131072  # a street part ("ул. Л", "пр-кт. 5"): an address may stand around it
 
 
 # Where a number may start: not after a word character, dot, dash, '#', '+', '%', '@' or ']' (text.py's look-behind).
@@ -65,16 +86,44 @@ _GATES: Final[dict[int, str]] = {
     Gate.NAME: LATIN_NAME_GATE,
     Gate.XML: r"</",
     Gate.BARE_NAME: LATIN_PAIR_GATE,
+    Gate.PASSPORT: "|".join(word for word in PASSPORT_WORDS if word.isascii()),
+}
+
+_NOT_ASCII: Final = r"[^\x00-\x7f]"  # in UTF-8 mode a character, which may be a letter or a digit to text's \w, \d
+_WORD_OR_NOT_ASCII: Final = rf"(?:[0-9A-Za-z]|{_NOT_ASCII})"
+
+
+def _any_case(word: str) -> str:
+    """``word`` in any case, letter by letter: what ``word in line.lower()`` finds, as a pattern over the line.
+    Only a letter's own capital lowers to it (tests/unit/test_masking_prefilter.py checks every code point)."""
+    return "".join(f"[{char.upper()}{char}]" if char.upper() != char else char for char in word)
+
+
+# The gates of lines that are not ASCII: where a detector's class is \w or \d (Unicode in text's patterns), any
+# character that is not ASCII stands for it; negated classes already admit every such character.
+_UNICODE_GATES: Final[dict[int, str]] = {
+    **_GATES,
+    Gate.EMAIL: rf"(?:[0-9A-Za-z._+'\-\"]|{_NOT_ASCII})@{_WORD_OR_NOT_ASCII}",
+    Gate.API_KEY: rf"{API_KEY_GATE}|[0-9a-f]{{8}}-us{_NOT_ASCII}",  # a Mailchimp key's data centre, \d
+    Gate.IBAN: rf"[A-Z]{{2}}(?:[0-9]|{_NOT_ASCII}){{2}}",
+    Gate.BARE_NAME: ACCENTED_LATIN_PAIR_GATE,
+    Gate.PASSPORT: "|".join(PASSPORT_WORDS),
+    Gate.CYRILLIC_NAME: "[А-ЯЁ][а-яё]",
+    Gate.CYRILLIC_CUE: "|".join(map(_any_case, CYRILLIC_CUE_STEMS)),
+    Gate.ADDRESS_CUE: "|".join(map(_any_case, ADDRESS_CUE_WORDS)),
+    Gate.STREET: STREET + "[ ]{0,2}[А-ЯЁA-Z0-9]",
 }
 
 
-def _key_words() -> str:
+def _key_words(unicode: bool = False) -> str:
     """Keys that may name personal data, as they read in a line lowered and stripped of ``_-. `` (what a field
-    name drops when it is classified, so ``Pass_Word`` reads ``password``): every Latin word of the field-name
-    tables at a key's end, and the stems that count anywhere in a key. A key runs up to its separator, with only
-    quotes, backslashes and tabs between, so a stem in prose ("Token cache refreshed, expires_at=") is no key."""
-    words, stems = fieldnames.latin_vocabulary()
-    return "(?:" + "|".join(words) + r")[\\\"'\t]*[=:]|(?:" + "|".join(stems) + r")[a-z0-9]*[\\\"'\t]*[=:]"
+    name drops when it is classified, so ``Pass_Word`` reads ``password``): every word of the field-name tables at
+    a key's end, and the stems that count anywhere in a key; Latin ones for ASCII lines, all for the others (lowered
+    as text, not as bytes). A key runs up to its separator, with only quotes, backslashes and tabs between, so a stem
+    in prose ("Token cache refreshed, expires_at=") is no key."""
+    words, stems = fieldnames.key_vocabulary() if unicode else fieldnames.latin_vocabulary()
+    rest = rf"(?:[a-z0-9]|{_NOT_ASCII})*" if unicode else "[a-z0-9]*"  # what else a key holds, lowered
+    return "(?:" + "|".join(words) + r")[\\\"'\t]*[=:]|(?:" + "|".join(stems) + rf"){rest}[\\\"'\t]*[=:]"
 
 
 # The generic key "name" counts as a whole key or a last word ("name":, customer name=), so it is looked for in the
@@ -85,10 +134,10 @@ _STRIPPED: Final = b"_-. "
 
 # Number starts. Only runs that can be masked are reported: ten digits or more (every kind without '+' needs ten),
 # a '+' lead and eight digits (an international phone; "+0300" in an access log's time is none), a dotted quad.
-_RUN: Final = 1 << 16
-_PLUS: Final = 1 << 17
-_QUAD: Final = 1 << 18
-_NOT_A_START: Final = 1 << 19
+_RUN: Final = 1 << 20
+_PLUS: Final = 1 << 21
+_QUAD: Final = 1 << 22
+_NOT_A_START: Final = 1 << 23
 
 
 def _run_pattern() -> str:
@@ -127,9 +176,11 @@ class Found:
     """What the prefilter found in one line. ``__init__`` is written out so that mypyc compiles it."""
 
     gates: int  # Gate bits
-    number_starts: list[int]  # ascending offsets from which text._NUMBER is searched; a start may be one early
+    # Ascending offsets from which text._NUMBER is searched (a start may be one early); None: search the whole line
+    # (a line that is not ASCII, whose byte offsets are not the text's).
+    number_starts: list[int] | None
 
-    def __init__(self, gates: int, number_starts: list[int]) -> None:
+    def __init__(self, gates: int, number_starts: list[int] | None) -> None:
         self.gates = gates
         self.number_starts = number_starts
 
@@ -144,9 +195,11 @@ _NOTHING: Final = Found(0, [])
 
 # What each database is compiled from: expressions, ids and flags.
 _Spec = tuple[list[bytes], list[int], list[int]]
+_Databases = tuple[hyperscan.Database, hyperscan.Database, hyperscan.Database, hyperscan.Database]
 
 
-def _specs() -> tuple[_Spec, _Spec]:
+def _specs() -> tuple[_Spec, _Spec, _Spec, _Spec]:
+    """ASCII lines, their key words, lines that are not ASCII (UTF-8 mode), their key words."""
     # No SINGLEMATCH: one scan serves a batch of lines, and each line needs its own answer. Start of match is
     # tracked only for the number patterns (it makes a database several times slower to build and to run).
     gates = {**_GATES, Gate.KEY: _GENERIC_NAME}
@@ -156,11 +209,19 @@ def _specs() -> tuple[_Spec, _Spec]:
         [0] * len(_GATES) + [hyperscan.HS_FLAG_CASELESS] + [hyperscan.HS_FLAG_SOM_LEFTMOST] * len(_STARTS),
     )
     keys = ([_key_words().encode("ascii")], [Gate.KEY], [0])
-    return lines, keys
+    utf8 = hyperscan.HS_FLAG_UTF8
+    unicode_gates = {**_UNICODE_GATES, Gate.KEY: _GENERIC_NAME}
+    unicode_lines = (
+        [expression.encode("utf-8") for expression in unicode_gates.values()],
+        [*unicode_gates],
+        [utf8] * len(_UNICODE_GATES) + [utf8 | hyperscan.HS_FLAG_CASELESS],
+    )
+    unicode_keys = ([_key_words(unicode=True).encode("utf-8")], [Gate.KEY], [utf8])
+    return lines, keys, unicode_lines, unicode_keys
 
 
-def _stamp(specs: tuple[_Spec, _Spec]) -> bytes:
-    """What a serialized pair of databases must have been compiled from: these specs, by this Hyperscan binding."""
+def _stamp(specs: tuple[_Spec, ...]) -> bytes:
+    """What serialized databases must have been compiled from: these specs, by this Hyperscan binding."""
     binding = getattr(hyperscan, "__version__", "")  # the library refuses a database of another version itself
     return hashlib.sha256(repr((specs, binding)).encode()).hexdigest().encode("ascii")
 
@@ -176,53 +237,67 @@ def _compile_spec(spec: _Spec) -> hyperscan.Database:
 # modules): compiling them takes 0.2-0.4 s of CPU, loading them under a millisecond. Used only when their stamp says
 # they were compiled from these very patterns; any other file, or none (the Python source), and they are compiled.
 SERIALIZED: Final = Path(__file__).with_name("prefilter.hsdb")
+_SIZE_BYTES: Final = 8  # each serialized database is led by its size
 
 
-def _load(path: Path, stamp: bytes) -> tuple[hyperscan.Database, hyperscan.Database] | None:
+def _load(path: Path, stamp: bytes) -> _Databases | None:
     try:
         data = path.read_bytes()
     except OSError:
         return None
     head, _, rest = data.partition(b"\n")
-    if head != stamp or len(rest) < 8:
+    if head != stamp:
         return None
-    size = int.from_bytes(rest[:8], "big")
+    serialized: list[bytes] = []
+    while rest:
+        size = int.from_bytes(rest[:_SIZE_BYTES], "big")
+        if size > len(rest) - _SIZE_BYTES:  # cut short
+            return None
+        serialized.append(rest[_SIZE_BYTES : _SIZE_BYTES + size])
+        rest = rest[_SIZE_BYTES + size :]
+    if len(serialized) != 4:
+        return None
     try:
         # A database serialized for another platform, or by another Hyperscan, is refused here.
-        return (
-            hyperscan.loadb(rest[8 : 8 + size], hyperscan.HS_MODE_BLOCK),
-            hyperscan.loadb(rest[8 + size :], hyperscan.HS_MODE_BLOCK),
-        )
+        lines, keys, unicode_lines, unicode_keys = (hyperscan.loadb(one, hyperscan.HS_MODE_BLOCK) for one in serialized)
     except hyperscan.error:
         return None
+    return lines, keys, unicode_lines, unicode_keys
 
 
 def write_databases(path: Path = SERIALIZED) -> None:
-    """Compile the two databases and serialize them to ``path`` with their stamp."""
+    """Compile the databases and serialize them to ``path`` with their stamp."""
     specs = _specs()
-    lines, keys = (hyperscan.dumpb(_compile_spec(spec)) for spec in specs)
-    path.write_bytes(_stamp(specs) + b"\n" + len(lines).to_bytes(8, "big") + lines + keys)
+    serialized = [hyperscan.dumpb(_compile_spec(spec)) for spec in specs]
+    path.write_bytes(
+        _stamp(specs) + b"\n" + b"".join(len(one).to_bytes(_SIZE_BYTES, "big") + one for one in serialized)
+    )
 
 
-def _compile() -> tuple[hyperscan.Database, hyperscan.Database]:
+def _compile() -> _Databases:
     specs = _specs()
     loaded = _load(SERIALIZED, _stamp(specs))
-    database, keys = loaded if loaded is not None else (_compile_spec(specs[0]), _compile_spec(specs[1]))
-    database.scratch = hyperscan.Scratch(database)
-    keys.scratch = hyperscan.Scratch(keys)
-    return database, keys
+    if loaded is None:
+        loaded = (_compile_spec(specs[0]), _compile_spec(specs[1]), _compile_spec(specs[2]), _compile_spec(specs[3]))
+    for database in loaded:
+        database.scratch = hyperscan.Scratch(database)
+    return loaded
 
 
-# Built (or loaded) on first use, so importing the masker stays cheap: the line database and the key-word database.
-_DATABASES: tuple[hyperscan.Database, hyperscan.Database] | None = None
+# Built (or loaded) on first use, so importing the masker stays cheap: the line and key-word databases of ASCII
+# lines and of the others.
+_DATABASES: _Databases | None = None
 # A scratch space serves one scan at a time. The masker runs on one thread in Lambda and the CLI, but logging may
 # call it from others: a thread that finds the scratch busy is told to do without (see None below).
 _BUSY: Final = threading.Lock()
 
 
-def _hits(data: bytes) -> list[tuple[int, int, int]] | None:
+def _hits(data: bytes, stripped: bytes | None = None) -> list[tuple[int, int, int]] | None:
     """(id, start, end) of every match in ``data``, and (Gate.KEY, -1, newlines before it) of every key word in
-    ``data`` lowered and stripped, where offsets differ but newlines are kept. None when another thread scans."""
+    ``data`` lowered and stripped, where offsets differ but newlines are kept. None when another thread scans.
+
+    ``stripped`` is given for UTF-8 ``data`` (lines that are not ASCII, lowered as text), scanned by their databases.
+    """
     global _DATABASES  # built once, on first use
     hits: list[tuple[int, int, int]] = []
     append = hits.append
@@ -231,9 +306,12 @@ def _hits(data: bytes) -> list[tuple[int, int, int]] | None:
     try:
         if _DATABASES is None:
             _DATABASES = _compile()
-        lines, key_words = _DATABASES
+        if stripped is None:
+            lines, key_words = _DATABASES[0], _DATABASES[1]
+            stripped = data.lower().translate(None, _STRIPPED)
+        else:
+            lines, key_words = _DATABASES[2], _DATABASES[3]
         lines.scan(data, match_event_handler=lambda ident, start, end, _flags, _ctx: append((ident, start, end)))
-        stripped = data.lower().translate(None, _STRIPPED)
         key_ends: list[int] = []
         key_words.scan(stripped, match_event_handler=lambda _ident, _start, end, _flags, _ctx: key_ends.append(end))
         # The line of a key word: the newlines before it, which stripping kept (counted once over the text).
@@ -287,14 +365,43 @@ def prefilter_lines(ascii_lines: list[bytes]) -> dict[int, Found] | None:
             refused.add(start)
         else:
             numbers[start] = end
-    found = {line: Found(bits, []) for line, bits in gates.items()}
+    starts: dict[int, list[int]] = {line: [] for line in gates}
     if refused:
         numbers = {start: end for start, end in numbers.items() if start not in refused}
     for start in sorted(numbers):
         line = line_of(offsets, numbers[start] - 1) - 1
-        line_found = found.get(line)
-        if line_found is None:
-            line_found = found[line] = Found(0, [])
+        line_starts = starts.get(line)
+        if line_starts is None:
+            line_starts = starts[line] = []
         # A start found on the newline before a line is its first character.
-        line_found.number_starts.append(start - offsets[line] if start > offsets[line] else 0)
-    return found
+        line_starts.append(start - offsets[line] if start > offsets[line] else 0)
+    return {line: Found(gates.get(line, 0), line_starts) for line, line_starts in starts.items()}
+
+
+def prefilter_unicode_lines(lines: Sequence[str]) -> dict[int, int] | None:
+    """The gates of lines that are not ASCII, in one scan of their UTF-8 bytes: the index and :class:`Gate` bits of
+    every line with any; None when busy. No number starts: byte offsets are not the text's.
+
+    A lone surrogate (JSON's "\\ud800" decodes to one) is no UTF-8: it is scanned as '?', which every pattern here
+    reads as it reads the surrogate (no letter, digit or space to the detectors). Joined as prefilter_lines joins.
+    """
+    encoded = [line.encode("utf-8", "replace") for line in lines]
+    text = "\n".join(lines)
+    hits = _hits(b"\n".join(encoded), text.lower().encode("utf-8", "replace").translate(None, _STRIPPED))
+    if hits is None:
+        return None
+    if not hits:
+        return {}
+    offsets = list(itertools.accumulate(map((1).__add__, map(len, encoded[:-1])), initial=0))
+    newlines_before: list[int] | None = None
+    if text.count("\n") != len(lines) - 1:
+        newlines_before = list(itertools.accumulate((line.count("\n") + 1 for line in lines[:-1]), initial=0))
+    line_of = bisect.bisect_right
+    gates: dict[int, int] = {}
+    for ident, start, end in hits:
+        if start >= 0:
+            line = line_of(offsets, end - 1) - 1
+        else:
+            line = end if newlines_before is None else line_of(newlines_before, end) - 1
+        gates[line] = gates.get(line, 0) | ident
+    return gates

@@ -23,9 +23,16 @@ from typing import Any, Final
 from logwarden.masking import checksums, names
 from logwarden.masking.fieldnames import classify_key, is_person_word
 from logwarden.masking.kinds import Kind
+from logwarden.masking.patterns import (
+    ADDRESS_CUE_WORDS,
+    CYRILLIC_CUE_STEMS,
+    LATIN_CUE_GATE,
+    PYTHON_LATIN_INITIALS_GATE,
+    PYTHON_LATIN_PAIR_GATE,
+    STREET,
+)
 from logwarden.masking.patterns import API_KEY_GATE as _API_KEY_GATE_PATTERN
-from logwarden.masking.patterns import LATIN_CUE_GATE, PYTHON_LATIN_INITIALS_GATE, PYTHON_LATIN_PAIR_GATE
-from logwarden.masking.prefilter import Found, Gate, prefilter, prefilter_lines
+from logwarden.masking.prefilter import Found, Gate, prefilter, prefilter_lines, prefilter_unicode_lines
 from logwarden.memo import Memo, memoised
 
 
@@ -1012,19 +1019,34 @@ def worth_scanning(text: str) -> bool:
 def scan(text: str, private_ips: bool = True, found: Found | None = None) -> list[Span]:
     """Every span of ``text`` to mask, possibly overlapping; the caller keeps the first of overlapping spans.
 
-    ``found`` is what :func:`triage` found in an ASCII ``text``; without it the line is prefiltered here.
+    ``found`` is what :func:`triage` found in ``text``; without it the line is prefiltered here.
     """
     # ASCII lines (most log lines) are also scanned as bytes, where cheaper gates and patterns apply: there \d and
     # \w mean the same as in str patterns, and offsets are the same.
-    ascii_text = text.encode("ascii") if found is not None or text.isascii() else None  # found: an ASCII line
-    if ascii_text is not None:
-        if found is None and len(ascii_text) >= _PREFILTER_FROM:
-            found = prefilter(ascii_text)
-        if found is not None:
-            spans: list[Span] = []
-            _scan_prefiltered(text, ascii_text, found, spans, private_ips)
-            return spans
-    return scan_unfiltered(text, private_ips, ascii_text)
+    ascii_text = text.encode("ascii") if text.isascii() else None
+    if found is None and len(text) >= _PREFILTER_FROM:
+        found = prefilter(ascii_text) if ascii_text is not None else _prefilter_unicode(text)
+    if found is None:
+        return scan_unfiltered(text, private_ips, ascii_text)
+    spans: list[Span] = []
+    _scan_prefiltered(text, ascii_text, found, spans, private_ips)
+    return spans
+
+
+def _prefilter_unicode(text: str) -> Found | None:
+    """What the prefilter finds in one line that is not ASCII; None when busy."""
+    gates = prefilter_unicode_lines([text])
+    return None if gates is None else _unicode_found(text, gates.get(0, 0))
+
+
+# Where the number scan may mask something: every number it reports starts with an ASCII digit, or with '+' or '('
+# and a digit (any digit: \d is Unicode there).
+_MAY_HOLD_NUMBER: Final = re.compile(r"[0-9]|[+(]\(?\d")
+
+
+def _unicode_found(text: str, gates: int) -> Found:
+    """The prefilter's gates of a line that is not ASCII, whose numbers are searched for in the whole line."""
+    return Found(gates, None if _MAY_HOLD_NUMBER.search(text) is not None else [])
 
 
 def scan_unfiltered(text: str, private_ips: bool = True, ascii_text: bytes | None = None) -> list[Span]:
@@ -1037,7 +1059,7 @@ def scan_unfiltered(text: str, private_ips: bool = True, ascii_text: bytes | Non
         _scan_keys(text, spans, ascii_text)
     gates = _plain_gates(text, ascii_text)
     _scan_secrets(text, gates, spans, private_ips)
-    _scan_personal(text, ascii_text, gates, spans)
+    _scan_personal(text, gates, spans)
     _scan_numbers(text, spans, private_ips, ascii_text)  # last: context words inside spans found above do not count
     return spans
 
@@ -1065,16 +1087,34 @@ def _plain_gates(text: str, ascii_text: bytes | None) -> int:
         gates |= Gate.NAME
     if _maybe_bare_latin_name(text):
         gates |= Gate.BARE_NAME
+    if _maybe_passport(text):
+        gates |= Gate.PASSPORT
+    # The Cyrillic detectors look at text that is not ASCII only.
+    return gates if ascii_text is not None else gates | _cyrillic_gates(text)
+
+
+def _cyrillic_gates(text: str) -> int:
+    """The Cyrillic detectors' :class:`Gate` bits, from their own substring tests."""
+    gates = Gate.CYRILLIC_NAME if _CYRILLIC_UPPER.search(text) is not None else 0
+    lower = text.lower()  # for the case-blind cue tests
+    if any(stem in lower for stem in _CYRILLIC_CUE_STEMS):
+        gates |= Gate.CYRILLIC_CUE
+    if any(word in lower for word in ADDRESS_CUE_WORDS):
+        gates |= Gate.ADDRESS_CUE
+    if "." in text:  # every street part has a dot
+        gates |= Gate.STREET
     return gates
 
 
-def _scan_prefiltered(text: str, ascii_text: bytes, found: Found, spans: list[Span], private_ips: bool) -> None:
+def _scan_prefiltered(text: str, ascii_text: bytes | None, found: Found, spans: list[Span], private_ips: bool) -> None:
     """What :func:`scan` does, running only the detectors the prefilter names; the same spans in the same order."""
     if found.keys and ("=" in text or ":" in text):
         _scan_keys(text, spans, ascii_text)
     _scan_secrets(text, found.gates, spans, private_ips)
-    _scan_personal(text, ascii_text, found.gates, spans)
-    if found.number_starts:
+    _scan_personal(text, found.gates, spans)
+    if found.number_starts is None:  # a line that is not ASCII
+        _scan_numbers(text, spans, private_ips, ascii_text)
+    elif found.number_starts:
         _scan_numbers(text, spans, private_ips, ascii_text, found.number_starts)
 
 
@@ -1096,17 +1136,17 @@ def _scan_secrets(text: str, gates: int, spans: list[Span], private_ips: bool) -
         _scan_ipv6(text, spans, private_ips)
 
 
-def _scan_personal(text: str, ascii_text: bytes | None, gates: int, spans: list[Span]) -> None:
-    """IBANs, passports, names, addresses and XML elements: the detectors ``gates`` names, and on text that is not
-    ASCII the Cyrillic ones."""
+def _scan_personal(text: str, gates: int, spans: list[Span]) -> None:
+    """IBANs, passports, names, addresses and XML elements: the detectors ``gates`` names (the Cyrillic ones only
+    ever on text that is not ASCII)."""
     if gates & Gate.IBAN:
         _scan_iban(text, spans)
-    if _maybe_passport(text):
+    if gates & Gate.PASSPORT:
         _scan_passports(text, spans)
-    if ascii_text is None:
-        lower = text.lower()  # for the case-blind cue tests of both
-        _scan_cyrillic_names(text, spans, lower)
-        _scan_addresses(text, spans, lower)
+    if gates & Gate.CYRILLIC_NAME:
+        _scan_cyrillic_names(text, spans, gates)
+    if gates & (Gate.ADDRESS_CUE | Gate.STREET):
+        _scan_addresses(text, spans, gates)
     if gates & Gate.XML:
         _scan_xml(text, spans)
     if gates & Gate.NAME:
@@ -1118,25 +1158,36 @@ def _scan_personal(text: str, ascii_text: bytes | None, gates: int, spans: list[
 def triage(lines: Sequence[str]) -> dict[int, Found | None]:
     """The lines that may hold something to mask, by index, with what one prefilter scan of them all found.
 
-    None means a line is not ASCII and is scanned in full. A line left out holds nothing :func:`scan` would find:
-    no detector's gate, no number start, no key that is not already known to name nothing.
+    None means a line is scanned in full (another thread held the scanner). A line left out holds nothing
+    :func:`scan` would find: no detector's gate, no number start (in a line that is not ASCII, no digit), no key
+    that is not already known to name nothing.
     """
     suspects: dict[int, Found | None] = {}
     ascii_lines: list[bytes] = []
     ascii_index: list[int] = []
+    other_lines: list[str] = []
+    other_index: list[int] = []
     for index, line in enumerate(lines):
         if line.isascii():
             ascii_lines.append(line.encode("ascii"))
             ascii_index.append(index)
         else:
-            suspects[index] = None
-    if not ascii_lines:
-        return suspects
-    found = prefilter_lines(ascii_lines)
-    if found is None:  # another thread holds the scanner: every line is scanned on its own
-        return dict.fromkeys(range(len(lines)))
-    for position, line_found in found.items():
-        suspects[ascii_index[position]] = line_found
+            other_lines.append(line)
+            other_index.append(index)
+    if ascii_lines:
+        found = prefilter_lines(ascii_lines)
+        if found is None:  # another thread holds the scanner: every line is scanned on its own
+            return dict.fromkeys(range(len(lines)))
+        for position, line_found in found.items():
+            suspects[ascii_index[position]] = line_found
+    if other_lines:
+        gates = prefilter_unicode_lines(other_lines)
+        if gates is None:
+            return dict.fromkeys(range(len(lines)))
+        for position, line in enumerate(other_lines):
+            line_found = _unicode_found(line, gates.get(position, 0))
+            if line_found.gates or line_found.number_starts is None:
+                suspects[other_index[position]] = line_found
     return suspects
 
 
@@ -1158,6 +1209,7 @@ _PASSPORT_PHRASE: Final = _starting_with(
 
 
 def _maybe_passport(text: str) -> bool:
+    """Whether one of patterns.PASSPORT_WORDS is in ``text``."""
     return "ерия" in text or "ЕРИЯ" in text or "аспорт" in text or "АСПОРТ" in text or "assport" in text
 
 
@@ -1186,9 +1238,7 @@ _CYRILLIC_CUE: Final = _starting_with(
     r"[ \t:=\-–—]{1,4}[\"«'\\]{0,2}",
 )
 # What _CYRILLIC_CUE's alternatives begin with, for C substring tests on the lower-cased line before it runs.
-_CYRILLIC_CUE_STEMS: Final = ("клиент", "получател", "покупател", "заказчик", "отправител", "адресат", "плательщик",
-                              "пользовател", "курьер", "менеджер", "контакт", "фио", "на имя", "оформлен", "уважаем",
-                              "доверенност")  # fmt: skip
+_CYRILLIC_CUE_STEMS: Final = CYRILLIC_CUE_STEMS
 _CYR_SURNAME: Final = re.compile(
     r"[А-ЯЁ][а-яё]{1,30}(?:ов|ев|ёв|ин|ын|ий|ой|ая|ова|ева|ина|ына|ская|цкая|ский|цкий|енко|ук|юк|ич|ян|дзе|швили)"
     r"(?:а|у|ым|ом|ой|ую|е)?"
@@ -1224,13 +1274,11 @@ _NOT_NAMES_CYRILLIC: Final = frozenset(
 )
 
 
-def _scan_cyrillic_names(text: str, spans: list[Span], lower: str) -> None:
-    """``lower`` is ``text.lower()``."""
-    if _CYRILLIC_UPPER.search(text) is None:
-        return
+def _scan_cyrillic_names(text: str, spans: list[Span], gates: int) -> None:
+    """Run where ``gates`` has Gate.CYRILLIC_NAME (every pattern here holds a Cyrillic capital and small letter)."""
     for match in _CYRILLIC_NAME.finditer(text):
         spans.append(Span(match.start(), match.end(), Kind.NAME))
-    if any(stem in lower for stem in _CYRILLIC_CUE_STEMS):
+    if gates & Gate.CYRILLIC_CUE:
         _scan_cyrillic_cue_names(text, spans)
     for start, end in names.find_cyrillic(text):  # no cue: a given name beside a surname (Тихонов Бронислав)
         spans.append(Span(start, end, Kind.NAME))
@@ -1293,7 +1341,7 @@ def _scan_latin_initials(text: str, spans: list[Span]) -> None:
 # ("кв. 12"), a region ("Московская обл."), a six-digit index. Found after a cue ("по адресу", "адрес доставки:")
 # or around a street part anywhere; it ends at the first part that is none of these (", заказ 1234567").
 _SETTLEMENT: Final = r"(?:г|гор|пос|п|пгт|рп|с|д|дер|ст|ст-ца|х|клх|к|аул|снт|мкр)\.?"
-_STREET: Final = r"(?:ул|пр|пр-кт|просп|пер|ш|бул|наб|пл|алл|ал|туп|проезд|пр-д|линия|тракт|шоссе)\."
+_STREET: Final = STREET
 _HOUSE: Final = r"(?:д|дом|влд|вл|к|корп|стр|кв|оф|пом|эт)\.?"
 _ADDRESS_PART: Final = re.compile(
     rf"(?:{_SETTLEMENT}[ ]{{1,2}}[А-ЯЁ][а-яё]+(?:[ \-][А-ЯЁа-яё][а-яё]+)?"
@@ -1348,14 +1396,15 @@ def _address_start(text: str, anchor: int) -> int:
         start = earlier
 
 
-def _scan_addresses(text: str, spans: list[Span], lower: str) -> None:
-    """``lower`` is ``text.lower()``."""
-    if "адрес" in lower or "address" in lower:  # every cue
+def _scan_addresses(text: str, spans: list[Span], gates: int) -> None:
+    """After a cue where ``gates`` has Gate.ADDRESS_CUE (every cue holds one of its words), around a street part
+    where it has Gate.STREET."""
+    if gates & Gate.ADDRESS_CUE:
         for cue in _ADDRESS_CUE.finditer(text):
             end = _address_extent(text, cue.end())
             if end > cue.end():
                 spans.append(Span(cue.end(), end, Kind.ADDRESS))
-    if "." not in text:  # every street part has a dot
+    if not gates & Gate.STREET:
         return
     for anchor in _STREET_ANCHOR.finditer(text):
         start = _address_start(text, anchor.start())
