@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -202,3 +204,31 @@ def test_any_sequence_of_lines_folds_without_losing_or_crashing(lines: list[str]
     for record in batch.records:
         doc = normalise(record, "2026-12-07T10:00:05.000Z")
         assert isinstance(doc[schema.MESSAGE], str)
+
+
+# Kafka's layout as one regex, the way it was read before the logger moved to its own match: the reference the split
+# is held to (message, logger and line the same on any text after the level).
+_KAFKA_AS_ONE_REGEX = re.compile(
+    r"\[(?P<ts>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?)\] "
+    r"(?P<level>TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL|SEVERE|CRITICAL)"
+    r"\s+(?P<message>.*?)(?: \((?P<logger>[^\s():]+)(?::(?P<line>\d+))?\))?"
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    gap=st.sampled_from([" ", "  ", "\t", " \u00a0"]),
+    body=st.lists(
+        st.sampled_from(["a", "b", ":", "(", ")", " ", " (", ":12", "1", "\t", "\u00a0", "kafka.server.X", "\r"]),
+        max_size=14,
+    ).map("".join),
+)
+def test_kafka_logger_split_reads_as_the_single_regex(gap: str, body: str) -> None:
+    line = f"[2026-12-07 10:00:00,123] INFO{gap}m{body}".strip()  # stripped, as parse_record reads it
+    reference = _KAFKA_AS_ONE_REGEX.fullmatch(line)
+    parsed = parse_record(line, RECEIVED)
+    assert reference is not None
+    assert parsed.fields[schema.FORMAT] == "kafka"
+    assert parsed.fields.get(schema.LOGGER) == reference["logger"]
+    expected = (reference["message"] or "").rstrip()
+    assert parsed.fields[schema.MESSAGE] == expected

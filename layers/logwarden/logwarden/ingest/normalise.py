@@ -44,7 +44,7 @@ def bounded_labels(labels: dict[str, Any], flags: list[str]) -> dict[str, Any]:
     if len(labels) <= _MAX_LABELS and _plain_keys(tuple(labels)):
         # The usual case: keys as they must be and flat, short values. Nothing to rewrite, so nothing to copy.
         for value in labels.values():
-            if (len(value) > _MAX_LABEL_TEXT) if type(value) is str else isinstance(value, dict | list):
+            if (len(value) > _MAX_LABEL_TEXT) if type(value) is str else isinstance(value, (dict, list)):
                 break
         else:
             return labels

@@ -344,7 +344,7 @@ def _parse_json(text: str) -> dict[str, Any] | None:
                 ms = epoch_to_ms(float(raw_time))
             except ValueError:
                 return None
-    elif isinstance(raw_time, int | float) and not isinstance(raw_time, bool):
+    elif isinstance(raw_time, (int, float)) and not isinstance(raw_time, bool):
         ms = epoch_to_ms(float(raw_time))
     else:
         return None

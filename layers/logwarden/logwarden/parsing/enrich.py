@@ -28,7 +28,7 @@ def _as_str(value: Any) -> str | None:
         return value or None
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, int | float):
+    if isinstance(value, (int, float)):
         return str(value)
     return None
 
@@ -36,7 +36,7 @@ def _as_str(value: Any) -> str | None:
 def _as_float(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
+    if isinstance(value, (int, float)):
         return float(value)
     if isinstance(value, str):
         text = value.strip().replace(",", ".")

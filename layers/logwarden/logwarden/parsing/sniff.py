@@ -168,7 +168,8 @@ def _generic_json(decoded: dict[str, Any]) -> ParsedRecord:
         value = rest.get(key)
         if isinstance(value, str):
             line_ms, had_offset = iso_to_ms(value)
-        elif isinstance(value, int | float) and not isinstance(value, bool):
+        # A tuple of types, not ``int | float``: the union would be built anew at every test, compiled or not.
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
             line_ms, had_offset = epoch_to_ms(float(value)), True
         if line_ms is not None:
             del rest[key]

@@ -39,7 +39,7 @@ def parse_json_record(record: dict[str, Any]) -> tuple[Fields, dict[str, Any], i
 def _time_of(value: Any) -> tuple[int | None, bool]:
     if isinstance(value, str):
         return iso_to_ms(value)
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         return epoch_to_ms(float(value)), True
     return None, False
 
@@ -59,10 +59,13 @@ def _parse_logback(record: dict[str, Any]) -> tuple[Fields, dict[str, Any], int 
     message = record.get("message")
     if message is not None:
         fields[schema.MESSAGE] = message if isinstance(message, str) else str(message)
-    for key, field in (("logger_name", schema.LOGGER), ("thread_name", schema.THREAD)):
-        value = record.get(key)
-        if isinstance(value, str) and value:
-            fields[field] = value
+    # Written out, not a loop over a literal of pairs: that literal's three tuples are built anew for every record.
+    logger = record.get("logger_name")
+    if isinstance(logger, str) and logger:
+        fields[schema.LOGGER] = logger
+    thread = record.get("thread_name")
+    if isinstance(thread, str) and thread:
+        fields[schema.THREAD] = thread
     trace = record.get("stack_trace")
     if isinstance(trace, str) and trace.strip():
         error_from_stack_trace(trace, fields)
@@ -145,10 +148,12 @@ def _parse_clef(record: dict[str, Any]) -> tuple[Fields, dict[str, Any], int | N
     exception = record.get("@x")
     if isinstance(exception, str) and exception.strip():
         error_from_stack_trace(exception, fields)
-    for key, field in (("@tr", schema.TRACE_ID), ("@sp", schema.SPAN_ID)):
-        value = record.get(key)
-        if isinstance(value, str) and value:
-            fields[field] = value
+    trace_id = record.get("@tr")
+    if isinstance(trace_id, str) and trace_id:
+        fields[schema.TRACE_ID] = trace_id
+    span_id = record.get("@sp")
+    if isinstance(span_id, str) and span_id:
+        fields[schema.SPAN_ID] = span_id
     labels = lift_planned(plan, record, fields)
     event_id = record.get("@i")
     if event_id is not None:

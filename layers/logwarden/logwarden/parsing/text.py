@@ -90,9 +90,11 @@ _LEVEL_WORD: Final = r"(?P<level>TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL|SEVER
 _JAVA_TS: Final = r"(?P<ts>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?)"
 # Kafka (log4j "[%d] %p %m (%c)%n"; Confluent's "(%c:%L)"):
 # "[2026-12-07 10:00:00,123] INFO [KafkaServer id=1] started (kafka.server.KafkaServer)"
-_KAFKA: Final = re.compile(
-    r"\[" + _JAVA_TS + r"\] " + _LEVEL_WORD + r"\s+(?P<message>.*?)(?: \((?P<logger>[^\s():]+)(?::(?P<line>\d+))?\))?"
-)
+# The header is one regex, the logger at the end a second one tried at the line's last "(": a lazy message before an
+# optional group costs the regex engine a few hundred instructions per character. The same split: the logger holds no
+# parenthesis, so only the last "(" can open it.
+_KAFKA: Final = re.compile(r"\[" + _JAVA_TS + r"\] " + _LEVEL_WORD + r"\s+(?P<message>.*)")
+_KAFKA_LOGGER: Final = re.compile(r" \((?P<logger>[^\s():]+)(?::(?P<line>\d+))?\)")
 # Elasticsearch / Logstash / OpenSearch (log4j2 "[%d{ISO8601}][%-5p][%-25c{1.}] [%node_name]%marker %m%n"):
 # "[2026-12-07T10:00:00,123][INFO ][o.e.n.Node     ] [node-1] started"; the node's bracket may be missing or empty.
 _ELASTIC: Final = re.compile(
@@ -173,10 +175,10 @@ def parse_text(text: str, receive_ms: int) -> TextParse | None:
         line, rest = _first_line(text)
         match = _ACTIVEMQ.fullmatch(line)
         if match is not None:
-            return _server_line(match, "activemq", rest, None, False)
+            return _server_line(match.groupdict(), "activemq", rest, None, False)
         match = _CASSANDRA.fullmatch(line)
         if match is not None:
-            parsed = _server_line(match, "cassandra", rest)
+            parsed = _server_line(match.groupdict(), "cassandra", rest)
             parsed.labels["source_file"] = match["file"]
             parsed.labels["source_line"] = int(match["line"])
             return parsed
@@ -220,12 +222,12 @@ def _timestamp_led(text: str, receive_ms: int) -> TextParse | None:
         line, rest = _first_line(text)
         match = _ZOOKEEPER.fullmatch(line)
         if match is not None:
-            return _server_line(match, "zookeeper", rest)
+            return _server_line(match.groupdict(), "zookeeper", rest)
     if " | " in head:
         line, rest = _first_line(text)
         match = _ACTIVEMQ.fullmatch(line)
         if match is not None:
-            return _server_line(match, "activemq", rest)
+            return _server_line(match.groupdict(), "activemq", rest)
     if "\t" in head:
         match = _LAMBDA_NODE.match(text)
         if match is not None:
@@ -257,7 +259,7 @@ def _other_timestamp_led(text: str) -> TextParse | None:
         match = _TOMCAT.fullmatch(line)
         if match is not None:
             line_ms = _civil_ms(match["yyyy"], MONTHS.get(match["mon"], 0), match["dd"], match["time"])
-            parsed = _server_line(match, "tomcat", rest, line_ms, False)
+            parsed = _server_line(match.groupdict(), "tomcat", rest, line_ms, False)
             source = match["source"]
             # OneLineFormatter writes class.method: the class is the logger.
             parsed.fields[schema.LOGGER] = source.rsplit(".", 1)[0] if "." in source else source
@@ -266,10 +268,10 @@ def _other_timestamp_led(text: str) -> TextParse | None:
         match = _SHORT_DATE.fullmatch(line)
         if match is not None:
             line_ms = _civil_ms("20" + match["yy"], int(match["mm"]), match["dd"], match["time"])
-            return _server_line(match, "log4j-pattern", rest, line_ms, False)
+            return _server_line(match.groupdict(), "log4j-pattern", rest, line_ms, False)
     match = _TTCC.fullmatch(line)
     if match is not None:
-        parsed = _server_line(match, "log4j-ttcc", rest, None, False)
+        parsed = _server_line(match.groupdict(), "log4j-ttcc", rest, None, False)
         parsed.labels["relative_ms"] = int(match["relative"])
         return parsed
     return None
@@ -281,13 +283,22 @@ def _bracketed_time(text: str) -> TextParse | None:
     if line[24:26] == "][" or line[20:22] == "][" or "][" in line[18:36]:
         match = _ELASTIC.fullmatch(line)
         if match is not None:
-            parsed = _server_line(match, "elasticsearch", rest)
+            parsed = _server_line(match.groupdict(), "elasticsearch", rest)
             if match["node"]:
                 parsed.labels["node"] = match["node"]
             return parsed
     match = _KAFKA.fullmatch(line)
     if match is not None:
-        return _server_line(match, "kafka", rest)
+        groups = match.groupdict()
+        message = match["message"]
+        opening = message.rfind("(")
+        if opening > 0 and message[opening - 1] == " ":
+            logger = _KAFKA_LOGGER.fullmatch(message, opening - 1)
+            if logger is not None:
+                groups["message"] = message[: opening - 1]
+                groups["logger"] = logger["logger"]
+                groups["line"] = logger["line"]
+        return _server_line(groups, "kafka", rest)
     return None
 
 
@@ -326,10 +337,9 @@ def _civil_ms(year: str, month: int, day: str, clock: str) -> int | None:
 
 
 def _server_line(
-    match: re.Match[str], layout: str, rest: str, line_ms: int | None = -1, had_offset: bool = False
+    groups: dict[str, str | Any], layout: str, rest: str, line_ms: int | None = -1, had_offset: bool = False
 ) -> TextParse:
     """A Java server's record: its header's groups, the lines after the header joined to the message."""
-    groups = match.groupdict()
     fields: Fields = {schema.FORMAT: layout, schema.LEVEL: naming.normalise_level(groups["level"]) or "INFO"}
     thread = groups.get("thread")
     if thread:
