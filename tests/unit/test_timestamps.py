@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -10,6 +10,7 @@ from logwarden.parsing.timestamps import (
     FLAG_FROM_RECEIVE_TIME,
     FLAG_OUT_OF_RANGE,
     FLAG_TZ_INFERRED,
+    datetime_to_ms,
     epoch_to_ms,
     iso_to_ms,
     ms_to_iso,
@@ -162,3 +163,28 @@ def test_one_timestamp_path_whatever_is_compiled() -> None:
 
     assert not hasattr(timestamps, "_READ_BY_HAND")
     assert [name for name in vars(timestamps) if "iso_to_ms" in name] == ["iso_to_ms"]
+
+
+# Milliseconds that `int(moment.timestamp() * 1000)` reads one short (float seconds): every path must read them exactly.
+_FLOAT_SHORT = [
+    (datetime(2004, 9, 8, 6, 56, 51, 501000), 1094626611501),
+    (datetime(2004, 5, 17, 15, 55, 39, 883000), 1084809339883),
+]
+
+
+@pytest.mark.parametrize(("moment", "expected_ms"), _FLOAT_SHORT)
+def test_every_timestamp_path_is_millisecond_exact(moment: datetime, expected_ms: int) -> None:
+    from logwarden.parsing.broker_log import timestamp_to_ms
+
+    assert int(moment.replace(tzinfo=UTC).timestamp() * 1000) == expected_ms - 1  # what the float path read
+    assert datetime_to_ms(moment) == datetime_to_ms(moment.replace(tzinfo=UTC)) == expected_ms
+    assert iso_to_ms(moment.isoformat(timespec="milliseconds") + "Z") == (expected_ms, True)
+    assert timestamp_to_ms(moment.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]) == expected_ms  # a broker line
+    clock = moment.strftime("%H:%M:%S.%f")[:-3]
+    assert time_of_day_to_ms(clock, expected_ms + 60_000) == expected_ms  # a layout with no date
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(9999, 12, 30)))
+def test_datetime_to_ms_is_the_floor_of_the_exact_milliseconds(moment: datetime) -> None:
+    assert datetime_to_ms(moment) == (moment - datetime(1970, 1, 1)) // timedelta(milliseconds=1)

@@ -43,6 +43,7 @@ from logwarden.ingest.pipeline import IngestReport
 from logwarden.ingest.records import RejectedInput, SourceBatch, SourceRecord, payload_text, stable_id
 from logwarden.masking.decode import charset_of, decode_body
 from logwarden.parsing.broker_log import iter_broker_records, looks_like_broker_record
+from logwarden.parsing.timestamps import MONTHS, datetime_to_ms
 from logwarden.routing import Route, Router
 
 if TYPE_CHECKING:
@@ -61,12 +62,6 @@ _EVENT_TIMESTAMP: Final = re.compile(
     r"(?P<month>[A-Z][a-z]{2}) (?P<day>\d{1,2}), (?P<year>\d{4}),? (?P<hour>\d{1,2}):(?P<minute>\d{2}):"
     r"(?P<second>\d{2})[\s\u202f]?(?P<ampm>AM|PM)"
 )
-_MONTHS: Final = {
-    name: number
-    for number, name in enumerate(
-        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
-    )
-}
 _MIN_PLAUSIBLE_MS: Final = 946_684_800_000  # 2000-01-01
 _FUTURE_TOLERANCE_MS: Final = 5 * 60 * 1000
 _ERLANG_NODE: Final = re.compile(r"^[\w.\-]+@[\w.\-]+$")
@@ -77,13 +72,13 @@ def event_timestamp_ms(text: Any) -> int | None:
     if not isinstance(text, str):
         return None
     match = _EVENT_TIMESTAMP.fullmatch(text.strip())
-    if match is None or match["month"] not in _MONTHS:
+    if match is None or match["month"] not in MONTHS:
         return None
     hour = int(match["hour"]) % 12 + (12 if match["ampm"] == "PM" else 0)
     try:
         moment = datetime(
             int(match["year"]),
-            _MONTHS[match["month"]],
+            MONTHS[match["month"]],
             int(match["day"]),
             hour,
             int(match["minute"]),
@@ -92,7 +87,7 @@ def event_timestamp_ms(text: Any) -> int | None:
         )
     except ValueError:
         return None
-    return int(moment.timestamp() * 1000)
+    return datetime_to_ms(moment)
 
 
 def header_text(value: Any) -> str | None:

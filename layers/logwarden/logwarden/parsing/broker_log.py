@@ -25,7 +25,7 @@ from typing import Any, Final
 import orjson
 
 from logwarden import naming, schema
-from logwarden.parsing.timestamps import MONTHS
+from logwarden.parsing.timestamps import MONTHS, datetime_to_ms
 
 FORMAT_NAME: Final = "rabbitmq"
 
@@ -149,8 +149,7 @@ def timestamp_to_ms(text: str) -> int | None:
     elif ":" not in tz:
         tz = f"{tz[:3]}:{tz[3:]}"
     try:
-        moment = datetime.fromisoformat(f"{match['date']}T{match['time']}.{frac}{tz}")
-        return int(moment.timestamp() * 1000)
+        return datetime_to_ms(datetime.fromisoformat(f"{match['date']}T{match['time']}.{frac}{tz}"))
     except (ValueError, OverflowError):
         return None
 
