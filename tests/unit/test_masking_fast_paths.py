@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from logwarden.compiled import is_compiled
 from logwarden.masking import text
 from logwarden.masking.masker import Masker
 from logwarden.masking.text import scan, worth_scanning
@@ -358,22 +360,34 @@ def test_the_cue_substring_tests_pass_generated_text_their_patterns_match(line: 
     assert _cue_gate_misses(line) == []
 
 
-def test_a_text_a_document_holds_again_is_masked_once_and_counted_each_time(monkeypatch: pytest.MonkeyPatch) -> None:
+_REPEATED = "Заказ оформлен на Иванова Ивана Петровича, тел. +7 912 345-67-89"
+_REPEATING_DOC = {
+    "message": _REPEATED,
+    "labels": {"Message": _REPEATED, "{OriginalFormat}": _REPEATED, "note": "ivan@mail.ru"},
+}
+
+
+def test_a_text_a_document_holds_again_reads_as_masked_alone_and_is_counted_each_time() -> None:
     # GIVEN a .NET record whose message stands in its "Message" and "{OriginalFormat}" properties too
-    message = "Заказ оформлен на Иванова Ивана Петровича, тел. +7 912 345-67-89"
-    doc = {"message": message, "labels": {"Message": message, "{OriginalFormat}": message, "note": "ivan@mail.ru"}}
     alone = Masker()
-    expected = alone.mask_text(message)
+    expected = alone.mask_text(_REPEATED)
     expected_counts = {kind: 3 * count for kind, count in alone.take_counts().items()} | {"email": 1}
     masker = Masker()
+    # WHEN the document is masked
+    result = masker.mask_document(copy.deepcopy(_REPEATING_DOC))
+    # THEN each copy reads as the message masked alone, and every copy is counted
+    assert result["message"] == result["labels"]["Message"] == result["labels"]["{OriginalFormat}"] == expected
+    assert masker.take_counts() == expected_counts
+
+
+def test_a_text_a_document_holds_again_is_masked_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    if is_compiled("logwarden.masking.masker"):
+        # A compiled class calls its own methods directly: a patched method is never reached from inside it.
+        pytest.skip("the masker is compiled (mypyc); its internal calls cannot be observed")
     masked_texts: list[str] = []
     mask_text = Masker._mask_text
     monkeypatch.setattr(
         Masker, "_mask_text", lambda self, text, found: masked_texts.append(text) or mask_text(self, text, found)
     )
-    # WHEN the document is masked
-    result = masker.mask_document(doc)
-    # THEN each copy reads as the message masked alone, the message was masked once, and every copy is counted
-    assert result["message"] == result["labels"]["Message"] == result["labels"]["{OriginalFormat}"] == expected
-    assert masked_texts.count(message) == 1
-    assert masker.take_counts() == expected_counts
+    Masker().mask_document(copy.deepcopy(_REPEATING_DOC))
+    assert masked_texts.count(_REPEATED) == 1
