@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from logwarden.compiled import is_compiled
 from logwarden.masking import text
-from logwarden.masking.masker import Masker
+from logwarden.masking.masker import Masker, unescape_unicode
 from logwarden.masking.text import scan, worth_scanning
 
 # Digit runs, separators and the characters the number pattern looks at around them.
@@ -391,3 +391,96 @@ def test_a_text_a_document_holds_again_is_masked_once(monkeypatch: pytest.Monkey
     )
     Masker().mask_document(copy.deepcopy(_REPEATING_DOC))
     assert masked_texts.count(_REPEATED) == 1
+
+
+# The decoder of \uXXXX escapes before it decoded runs at once: one callback per escape, the reference.
+_REFERENCE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+def _reference_unescape_one(match: re.Match[str]) -> str:
+    code = int(match.group(1), 16)
+    if (0x20 <= code < 0x7F and code not in (0x22, 0x5C)) or 0xA0 <= code < 0xD800 or 0xE000 <= code <= 0xFFFD:
+        return chr(code)
+    if code == 0x22:
+        return '\\"'
+    if code == 0x5C:
+        return "\\\\"
+    return match.group()
+
+
+def _reference_unescape(line: str) -> str:
+    return _REFERENCE_ESCAPE.sub(_reference_unescape_one, line)
+
+
+_SPECIAL_CODES = [
+    *range(0x00, 0x21),
+    0x22,
+    0x5C,
+    0x7E,
+    *range(0x7F, 0xA1),
+    0xD7FF,
+    0xD800,
+    0xD83D,
+    0xDBFF,
+    0xDC00,
+    0xDE00,
+    0xDFFF,
+    0xE000,
+    0xFFFD,
+    0xFFFE,
+    0xFFFF,
+]
+
+
+def _mixed_case(hex_digits: str) -> str:
+    return "".join(char.upper() if index % 2 else char for index, char in enumerate(hex_digits))
+
+
+ESCAPE = st.one_of(
+    st.integers(min_value=0, max_value=0xFFFF),
+    st.sampled_from(_SPECIAL_CODES),
+    st.integers(min_value=0x0400, max_value=0x045F),  # Cyrillic, as System.Text.Json writes it
+).flatmap(lambda code: st.sampled_from([f"\\u{code:04x}", f"\\u{code:04X}", "\\u" + _mixed_case(f"{code:04x}")]))
+ESCAPED_TEXT = st.lists(
+    st.one_of(
+        ESCAPE,
+        st.lists(ESCAPE, min_size=2, max_size=8).map("".join),
+        st.sampled_from(
+            [
+                "\\ud83d\\ude00",  # a surrogate pair
+                "\\ud83d",  # a lone one
+                "\\\\u0041",  # an escaped backslash before "u0041"
+                "\\u00",
+                "\\u12g4",
+                "\\",
+                '"',
+                "\\n",
+                " ",
+                ". ",
+                "ул",
+                "\x00",
+                "\ud800",
+            ]
+        ),
+        st.text(max_size=6),
+    ),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(ESCAPED_TEXT)
+def test_unicode_escapes_decoded_by_runs_read_as_decoded_one_by_one(line: str) -> None:
+    # GIVEN text with \uXXXX escapes: runs, literal text between them, characters kept escaped, surrogates
+    # WHEN the escapes are decoded run by run
+    # THEN the text reads as the per-escape decoder wrote it
+    assert unescape_unicode(line) == _reference_unescape(line)
+
+
+def test_unicode_escapes_of_every_code_point_decode_as_before() -> None:
+    # GIVEN every code point \uXXXX can write, alone, in a run, and between printable text
+    for code in range(0x10000):
+        escape = f"\\u{code:04x}"
+        for line in (escape, f"{escape}\\u0041", f"\\u0443{escape}", f"a {escape} b\\u041c", f"\\u0022x{escape}"):
+            # WHEN decoded THEN as before
+            assert unescape_unicode(line) == _reference_unescape(line), line

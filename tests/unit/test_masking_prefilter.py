@@ -141,6 +141,23 @@ UNICODE_PIECES = st.sampled_from(
         "\u0663\u0663\u0663\u0663\u0663\u0663\u0663\u0663\u0663\u0663",  # Arabic-Indic digits
         "+\u0669\u0669\u0669\u0669\u0669\u0669\u0669\u0669\u0669",
         "DE\u0668\u0669",
+        "\uff14\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11",  # fullwidth digits
+        "4111 1111 1111 111\u0661",
+        "+7 \u0669\u0661\u0662",
+        "(\u0669\u0661\u0662) 345-67-89",
+        "\u0661\u0662\u0663.45.\u0666\u0667.8",
+        "2024-0\u0665-19",
+        "ИНН7707083893",
+        "тел.+79123456789",
+        "тел:89161234567",
+        "СНИЛС 112-233-445 95",
+        "85.140.1.20д",
+        "№4111111111111111",
+        "карта 4111 1111 1111 1111,",
+        "IP 85.140.1.20, ",
+        "—",
+        "«",
+        "»",
         "\u212a",  # KELVIN SIGN: lowers to 'k'
         "\u0130",  # İ: lowers to two characters
         "\u017f",  # ſ
@@ -163,6 +180,12 @@ UNICODE_PIECES = st.sampled_from(
     ]
 )
 MIXED = st.lists(st.one_of(UNICODE_PIECES, PIECES, st.text(max_size=6)), max_size=30).map("".join)
+
+
+def _unicode_gates(lines: list[str]) -> dict[int, int]:
+    found = prefilter_unicode_lines(lines)
+    assert found is not None
+    return {index: line_found.gates for index, line_found in found.items() if line_found.gates}
 
 
 def _mutations(line: str, rng: random.Random) -> list[str]:
@@ -258,7 +281,9 @@ def test_a_batch_scan_of_lines_that_are_not_ascii_finds_for_each_what_a_scan_of_
     for index, line in enumerate(lines):
         alone = prefilter_unicode_lines([line])
         assert alone is not None
-        assert batch.get(index, 0) == alone.get(0, 0), line
+        found, found_alone = batch.get(index), alone.get(0)
+        assert (found.gates if found else 0) == (found_alone.gates if found_alone else 0), line
+        assert (found.number_starts if found else []) == (found_alone.number_starts if found_alone else []), line
 
 
 @settings(max_examples=500, deadline=None)
@@ -270,16 +295,14 @@ def test_the_accented_pair_gate_passes_every_line_whose_folded_text_holds_a_pair
         # THEN the prefilter's pattern, which cannot fold, passes it as it is, in re and in Hyperscan alike
         assert re.search(ACCENTED_LATIN_PAIR_GATE, line) is not None, line
         if not line.isascii():
-            gates = prefilter_unicode_lines([line])
-            assert gates is not None and gates.get(0, 0) & Gate.BARE_NAME, line
+            assert _unicode_gates([line]).get(0, 0) & Gate.BARE_NAME, line
 
 
 def test_folded_names_pass_the_accented_pair_gate() -> None:
     for line in ["José García paid", "Zoë Saldaña", "from Ágnes Łukasiewicz.", "Jürgen MacÇarthy", "Renée O'Sullivan"]:
         folded = fold_latin(line)
         assert folded is not None and text._LATIN_PAIR.search(folded) is not None
-        gates = prefilter_unicode_lines([line])
-        assert gates is not None and gates.get(0, 0) & Gate.BARE_NAME, line
+        assert _unicode_gates([line]).get(0, 0) & Gate.BARE_NAME, line
 
 
 def test_only_a_letters_own_capital_lowers_to_it() -> None:
@@ -294,10 +317,9 @@ def test_only_a_letters_own_capital_lowers_to_it() -> None:
 
 
 def test_the_gates_of_cyrillic_lines() -> None:
-    gates = prefilter_unicode_lines(
+    gates = _unicode_gates(
         ["Клиент Иванов, АДРЕС доставки: г. Москва, ул. Ленина", "паспорт", "José García", "нет имени, но шоссе."]
     )
-    assert gates is not None
     assert gates[0] & Gate.CYRILLIC_NAME and gates[0] & Gate.CYRILLIC_CUE and gates[0] & Gate.ADDRESS_CUE
     assert gates[0] & Gate.STREET and gates[0] & Gate.KEY  # "АДРЕС доставки:" is a key
     assert gates[1] == Gate.PASSPORT
@@ -318,6 +340,47 @@ def test_a_batch_scan_finds_for_each_line_what_a_scan_of_it_alone_finds(lines: l
         # Only the batch scan looks for key words; everything else is the same as the line's own scan.
         assert (found.gates if found else 0) & ~Gate.KEY == alone.gates & ~Gate.KEY
         assert (found.number_starts if found else []) == alone.number_starts
+
+
+def test_the_other_digit_pattern_finds_every_digit_of_the_number_pattern_that_is_not_ascii() -> None:
+    # GIVEN the pattern that sends a line that is not ASCII to the number scan whole
+    database = hyperscan.Database()
+    pattern = prefilter_module.OTHER_DIGIT.encode("ascii")
+    database.compile(expressions=[pattern], ids=[1], elements=1, flags=[hyperscan.HS_FLAG_UTF8])
+    digits = re.compile(r"\d")
+    # WHEN each code point \\d reads as a digit is scanned THEN the pattern finds it, unless it is ASCII's
+    wrong: list[str] = []
+    hits: list[int] = []
+    for code in range(0x110000):
+        char = chr(code)
+        is_other_digit = code >= 0x80 and digits.match(char) is not None
+        if is_other_digit or code < 0x80:
+            hits.clear()
+            database.scan(char.encode("utf-8"), match_event_handler=lambda *_args: hits.append(1))
+            if bool(hits) != is_other_digit:
+                wrong.append(hex(code))
+    assert wrong == []
+
+
+def test_number_starts_of_lines_that_are_not_ascii_are_offsets_in_the_text() -> None:
+    # GIVEN lines with numbers after Cyrillic, accented and wide characters, and a lone surrogate
+    lines = [
+        "Клиент Иванов, тел. +7 912 345-67-89, карта 4111 1111 1111 1111",
+        "José García: 85.140.1.20 → 4111111111111111",
+        "\ud800 ИНН 7707083893",
+    ]
+    found = prefilter_unicode_lines(lines)
+    assert found is not None
+    for index, line in enumerate(lines):
+        # WHEN the prefilter reports where numbers start THEN each is a number's first character or the one before
+        starts = found[index].number_starts
+        assert starts, line
+        for start in starts:
+            assert re.match(r"\W?[0-9+(]", line[start:]) is not None, (line, start)
+    assert {lines[0].index(" +7"), lines[0].index(" 4111")} <= set(found[0].number_starts or [])
+    # AND a line with a digit that is not ASCII's is searched whole
+    wide = prefilter_unicode_lines(["fullwidth \uff14\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11 ok"])
+    assert wide is not None and wide[0].number_starts is None
 
 
 def test_lines_without_findings_are_returned_as_the_same_objects() -> None:

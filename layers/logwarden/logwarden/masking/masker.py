@@ -71,6 +71,12 @@ _LIFTED_FIELDS: Final = (
 _PREPARED_FIELDS: Final = (*schema.FREE_TEXT_FIELDS, *_LIFTED_FIELDS)
 _MIN_TEXT: Final = 5  # "pwd=x" is the shortest thing worth masking
 _UNICODE_ESCAPE: Final = re.compile(r"\\u([0-9a-fA-F]{4})")
+# A run of escapes with printable ASCII between them other than '"' and '\\' (which the decoder reads as they are):
+# "\u041c\u043e\u0441\u043a\u0432\u0430 \u0443\u043b. 5" is one run, decoded at C speed (see _unescape_run).
+_UNICODE_ESCAPE_RUN: Final = re.compile(r"\\u[0-9a-fA-F]{4}(?:[ !#-\[\]-~]*\\u[0-9a-fA-F]{4})*")
+# What _unescape_unicode keeps escaped: in a decoded run, the sign to decode it escape by escape instead (the text
+# between escapes holds none of these).
+_KEPT_ESCAPED: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _PERCENT_ESCAPE: Final = re.compile(r"%[0-9A-Fa-f]{2}")
 _KEY_SUSPECT: Final = re.compile(r"[@0-9]")
 _MAX_DEPTH: Final = 32  # deeper structures are masked as JSON text (see _mask_deep)
@@ -98,6 +104,25 @@ def _unescape_unicode(match: re.Match[str]) -> str:
     if code == 0x5C:
         return "\\\\"
     return match.group()
+
+
+def _unescape_run(match: re.Match[str]) -> str:
+    run = match.group()
+    decoded = run.encode("ascii").decode("unicode_escape")  # the text between escapes is the same decoded
+    if _KEPT_ESCAPED.search(decoded) is not None:
+        return _UNICODE_ESCAPE.sub(_unescape_unicode, run)
+    # A quote or a backslash came from an escape (the text between holds none): written as _unescape_unicode does.
+    if "\\" in decoded:
+        decoded = decoded.replace("\\", "\\\\")
+    if '"' in decoded:
+        decoded = decoded.replace('"', '\\"')
+    return decoded
+
+
+def unescape_unicode(text: str) -> str:
+    """``text`` with its ``\\uXXXX`` escapes decoded as :func:`_unescape_unicode` decodes each: a callback per run
+    of escapes (a word of Cyrillic from System.Text.Json) instead of one per character."""
+    return _UNICODE_ESCAPE_RUN.sub(_unescape_run, text)
 
 
 # A run of URL-encoded text (a query string, a form body, an encoded value): decoded on its own, so that the rest of
@@ -265,7 +290,7 @@ class Masker:
         # pass. When the decoded form holds nothing, the line is scanned as it is, and kept byte for byte.
         decoded = text
         if "\\u" in decoded:
-            decoded = _UNICODE_ESCAPE.sub(_unescape_unicode, decoded)
+            decoded = unescape_unicode(decoded)
         if "%" in decoded and _PERCENT_ESCAPE.search(decoded):
             decoded = _URL_ENCODED.sub(_unquote_run, decoded)
         if decoded != text:

@@ -10,9 +10,10 @@ A batch of lines is one scan (a single line is a batch of one). Hyperscan report
 Python (~0.3 µs each), so the patterns report gates and the places where numbers start, not values.
 
 Lines that are not ASCII (Cyrillic names and addresses, accented Latin names) have databases of their own, compiled
-in UTF-8 mode over the lines' UTF-8 bytes: gates only, with those of the Cyrillic detectors besides. Their byte
-offsets are not the text's, so the number scan searches those lines whole. Where the detectors' classes mean more
-in Unicode than in ASCII (``\\w``, ``\\d``), these gates admit any character that is not ASCII instead.
+in UTF-8 mode over the lines' UTF-8 bytes: the gates, with those of the Cyrillic detectors besides, and the number
+starts, whose byte offsets are turned into the text's for the lines that have any. Where the detectors' classes
+mean more in Unicode than in ASCII (``\\w``), these gates admit any character that is not ASCII instead; a line
+with a digit that is not ASCII's (text's ``\\d``) has its numbers searched for whole.
 """
 
 from __future__ import annotations
@@ -169,6 +170,13 @@ _STARTS: Final[dict[int, str]] = {
     _QUAD: _BOUNDARY + r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]",
     _NOT_A_START: _BOUNDARY + "[0-9]" + _HEX + "{7}-" + _HEX + "{4}-",
 }
+# A digit other than ASCII's (Arabic-Indic, Devanagari, fullwidth...), which text's \\d reads as one in a line that
+# is not ASCII: such a line is searched whole, since the number starts above know ASCII digits only. Unicode's
+# decimal digits as far as Hyperscan's tables know them, and any character beyond the BMP for those they are too old
+# for (tests/unit/test_masking_prefilter.py checks the pattern against \\d over every code point).
+OTHER_DIGIT: Final = r"[^\P{Nd}0-9]|[\x{10000}-\x{10ffff}]"
+_SEARCH_WHOLE: Final = 1 << 24
+_UNICODE_STARTS: Final = {**_STARTS, _SEARCH_WHOLE: OTHER_DIGIT}
 
 
 @dataclass(slots=True, init=False)
@@ -176,8 +184,7 @@ class Found:
     """What the prefilter found in one line. ``__init__`` is written out so that mypyc compiles it."""
 
     gates: int  # Gate bits
-    # Ascending offsets from which text._NUMBER is searched (a start may be one early); None: search the whole line
-    # (a line that is not ASCII, whose byte offsets are not the text's).
+    # Ascending offsets from which text._NUMBER is searched (a start may be one early); None: search the whole line.
     number_starts: list[int] | None
 
     def __init__(self, gates: int, number_starts: list[int] | None) -> None:
@@ -212,9 +219,12 @@ def _specs() -> tuple[_Spec, _Spec, _Spec, _Spec]:
     utf8 = hyperscan.HS_FLAG_UTF8
     unicode_gates = {**_UNICODE_GATES, Gate.KEY: _GENERIC_NAME}
     unicode_lines = (
-        [expression.encode("utf-8") for expression in unicode_gates.values()],
-        [*unicode_gates],
-        [utf8] * len(_UNICODE_GATES) + [utf8 | hyperscan.HS_FLAG_CASELESS],
+        [expression.encode("utf-8") for expression in (*unicode_gates.values(), *_UNICODE_STARTS.values())],
+        [*unicode_gates, *_UNICODE_STARTS],
+        [utf8] * len(_UNICODE_GATES)
+        + [utf8 | hyperscan.HS_FLAG_CASELESS]
+        + [utf8 | hyperscan.HS_FLAG_SOM_LEFTMOST] * len(_STARTS)
+        + [utf8],
     )
     unicode_keys = ([_key_words(unicode=True).encode("utf-8")], [Gate.KEY], [utf8])
     return lines, keys, unicode_lines, unicode_keys
@@ -349,11 +359,22 @@ def prefilter_lines(ascii_lines: list[bytes]) -> dict[int, Found] | None:
     newlines_before: list[int] | None = None
     if joined.count(b"\n") != len(ascii_lines) - 1:
         newlines_before = list(itertools.accumulate((line.count(b"\n") + 1 for line in ascii_lines[:-1]), initial=0))
+    gates, starts, _ = _by_line(hits, offsets, newlines_before)
+    return {line: Found(gates.get(line, 0), line_starts) for line, line_starts in starts.items()}
+
+
+def _by_line(
+    hits: list[tuple[int, int, int]], offsets: list[int], newlines_before: list[int] | None
+) -> tuple[dict[int, int], dict[int, list[int]], set[int]]:
+    """The gates of each line, the number starts (offsets in the line's bytes) of each line with gates or starts,
+    and the lines whose numbers are searched for whole, from the hits of a scan of lines joined by newlines that
+    start at ``offsets`` (see prefilter_lines)."""
     # The last character of a match lies in the line the match belongs to.
     line_of = bisect.bisect_right
     gates: dict[int, int] = {}
     numbers: dict[int, int] = {}  # start -> end
     refused: set[int] = set()
+    whole: set[int] = set()
     for ident, start, end in hits:
         if ident < _RUN:
             if start >= 0:
@@ -363,6 +384,8 @@ def prefilter_lines(ascii_lines: list[bytes]) -> dict[int, Found] | None:
             gates[line] = gates.get(line, 0) | ident
         elif ident == _NOT_A_START:
             refused.add(start)
+        elif ident == _SEARCH_WHOLE:
+            whole.add(line_of(offsets, end - 1) - 1)
         else:
             numbers[start] = end
     starts: dict[int, list[int]] = {line: [] for line in gates}
@@ -375,15 +398,22 @@ def prefilter_lines(ascii_lines: list[bytes]) -> dict[int, Found] | None:
             line_starts = starts[line] = []
         # A start found on the newline before a line is its first character.
         line_starts.append(start - offsets[line] if start > offsets[line] else 0)
-    return {line: Found(gates.get(line, 0), line_starts) for line, line_starts in starts.items()}
+    return gates, starts, whole
 
 
-def prefilter_unicode_lines(lines: Sequence[str]) -> dict[int, int] | None:
-    """The gates of lines that are not ASCII, in one scan of their UTF-8 bytes: the index and :class:`Gate` bits of
-    every line with any; None when busy. No number starts: byte offsets are not the text's.
+def prefilter_unicode(text: str) -> Found | None:
+    """:func:`prefilter` for one line that is not ASCII; None when busy."""
+    found = prefilter_unicode_lines([text])
+    return None if found is None else found.get(0, _NOTHING)
+
+
+def prefilter_unicode_lines(lines: Sequence[str]) -> dict[int, Found] | None:
+    """:func:`prefilter_lines` for lines that are not ASCII, in one scan of their UTF-8 bytes: the index and
+    findings of every line with any, number starts as offsets in the text (None for a line with a digit that is not
+    ASCII's: searched whole); None when busy.
 
     A lone surrogate (JSON's "\\ud800" decodes to one) is no UTF-8: it is scanned as '?', which every pattern here
-    reads as it reads the surrogate (no letter, digit or space to the detectors). Joined as prefilter_lines joins.
+    reads as it reads the surrogate (no letter, digit or space to the detectors), one byte for one character.
     """
     encoded = [line.encode("utf-8", "replace") for line in lines]
     text = "\n".join(lines)
@@ -396,12 +426,18 @@ def prefilter_unicode_lines(lines: Sequence[str]) -> dict[int, int] | None:
     newlines_before: list[int] | None = None
     if text.count("\n") != len(lines) - 1:
         newlines_before = list(itertools.accumulate((line.count("\n") + 1 for line in lines[:-1]), initial=0))
-    line_of = bisect.bisect_right
-    gates: dict[int, int] = {}
-    for ident, start, end in hits:
-        if start >= 0:
-            line = line_of(offsets, end - 1) - 1
-        else:
-            line = end if newlines_before is None else line_of(newlines_before, end) - 1
-        gates[line] = gates.get(line, 0) | ident
-    return gates
+    gates, starts, whole = _by_line(hits, offsets, newlines_before)
+    found = {line: Found(gates.get(line, 0), None) for line in whole}
+    for line, byte_starts in starts.items():
+        if line in whole:
+            continue
+        # A byte offset is the characters its bytes decode to: a match starts on a character in UTF-8 mode.
+        data = encoded[line]
+        char_starts: list[int] = []
+        chars = previous = 0
+        for start in byte_starts:
+            chars += len(data[previous:start].decode("utf-8"))
+            previous = start
+            char_starts.append(chars)
+        found[line] = Found(gates.get(line, 0), char_starts)
+    return found

@@ -32,7 +32,14 @@ from logwarden.masking.patterns import (
     STREET,
 )
 from logwarden.masking.patterns import API_KEY_GATE as _API_KEY_GATE_PATTERN
-from logwarden.masking.prefilter import Found, Gate, prefilter, prefilter_lines, prefilter_unicode_lines
+from logwarden.masking.prefilter import (
+    Found,
+    Gate,
+    prefilter,
+    prefilter_lines,
+    prefilter_unicode,
+    prefilter_unicode_lines,
+)
 from logwarden.memo import Memo, memoised
 
 
@@ -879,20 +886,23 @@ def _bare_number(text: str, lead: int) -> int | None:
 
     _NUMBER would take all the digits (its repetition allows 47), no separator or ')' can follow, its closing
     look-ahead holds (no word character, '[', or '.' or '-' before a digit), and no date, UUID or address can
-    start a run whose first ten characters are digits. ``text`` is ASCII here (prefiltered lines are).
+    start a run whose first ten characters are digits. Next to a character that is not ASCII (a letter or a digit
+    to _NUMBER's \\w and \\d, in a line that is not ASCII) it is left to _NUMBER too.
     """
     run = _DIGIT_RUN.match(text, lead)
     if run is None:
         return None
     end = run.end()
-    if not 10 <= end - lead <= 47 or text[lead - 1 : lead] in ("(", "+"):
+    before = text[lead - 1 : lead]
+    if not 10 <= end - lead <= 47 or before in ("(", "+") or not before.isascii():
         return None
     if end < len(text):
         after = text[end]
         if after in " -":  # a separator goes on with a digit, or with '(' and a digit: then it is _NUMBER's
-            if text[end + 1 : end + 2] in _GOES_ON:
+            following = text[end + 1 : end + 2]
+            if following in _GOES_ON or not following.isascii():
                 return None
-        elif after in _AFTER_BARE or (after == "." and text[end + 1 : end + 2].isdigit()):
+        elif after in _AFTER_BARE or not after.isascii() or (after == "." and text[end + 1 : end + 2].isdigit()):
             return None
     return end
 
@@ -1025,28 +1035,12 @@ def scan(text: str, private_ips: bool = True, found: Found | None = None) -> lis
     # \w mean the same as in str patterns, and offsets are the same.
     ascii_text = text.encode("ascii") if text.isascii() else None
     if found is None and len(text) >= _PREFILTER_FROM:
-        found = prefilter(ascii_text) if ascii_text is not None else _prefilter_unicode(text)
+        found = prefilter(ascii_text) if ascii_text is not None else prefilter_unicode(text)
     if found is None:
         return scan_unfiltered(text, private_ips, ascii_text)
     spans: list[Span] = []
     _scan_prefiltered(text, ascii_text, found, spans, private_ips)
     return spans
-
-
-def _prefilter_unicode(text: str) -> Found | None:
-    """What the prefilter finds in one line that is not ASCII; None when busy."""
-    gates = prefilter_unicode_lines([text])
-    return None if gates is None else _unicode_found(text, gates.get(0, 0))
-
-
-# Where the number scan may mask something: every number it reports starts with an ASCII digit, or with '+' or '('
-# and a digit (any digit: \d is Unicode there).
-_MAY_HOLD_NUMBER: Final = re.compile(r"[0-9]|[+(]\(?\d")
-
-
-def _unicode_found(text: str, gates: int) -> Found:
-    """The prefilter's gates of a line that is not ASCII, whose numbers are searched for in the whole line."""
-    return Found(gates, None if _MAY_HOLD_NUMBER.search(text) is not None else [])
 
 
 def scan_unfiltered(text: str, private_ips: bool = True, ascii_text: bytes | None = None) -> list[Span]:
@@ -1112,7 +1106,7 @@ def _scan_prefiltered(text: str, ascii_text: bytes | None, found: Found, spans: 
         _scan_keys(text, spans, ascii_text)
     _scan_secrets(text, found.gates, spans, private_ips)
     _scan_personal(text, found.gates, spans)
-    if found.number_starts is None:  # a line that is not ASCII
+    if found.number_starts is None:
         _scan_numbers(text, spans, private_ips, ascii_text)
     elif found.number_starts:
         _scan_numbers(text, spans, private_ips, ascii_text, found.number_starts)
@@ -1159,8 +1153,8 @@ def triage(lines: Sequence[str]) -> dict[int, Found | None]:
     """The lines that may hold something to mask, by index, with what one prefilter scan of them all found.
 
     None means a line is scanned in full (another thread held the scanner). A line left out holds nothing
-    :func:`scan` would find: no detector's gate, no number start (in a line that is not ASCII, no digit), no key
-    that is not already known to name nothing.
+    :func:`scan` would find: no detector's gate, no number start, no key that is not already known to name
+    nothing.
     """
     suspects: dict[int, Found | None] = {}
     ascii_lines: list[bytes] = []
@@ -1181,13 +1175,11 @@ def triage(lines: Sequence[str]) -> dict[int, Found | None]:
         for position, line_found in found.items():
             suspects[ascii_index[position]] = line_found
     if other_lines:
-        gates = prefilter_unicode_lines(other_lines)
-        if gates is None:
+        other_found = prefilter_unicode_lines(other_lines)
+        if other_found is None:
             return dict.fromkeys(range(len(lines)))
-        for position, line in enumerate(other_lines):
-            line_found = _unicode_found(line, gates.get(position, 0))
-            if line_found.gates or line_found.number_starts is None:
-                suspects[other_index[position]] = line_found
+        for position, line_found in other_found.items():
+            suspects[other_index[position]] = line_found
     return suspects
 
 
